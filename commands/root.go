@@ -1,0 +1,189 @@
+// Package commands holds rtchat's Cobra commands: flag parsing, environment, printing and
+// exit codes. The protocol lives in rtc; identities in keys.
+package commands
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// Defaults of the CLI contract.
+const (
+	DefaultBroker  = "wss://broker.emqx.io:8084/mqtt"
+	DefaultRoom    = "chat"
+	DefaultTimeout = 30 * time.Second
+	DefaultTrust   = "known"
+)
+
+// Globals holds the global flags after flag > environment > default resolution.
+type Globals struct {
+	ConfigDir string
+	Name      string
+	Broker    string
+	Room      string
+	ICE       string
+	Trust     string
+	Timeout   time.Duration
+	JSON      bool
+	Verbose   bool
+
+	Log *slog.Logger
+}
+
+// envOf names the environment variable behind each global flag.
+var envOf = map[string]string{
+	"config-dir": "RTCHAT_CONFIG_DIR",
+	"name":       "RTCHAT_NAME",
+	"broker":     "RTCHAT_BROKER",
+	"room":       "RTCHAT_ROOM",
+	"ice":        "RTCHAT_ICE",
+	"timeout":    "RTCHAT_TIMEOUT",
+	"trust":      "RTCHAT_TRUST",
+}
+
+// Execute runs rtchat with the process's arguments and streams and returns the exit code.
+func Execute() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, SystemIO(), os.Args[1:], os.LookupEnv)
+}
+
+// Run runs rtchat in-process: tests call it with buffers and their own environment.
+func Run(ctx context.Context, ios *IO, args []string, lookupEnv func(string) (string, bool)) int {
+	root := NewRootCmd(ios, lookupEnv)
+	root.SetArgs(args)
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(ios.Err, "rtchat: %v\n", err)
+	if isCobraUsage(err) {
+		return ExitUsage
+	}
+	return codeOf(err)
+}
+
+// isCobraUsage spots the usage errors Cobra makes itself (unknown command, bad arg count).
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+		strings.HasPrefix(msg, "requires at least") || strings.HasPrefix(msg, "requires at most") ||
+		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag")
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(ios *IO, lookupEnv func(string) (string, bool)) *cobra.Command {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
+	g := &Globals{}
+	root := &cobra.Command{
+		Use:   "rtchat",
+		Short: "Serverless, end-to-end encrypted peer-to-peer messaging",
+		Long: `rtchat finds peers on a topic of a public MQTT broker, connects to them directly over
+WebRTC, proves who they are with public keys, and then chats, answers questions and pipes
+bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk.`,
+		Example: `  rtchat keys gen --name alice          # make my identity
+  rtchat keys show                      # print it for my peers
+  rtchat keys register 'bob|{"alg":...}'  # pin a peer's key
+  rtchat listen                         # stay online, print messages
+  rtchat ask bob "what time is it?"     # one question, one answer
+  tar c . | rtchat pipe bob             # stream bytes to a verified peer`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return g.resolve(cmd, ios, lookupEnv)
+		},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.ConfigDir, "config-dir", "", "identity and pinned peers live here (env RTCHAT_CONFIG_DIR; default $XDG_CONFIG_HOME/rtchat or ~/.config/rtchat)")
+	pf.StringVar(&g.Name, "name", "", "who I am in the room, a bare name (env RTCHAT_NAME; default the name stored by 'keys gen')")
+	pf.StringVar(&g.Broker, "broker", DefaultBroker, "MQTT broker URL: mqtt://, tcp://, mqtts://, ssl://, ws://, wss://; user:pass@ allowed (env RTCHAT_BROKER)")
+	pf.StringVar(&g.Room, "room", DefaultRoom, "room to meet in: topic mrtchat/ROOM (env RTCHAT_ROOM)")
+	pf.StringVar(&g.ICE, "ice", "", "comma-separated stun:/turn: URLs, 'none' (host candidates only) or 'loopback' (127.0.0.1 only) (env RTCHAT_ICE; default the web page's STUN list)")
+	pf.DurationVar(&g.Timeout, "timeout", DefaultTimeout, "how long to wait for a peer to appear, connect, verify and answer (env RTCHAT_TIMEOUT)")
+	pf.StringVar(&g.Trust, "trust", DefaultTrust, "trust policy: 'known' (pinned keys only) or 'tofu' (pin new names on first verified connection) (env RTCHAT_TRUST)")
+	pf.BoolVar(&g.JSON, "json", false, "NDJSON on stdout, one object per event, message or result")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "diagnostics on stderr")
+
+	root.AddCommand(
+		newKeysCmd(g, ios),
+		newBrokerCmd(g, ios),
+		newListenCmd(g, ios),
+		newConnectCmd(g, ios),
+		newSendCmd(g, ios),
+		newAskCmd(g, ios),
+		newPipeCmd(g, ios),
+	)
+	return root
+}
+
+// resolve applies flag > environment > default and checks the values.
+func (g *Globals) resolve(cmd *cobra.Command, ios *IO, lookupEnv func(string) (string, bool)) error {
+	var err error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		env, ok := envOf[f.Name]
+		if !ok || f.Changed || err != nil {
+			return
+		}
+		if v, set := lookupEnv(env); set && v != "" {
+			if e := f.Value.Set(v); e != nil {
+				err = usageErrorf("invalid %s=%q: %v", env, v, e)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if g.ConfigDir == "" {
+		g.ConfigDir, err = defaultConfigDir(lookupEnv)
+		if err != nil {
+			return err
+		}
+	}
+	switch g.Trust {
+	case "known", "tofu":
+	default:
+		return usageErrorf("invalid trust policy %q: use 'known' or 'tofu'", g.Trust)
+	}
+	if g.Timeout <= 0 {
+		return usageErrorf("--timeout must be positive, got %v", g.Timeout)
+	}
+	level := slog.LevelWarn
+	if g.Verbose {
+		level = slog.LevelDebug
+	}
+	g.Log = slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+func defaultConfigDir(lookupEnv func(string) (string, bool)) (string, error) {
+	if x, ok := lookupEnv("XDG_CONFIG_HOME"); ok && strings.TrimSpace(x) != "" {
+		return filepath.Join(x, "rtchat"), nil
+	}
+	home, ok := lookupEnv("HOME")
+	if !ok || home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no config dir: set --config-dir or RTCHAT_CONFIG_DIR (%w)", err)
+		}
+		home = h
+	}
+	return filepath.Join(home, ".config", "rtchat"), nil
+}
