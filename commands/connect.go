@@ -1,17 +1,110 @@
 package commands
 
 import (
-	"errors"
+	"bufio"
+	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rtchat/rtchat/rtc"
 )
 
 func newConnectCmd(g *Globals, ios *IO) *cobra.Command {
 	return &cobra.Command{
-		Use:   "connect",
-		Short: "connect (not implemented yet)",
+		Use:   "connect PEER",
+		Short: "Chat with a verified peer",
+		Long: `Connect to PEER, verify its key, then chat: each line of stdin is sent as a chat
+message and PEER's messages are printed on stdout as "NAME: text". End with Ctrl-D (EOF)
+or Ctrl-C. When stdin is a terminal a prompt is shown on stderr.`,
+		Example: `  rtchat connect bob
+  echo "deploy done" | rtchat connect bob`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("connect: not implemented yet")
+			return runConnect(cmd.Context(), g, ios, args[0])
 		},
+	}
+}
+
+func runConnect(ctx context.Context, g *Globals, ios *IO, peer string) error {
+	var target string
+	var out *printer
+	events := make(chan rtc.Event, 64)
+	s, err := startSession(ctx, g, ios, rtc.RoleConnect, "", func(c *rtc.Config) {
+		c.OnEvent = func(e rtc.Event) {
+			if e.Type == rtc.EventMessage {
+				events <- e
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	out = s.out
+	p, err := s.dial(ctx, peer)
+	if err != nil {
+		return err
+	}
+	target = p.Name()
+	interactive := ios.InTTY && ios.ErrTTY
+	prompt := func() {
+		if interactive {
+			fmt.Fprint(ios.Err, "> ")
+		}
+	}
+	if g.JSON {
+		_ = out.object(map[string]any{"type": "verified", "peer": p.Name(), "name": p.Bare(), "fingerprint": p.Fingerprint(), "bound": p.Bound()})
+	} else {
+		fmt.Fprintf(ios.Err, "rtchat: connected to %s, key verified (%s). Ctrl-D to quit.\n", p.Name(), p.Fingerprint())
+	}
+	prompt()
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(ios.In)
+		sc.Buffer(make([]byte, 64<<10), maxMessage)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.Done():
+			return p.Err()
+		case e := <-events:
+			if e.Peer != target {
+				continue
+			}
+			if g.JSON {
+				_ = out.object(eventObject(e))
+			} else {
+				if interactive {
+					fmt.Fprint(ios.Err, "\r")
+				}
+				_ = out.line("%s: %s", e.Bare, e.Text)
+				prompt()
+			}
+		case line := <-lines:
+			if err := p.Chat(line); err != nil {
+				return err
+			}
+			prompt()
+		case err := <-readErr:
+			if interactive {
+				fmt.Fprintln(ios.Err)
+			}
+			if err != nil {
+				return fmt.Errorf("read stdin: %w", err)
+			}
+			return nil
+		}
 	}
 }

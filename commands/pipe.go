@@ -1,17 +1,179 @@
 package commands
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+
+	"github.com/rtchat/rtchat/rtc"
+	"github.com/rtchat/rtchat/rtc/stream"
 )
+
+// pipeChunk is the copy buffer: the largest message every WebRTC stack accepts (pion-notes).
+const pipeChunk = stream.MaxChunk
 
 func newPipeCmd(g *Globals, ios *IO) *cobra.Command {
 	return &cobra.Command{
-		Use:   "pipe",
-		Short: "pipe (not implemented yet)",
+		Use:   "pipe PEER",
+		Short: "Join stdin/stdout to a verified peer's byte stream",
+		Long: `Both ends run 'rtchat pipe OTHER'. They meet in the room, connect directly, prove
+their pinned keys to each other, and then stdin goes to PEER and PEER's bytes come out on
+stdout: binary, reliable, ordered, both directions at once, in constant memory.
+
+EOF on stdin ends only my sending side (like 'nc -N'): the other direction keeps flowing
+until PEER ends it too. rtchat exits 0 only when both directions ended cleanly and PEER
+acknowledged every byte I sent. If PEER vanishes, the connection fails or PEER's output
+closes early, rtchat says so on stderr and exits non-zero (5). Once the stream is up the
+MQTT broker is no longer needed.
+
+A progress line appears on stderr when it is a terminal; --json prints a final summary.`,
+		Example: `  # machine A                          # machine B
+  tar c . | rtchat pipe bob              rtchat pipe alice | tar x
+  rtchat pipe bob < backup.sql.gz        rtchat pipe alice > backup.sql.gz
+  pg_dump db | gzip | rtchat pipe bob    rtchat pipe alice | gunzip | psql db`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("pipe: not implemented yet")
+			return runPipe(cmd.Context(), g, ios, args[0])
 		},
 	}
+}
+
+func runPipe(ctx context.Context, g *Globals, ios *IO, peer string) error {
+	s, err := startSession(ctx, g, ios, rtc.RolePipe, peer, nil)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	p, err := s.dial(ctx, peer)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	sctx, cancel := context.WithTimeout(ctx, g.Timeout)
+	st, err := p.Stream(sctx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	g.Log.Debug("pipe open", "peer", p.Name(), "connection", p.ConnectionType())
+	start := time.Now()
+
+	var bar *progressbar.ProgressBar
+	if ios.ErrTTY && !g.JSON {
+		bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(ios.Err),
+			progressbar.OptionSetDescription("rtchat pipe "+peer),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	sendDone := make(chan error, 1)
+	recvDone := make(chan error, 1)
+	go func() { sendDone <- pipeSend(ctx, st, ios.In, bar) }()
+	go func() { recvDone <- pipeReceive(st, ios.Out, bar) }()
+
+	var sendErr, recvErr error
+	for sendDone != nil || recvDone != nil {
+		select {
+		case err := <-sendDone:
+			sendErr, sendDone = err, nil
+			if err != nil {
+				recvDone = nil // a failed direction ends the pipe
+			}
+		case err := <-recvDone:
+			recvErr, recvDone = err, nil
+			if err != nil {
+				sendDone = nil
+			}
+		case <-ctx.Done():
+			_ = st.Abort("the peer was interrupted")
+			return fmt.Errorf("interrupted: %w", ctx.Err())
+		}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	stats := st.Stats()
+	_ = st.Close() // waits until our last frames are acknowledged
+	secs := time.Since(start).Seconds()
+	if err := errors.Join(recvErr, sendErr); err != nil {
+		if g.JSON {
+			_ = s.out.object(map[string]any{"type": "error", "error": err.Error(), "code": codeOf(err), "sent": stats.Sent, "received": stats.Received})
+		}
+		return err
+	}
+	if g.JSON {
+		return s.out.object(map[string]any{
+			"type": "summary", "peer": p.Name(), "name": p.Bare(),
+			"sent": stats.Sent, "received": stats.Received, "seconds": secs,
+			"connection": p.ConnectionType(),
+		})
+	}
+	return nil
+}
+
+func pipeSend(ctx context.Context, st *stream.Stream, in io.Reader, bar *progressbar.ProgressBar) error {
+	buf := make([]byte, pipeChunk)
+	for {
+		n, rerr := in.Read(buf)
+		if n > 0 {
+			if _, err := st.Write(buf[:n]); err != nil {
+				return fmt.Errorf("sending: %w", pipeErr(err))
+			}
+			if bar != nil {
+				_ = bar.Add(n)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			_ = st.Abort("the sender's input failed")
+			return fmt.Errorf("reading stdin: %w", rerr)
+		}
+	}
+	// The peer acknowledges once its reader consumed every byte; no deadline but the
+	// connection's own liveness, since a slow reader may take long.
+	if err := st.CloseWrite(ctx); err != nil {
+		return fmt.Errorf("finishing the send: %w", pipeErr(err))
+	}
+	return nil
+}
+
+func pipeReceive(st *stream.Stream, out io.Writer, bar *progressbar.ProgressBar) error {
+	buf := make([]byte, pipeChunk)
+	for {
+		n, rerr := st.Read(buf)
+		if n > 0 {
+			if _, err := out.Write(buf[:n]); err != nil {
+				_ = st.Abort("the receiver's output closed early")
+				return fmt.Errorf("writing stdout: %w", err)
+			}
+			if bar != nil {
+				_ = bar.Add(n)
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return fmt.Errorf("receiving: %w", pipeErr(rerr))
+		}
+	}
+}
+
+// pipeErr makes stream failures map to "connection lost" (exit 5).
+func pipeErr(err error) error {
+	if errors.Is(err, stream.ErrLost) || errors.Is(err, stream.ErrAborted) || errors.Is(err, stream.ErrClosed) {
+		return fmt.Errorf("%w: %w", rtc.ErrConnectionLost, err)
+	}
+	return err
 }

@@ -1,0 +1,123 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc"
+	"github.com/rtchat/rtchat/rtc/iceconf"
+)
+
+// session is what the network commands share: my identity, the room, and a printer.
+type session struct {
+	g      *Globals
+	ios    *IO
+	client *rtc.Client
+	out    *printer
+}
+
+// startSession loads the identity, parses --ice and joins the room. The caller closes it.
+func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string, tune func(*rtc.Config)) (*session, error) {
+	store := keys.Open(g.ConfigDir)
+	id, err := store.LoadIdentity()
+	if err != nil {
+		return nil, err
+	}
+	if g.Name != "" && g.Name != id.Name {
+		if err := keys.ValidateName(g.Name); err != nil {
+			return nil, usageErrorf("--name: %v", err)
+		}
+		id, err = keys.NewIdentity(g.Name, id.PublicJWK, id.PrivateJWK)
+		if err != nil {
+			return nil, err
+		}
+	}
+	ice, err := iceconf.Parse(g.ICE)
+	if err != nil {
+		return nil, usageErrorf("--ice: %v", err)
+	}
+	s := &session{g: g, ios: ios, out: &printer{w: ios.Out, json: g.JSON}}
+	cfg := rtc.Config{
+		Broker: g.Broker, Room: g.Room, Identity: id, Store: store, Trust: g.Trust,
+		ICE: ice, Role: role, PipeTo: pipeTo, Log: g.Log, VerifyTimeout: g.Timeout,
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	dctx, cancel := context.WithTimeout(ctx, g.Timeout)
+	defer cancel()
+	s.client, err = rtc.Start(dctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("join room %q on %s: %w", g.Room, g.Broker, err)
+	}
+	g.Log.Debug("joined room", "room", g.Room, "as", s.client.Name())
+	return s, nil
+}
+
+// close leaves the room, bounded so that a dead broker cannot hold the exit.
+func (s *session) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := s.client.Close(ctx); err != nil {
+		s.g.Log.Debug("leaving the room", "err", err)
+	}
+}
+
+// dial finds, connects and verifies PEER within --timeout.
+func (s *session) dial(ctx context.Context, peer string) (*rtc.Peer, error) {
+	dctx, cancel := context.WithTimeout(ctx, s.g.Timeout)
+	defer cancel()
+	p, err := s.client.Dial(dctx, peer)
+	if err != nil {
+		return nil, err
+	}
+	s.g.Log.Debug("verified peer", "peer", p.Name(), "fingerprint", p.Fingerprint(), "bound", p.Bound())
+	return p, nil
+}
+
+// printer writes NDJSON objects or human lines to stdout, one writer at a time.
+type printer struct {
+	mu   sync.Mutex
+	w    io.Writer
+	json bool
+}
+
+func (p *printer) object(v map[string]any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err = fmt.Fprintf(p.w, "%s\n", b)
+	return err
+}
+
+func (p *printer) line(format string, a ...any) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err := fmt.Fprintf(p.w, format+"\n", a...)
+	return err
+}
+
+// eventObject is the NDJSON form of a core event.
+func eventObject(e rtc.Event) map[string]any {
+	m := map[string]any{"type": e.Type, "peer": e.Peer, "name": e.Bare}
+	if e.Type == rtc.EventMessage {
+		m["channel"] = e.Channel
+		m["text"] = e.Text
+	}
+	if e.Type == rtc.EventVerified {
+		m["bound"] = e.Bound
+	}
+	if e.Err != nil {
+		m["error"] = e.Err.Error()
+		m["code"] = codeOf(e.Err)
+	}
+	return m
+}
