@@ -56,16 +56,19 @@ type conn struct {
 
 	mu          sync.Mutex
 	chans       map[string]*channel
+	added       chan struct{} // closed and replaced whenever a channel opens
 	opened      int
 	expected    int
 	remoteSet   bool
 	remoteUfrag string
 	pending     []candidate
 	connected   bool
-	closed      bool
-	err         error
-	asks        map[int]chan answerFrame
-	signed      int
+	// gotHandshake: the answerer received connectedViaRTC
+	gotHandshake bool
+	closed       bool
+	err          error
+	asks         map[int]chan answerFrame
+	signed       int
 
 	connectedCh    chan struct{} // connectedViaRTC handshake done
 	verifiedCh     chan struct{} // we verified the peer
@@ -93,7 +96,7 @@ func newConn(c *Client, remote string, info userInfo, offerer bool) *conn {
 	return &conn{
 		c: c, remote: remote, bare: keys.BareName(remote), info: info, offerer: offerer,
 		created: time.Now(), ctx: ctx, cancel: cancel,
-		chans: map[string]*channel{}, expected: expected, asks: map[int]chan answerFrame{},
+		chans: map[string]*channel{}, added: make(chan struct{}), expected: expected, asks: map[int]chan answerFrame{},
 		connectedCh: make(chan struct{}), verifiedCh: make(chan struct{}),
 		theyVerifiedCh: make(chan struct{}), pipeCh: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -194,8 +197,11 @@ func (p *conn) adopt(dc *webrtc.DataChannel) {
 			return
 		}
 		p.chans[label] = ch
+		close(p.added)
+		p.added = make(chan struct{})
 		p.opened++
 		allOpen := p.opened >= p.expected
+		ready := allOpen && p.gotHandshake
 		p.mu.Unlock()
 		if label == labelPipe {
 			if p.c.cfg.Role != RolePipe {
@@ -215,6 +221,9 @@ func (p *conn) adopt(dc *webrtc.DataChannel) {
 			if err := p.send(browserLabels[0], nil); err == nil {
 				p.markConnected()
 			}
+		}
+		if !p.offerer && ready {
+			p.markConnected()
 		}
 	})
 }
@@ -410,15 +419,9 @@ func candidateUfrag(c string) string {
 
 // send writes one JSON value as a text frame on a label.
 func (p *conn) send(label string, v any) error {
-	p.mu.Lock()
-	ch := p.chans[label]
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
-		return p.lostErr()
-	}
-	if ch == nil {
-		return fmt.Errorf("no %q channel to %s", label, p.remote)
+	ch, err := p.channel(label)
+	if err != nil {
+		return err
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -430,6 +433,31 @@ func (p *conn) send(label string, v any) error {
 		return fmt.Errorf("%w: send to %s: %v", ErrConnectionLost, p.remote, err)
 	}
 	return nil
+}
+
+// channel returns the open channel with this label, waiting for it a while like the
+// browser does (§7): channels open in any order, so a question may arrive before the
+// answer channel is open here.
+func (p *conn) channel(label string) (*channel, error) {
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	for {
+		p.mu.Lock()
+		ch, closed, added := p.chans[label], p.closed, p.added
+		p.mu.Unlock()
+		if closed {
+			return nil, p.lostErr()
+		}
+		if ch != nil {
+			return ch, nil
+		}
+		select {
+		case <-added:
+		case <-p.done:
+		case <-t.C:
+			return nil, fmt.Errorf("no %q channel to %s", label, p.remote)
+		}
+	}
 }
 
 func (p *conn) lostErr() error {
@@ -462,7 +490,13 @@ func (p *conn) readLoop(label string, ch *channel) {
 func (p *conn) onFrame(label string, frame []byte) {
 	switch label {
 	case "connectedViaRTC":
-		if !p.offerer {
+		// The handshake may overtake the opening of other channels (no order across
+		// channels): connected once it came and every expected channel is open.
+		p.mu.Lock()
+		p.gotHandshake = true
+		ready := p.opened >= p.expected
+		p.mu.Unlock()
+		if !p.offerer && ready {
 			p.markConnected()
 		}
 	case "question":
@@ -511,7 +545,7 @@ func (p *conn) onFrame(label string, frame []byte) {
 		case "verified":
 			p.theyOnce.Do(func() { close(p.theyVerifiedCh) })
 		case "refused":
-			p.close(fmt.Errorf("%w: %s refused us: %s", ErrNotVerified, p.remote, m.Reason))
+			p.close(fmt.Errorf("%w: %s refused us: %s", ErrNotVerified, p.remote, refusalText(m.Reason, p.bare)))
 		}
 	}
 }
@@ -587,4 +621,20 @@ func flush(chans map[string]*channel) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+}
+
+// refusalText explains a peer's refusal reason in terms of what the user can do.
+func refusalText(reason, peer string) string {
+	switch reason {
+	case "not pinned":
+		return fmt.Sprintf("%s has not pinned our key; give them the output of 'rtchat keys show' to register", peer)
+	case "key mismatch":
+		return fmt.Sprintf("%s has a different key pinned for our name; if we changed keys, they must re-register us with --replace", peer)
+	case "no proof", "bad proof":
+		return fmt.Sprintf("%s could not verify our proof of identity (%s)", peer, reason)
+	}
+	if len(reason) > 200 {
+		reason = reason[:200]
+	}
+	return fmt.Sprintf("%q", reason)
 }

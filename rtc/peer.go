@@ -139,7 +139,14 @@ func (p *conn) ask(ctx context.Context, topic string, content any) (json.RawMess
 			return json.RawMessage("null"), nil
 		}
 		return a.Answer, nil
+	case <-p.done:
+		return nil, p.lostErr()
 	case <-ctx.Done():
+		select {
+		case <-p.done: // the connection ended: say why, not "timed out"
+			return nil, p.lostErr()
+		default:
+		}
 		return nil, fmt.Errorf("%w: %s did not answer %q", ErrTimeout, p.remote, topic)
 	}
 }

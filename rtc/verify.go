@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc/wire"
@@ -114,14 +115,17 @@ func (p *conn) runVerify() {
 	if err != nil {
 		p.c.log.Debug("verification failed", append(p.logf(), "err", err)...)
 		p.c.emit(Event{Type: EventRefused, Peer: p.remote, Bare: p.bare, Err: err})
+		p.c.resolveWants(p, err)
 		if p.isRTChat() {
 			_ = p.send(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)})
 			// Give the refusal a moment to leave before the connection goes away: the peer
 			// closes on receipt, which ends this wait early.
+			t := time.NewTimer(2 * time.Second)
 			select {
 			case <-p.done:
-			case <-ctx.Done():
+			case <-t.C:
 			}
+			t.Stop()
 		}
 		p.close(err)
 		return

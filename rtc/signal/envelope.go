@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rtchat/rtchat/rtc/lzstring"
 )
@@ -56,39 +57,81 @@ func Encode(sender, subtopic string, data any, now time.Time) ([]byte, error) {
 	return b, nil
 }
 
-// Decode accepts plain JSON and LZ-String compressToUint8Array payloads (§2.2 receiver rule).
+// Decode accepts plain JSON and LZ-String compressToUint8Array payloads (§2.2 receiver
+// rule): a payload that does not start with '{' and has an even length is LZ-decoded
+// first (output capped at MaxDecoded UTF-16 units); if that fails, yields "" or yields
+// something that is not an envelope, the bytes are parsed as plain UTF-8 JSON.
+//
+// Keys are matched exactly, as JavaScript does (encoding/json alone would match
+// "Sender" or "SENDER" too, so a payload carrying both could name a different sender to
+// Go than to browsers); for duplicate keys the last one wins, as in JSON.parse. sender
+// and subtopic must be non-empty strings; timestamp is informational and only kept when
+// it is a number; data is kept raw ("null" when the sender sent null, nil when absent).
 func Decode(payload []byte) (Envelope, error) {
-	var env Envelope
 	if len(payload) == 0 {
-		return env, fmt.Errorf("%w: empty", ErrBadPayload)
+		return Envelope{}, fmt.Errorf("%w: empty", ErrBadPayload)
 	}
 	if len(payload) > MaxPayload {
-		return env, fmt.Errorf("%w: %d bytes is over the %d-byte cap", ErrBadPayload, len(payload), MaxPayload)
+		return Envelope{}, fmt.Errorf("%w: %d bytes is over the %d-byte cap", ErrBadPayload, len(payload), MaxPayload)
 	}
-	text := payload
+	var lzErr error
 	if payload[0] != '{' && len(payload)%2 == 0 {
 		s, err := lzstring.DecompressFromUint8Array(payload, MaxDecoded)
-		if err == nil && s != "" {
-			text = []byte(s)
+		switch {
+		case err != nil:
+			lzErr = err
+		case s != "":
+			env, err := parseEnvelope([]byte(s))
+			if err == nil {
+				return env, nil
+			}
+			lzErr = fmt.Errorf("LZ-decoded text: %v", err)
 		}
 	}
-	text = bytes.TrimSpace(text)
-	if len(text) == 0 || text[0] != '{' {
-		return env, fmt.Errorf("%w: not a JSON object", ErrBadPayload)
-	}
-	if err := json.Unmarshal(text, &env); err != nil {
-		return env, fmt.Errorf("%w: %v", ErrBadPayload, err)
-	}
-	if env.Sender == "" {
-		return env, fmt.Errorf("%w: no sender", ErrBadPayload)
-	}
-	if env.Subtopic == "" {
-		return env, fmt.Errorf("%w: no subtopic", ErrBadPayload)
+	env, err := parseEnvelope(payload)
+	if err != nil {
+		if lzErr != nil {
+			return Envelope{}, fmt.Errorf("%w: %v (LZ: %v)", ErrBadPayload, err, lzErr)
+		}
+		return Envelope{}, fmt.Errorf("%w: %v", ErrBadPayload, err)
 	}
 	return env, nil
 }
 
-// Topic is the room topic: base "mrtchat", separator "/", room (§1.1).
+// parseEnvelope parses one JSON envelope text (see Decode for the rules).
+func parseEnvelope(text []byte) (Envelope, error) {
+	var env Envelope
+	text = bytes.TrimSpace(text)
+	if len(text) == 0 || text[0] != '{' {
+		return env, errors.New("not a JSON object")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(text, &fields); err != nil {
+		return env, err
+	}
+	if err := json.Unmarshal(fields["sender"], &env.Sender); err != nil || env.Sender == "" {
+		return Envelope{}, errors.New("no sender")
+	}
+	if err := json.Unmarshal(fields["subtopic"], &env.Subtopic); err != nil || env.Subtopic == "" {
+		return Envelope{}, errors.New("no subtopic")
+	}
+	var ts float64
+	if json.Unmarshal(fields["timestamp"], &ts) == nil && ts >= -1<<62 && ts <= 1<<62 {
+		env.Timestamp = int64(ts)
+	}
+	if d, ok := fields["data"]; ok {
+		env.Data = d
+	}
+	return env, nil
+}
+
+const (
+	topicPrefix = "mrtchat/"
+	maxTopic    = 65535 // MQTT UTF-8 string limit in bytes
+)
+
+// Topic is the room topic: base "mrtchat", separator "/", room (§1.1). The room is used
+// as is ("/" inside it is legal); it must be non-empty valid UTF-8 without + # or NUL.
 func Topic(room string) (string, error) {
 	if room == "" {
 		return "", errors.New("empty room name")
@@ -96,5 +139,11 @@ func Topic(room string) (string, error) {
 	if bytes.ContainsAny([]byte(room), "+#\x00") {
 		return "", fmt.Errorf("room %q contains an MQTT wildcard (+ or #) or NUL", room)
 	}
-	return "mrtchat/" + room, nil
+	if !utf8.ValidString(room) {
+		return "", fmt.Errorf("room %q is not valid UTF-8", room)
+	}
+	if len(room) > maxTopic-len(topicPrefix) {
+		return "", fmt.Errorf("room name of %d bytes is too long for an MQTT topic", len(room))
+	}
+	return topicPrefix + room, nil
 }

@@ -1,0 +1,305 @@
+// Package e2e runs the real rtchat binary as separate processes against a real MQTT broker
+// (the embedded one in-process, or Debian's mosquitto) on 127.0.0.1 with --ice loopback.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rtchat/rtchat/rtc/broker"
+)
+
+var rtchatBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rtchat-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	rtchatBin = filepath.Join(dir, "rtchat")
+	build := exec.Command("go", "build", "-o", rtchatBin, "../cmd/rtchat")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building rtchat:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// testDeadline bounds every e2e test.
+const testDeadline = 90 * time.Second
+
+// world is one test's broker and identities.
+type world struct {
+	t        *testing.T
+	ctx      context.Context
+	url      string
+	tcpAddr  string
+	brk      *broker.Broker
+	dir      string
+	ids      map[string]string // name -> identity string
+	mu       sync.Mutex
+	extraEnv []string
+}
+
+// newWorld starts an embedded broker on 127.0.0.1 for one test.
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	t.Cleanup(cancel)
+	b, err := broker.Start(ctx, broker.Options{TCP: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("start broker: %v", err)
+	}
+	w := &world{t: t, ctx: ctx, brk: b, tcpAddr: b.TCPAddr(), url: "mqtt://" + b.TCPAddr(), dir: t.TempDir(), ids: map[string]string{}}
+	t.Cleanup(func() {
+		if w.brk != nil {
+			w.brk.Close()
+		}
+	})
+	return w
+}
+
+// newMosquittoWorld runs the same tests against Debian's mosquitto. In CI its absence fails.
+func newMosquittoWorld(t *testing.T) *world {
+	t.Helper()
+	if _, err := broker.MosquittoPath(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("mosquitto is required in CI: %v", err)
+		}
+		t.Skipf("mosquitto not installed (apt-get install mosquitto): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	t.Cleanup(cancel)
+	url, stop, err := broker.StartMosquitto(ctx, t.TempDir())
+	if err != nil {
+		t.Fatalf("start mosquitto: %v", err)
+	}
+	t.Cleanup(stop)
+	return &world{t: t, ctx: ctx, url: url, dir: t.TempDir(), ids: map[string]string{}}
+}
+
+// restartBroker stops the embedded broker and starts a new one on the same port.
+func (w *world) restartBroker(down func()) {
+	w.t.Helper()
+	w.brk.Close()
+	w.brk = nil
+	if down != nil {
+		down()
+	}
+	b, err := broker.Start(w.ctx, broker.Options{TCP: w.tcpAddr})
+	if err != nil {
+		w.t.Fatalf("restart broker on %s: %v", w.tcpAddr, err)
+	}
+	w.brk = b
+}
+
+func (w *world) configDir(name string) string { return filepath.Join(w.dir, name) }
+
+// env is the environment of one rtchat process acting as name.
+func (w *world) env(name string) []string {
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + w.dir,
+		"RTCHAT_CONFIG_DIR=" + w.configDir(name),
+		"RTCHAT_BROKER=" + w.url,
+		"RTCHAT_ICE=loopback",
+		"RTCHAT_TIMEOUT=20s",
+	}
+	return append(env, w.extraEnv...)
+}
+
+// run runs rtchat as name to completion and returns stdout, stderr and the exit code.
+func (w *world) run(name string, stdin io.Reader, args ...string) (string, string, int) {
+	w.t.Helper()
+	cmd := exec.CommandContext(w.ctx, rtchatBin, args...)
+	cmd.Env = w.env(name)
+	cmd.Stdin = stdin
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			w.t.Fatalf("run rtchat %v: %v", args, err)
+		}
+		code = ee.ExitCode()
+	}
+	return out.String(), errb.String(), code
+}
+
+// mustRun runs rtchat and fails the test unless it exits 0.
+func (w *world) mustRun(name string, args ...string) string {
+	w.t.Helper()
+	out, errs, code := w.run(name, nil, args...)
+	if code != 0 {
+		w.t.Fatalf("rtchat %v as %s: exit %d\nstderr: %s", args, name, code, errs)
+	}
+	return out
+}
+
+// identity makes an identity for name and returns its identity string.
+func (w *world) identity(name string) string {
+	w.t.Helper()
+	out := w.mustRun(name, "keys", "gen", "--name", name)
+	id := strings.TrimSpace(out)
+	w.mu.Lock()
+	w.ids[name] = id
+	w.mu.Unlock()
+	return id
+}
+
+// pin makes a pin b's key.
+func (w *world) pin(a, b string) {
+	w.t.Helper()
+	w.mustRun(a, "keys", "register", w.ids[b])
+}
+
+// friends makes identities for every name and pins them all to each other.
+func (w *world) friends(names ...string) {
+	w.t.Helper()
+	for _, n := range names {
+		w.identity(n)
+	}
+	for _, a := range names {
+		for _, b := range names {
+			if a != b {
+				w.pin(a, b)
+			}
+		}
+	}
+}
+
+// proc is a background rtchat process, killed at the end of the test.
+type proc struct {
+	cmd    *exec.Cmd
+	stdout *syncBuffer
+	stderr *syncBuffer
+	done   chan struct{}
+	err    error
+}
+
+type syncBuffer struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	cond *sync.Cond
+}
+
+func newSyncBuffer() *syncBuffer {
+	b := &syncBuffer{}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, err := b.buf.Write(p)
+	b.cond.Broadcast()
+	return n, err
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor blocks until the buffer contains s, or the process ends, or ctx expires.
+func (p *proc) waitFor(ctx context.Context, b *syncBuffer, s string) error {
+	stop := context.AfterFunc(ctx, func() { b.mu.Lock(); b.cond.Broadcast(); b.mu.Unlock() })
+	defer stop()
+	go func() {
+		select {
+		case <-p.done:
+			b.mu.Lock()
+			b.cond.Broadcast()
+			b.mu.Unlock()
+		case <-ctx.Done():
+		}
+	}()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for !strings.Contains(b.buf.String(), s) {
+		if ctx.Err() != nil {
+			return fmt.Errorf("waiting for %q: %w", s, ctx.Err())
+		}
+		select {
+		case <-p.done:
+			if strings.Contains(b.buf.String(), s) {
+				return nil
+			}
+			return fmt.Errorf("process ended before printing %q", s)
+		default:
+		}
+		b.cond.Wait()
+	}
+	return nil
+}
+
+// start runs rtchat as name in the background.
+func (w *world) start(name string, stdin io.Reader, args ...string) *proc {
+	w.t.Helper()
+	cmd := exec.Command(rtchatBin, args...)
+	cmd.Env = w.env(name)
+	cmd.Stdin = stdin
+	p := &proc{cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
+	if err := cmd.Start(); err != nil {
+		w.t.Fatalf("start rtchat %v: %v", args, err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	w.t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-p.done
+		if w.t.Failed() {
+			w.t.Logf("rtchat %v as %s stderr:\n%s", args, name, p.stderr.String())
+		}
+	})
+	return p
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (p *proc) wait(ctx context.Context) (int, error) {
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return -1, fmt.Errorf("process still running: %w", ctx.Err())
+	}
+	if p.err == nil {
+		return 0, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode(), nil
+	}
+	return -1, p.err
+}
+
+// listening starts `rtchat listen` as name and waits until it is in the room.
+func (w *world) listening(name string, args ...string) *proc {
+	w.t.Helper()
+	p := w.start(name, nil, append([]string{"listen"}, args...)...)
+	if err := p.waitFor(w.ctx, p.stderr, "listening in room"); err != nil {
+		w.t.Fatalf("listener %s: %v\n%s", name, err, p.stderr.String())
+	}
+	return p
+}

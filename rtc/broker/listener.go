@@ -1,0 +1,214 @@
+package broker
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/mochi-mqtt/server/v2/listeners"
+)
+
+// listener is a mochi listeners.Listener over a socket we bound ourselves, so that bind
+// errors come back from Start, port 0 works for WebSocket too, and Close waits for every
+// goroutine it started (mochi's own listeners do neither).
+type listener struct {
+	kind string // "tcp" or "ws"
+	ln   net.Listener
+	log  *slog.Logger
+	http *http.Server // ws only
+	up   websocket.Upgrader
+
+	mu        sync.Mutex
+	closed    bool
+	conns     map[net.Conn]struct{}
+	wg        sync.WaitGroup
+	establish listeners.EstablishFn
+}
+
+var _ listeners.Listener = (*listener)(nil)
+
+func newListener(kind string, ln net.Listener, log *slog.Logger) *listener {
+	l := &listener{kind: kind, ln: ln, log: log, conns: map[net.Conn]struct{}{}}
+	if kind == "ws" {
+		l.up = websocket.Upgrader{
+			Subprotocols:    []string{"mqtt"},
+			CheckOrigin:     func(*http.Request) bool { return true }, // web pages from any origin
+			ReadBufferSize:  4096,
+			WriteBufferSize: 4096,
+		}
+		l.http = &http.Server{
+			Handler:           http.HandlerFunc(l.serveHTTP),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		}
+	}
+	return l
+}
+
+func (l *listener) ID() string       { return l.kind }
+func (l *listener) Address() string  { return l.ln.Addr().String() }
+func (l *listener) Protocol() string { return l.kind }
+
+func (l *listener) Init(*slog.Logger) error { return nil }
+
+// track registers a goroutine and, if c is non-nil, a connection; false once closed.
+func (l *listener) track(c net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	l.wg.Add(1)
+	if c != nil {
+		l.conns[c] = struct{}{}
+	}
+	return true
+}
+
+func (l *listener) untrack(c net.Conn) {
+	l.mu.Lock()
+	if c != nil {
+		delete(l.conns, c)
+	}
+	l.mu.Unlock()
+	l.wg.Done()
+}
+
+func (l *listener) Serve(establish listeners.EstablishFn) {
+	if !l.track(nil) {
+		return
+	}
+	defer l.untrack(nil)
+	l.mu.Lock()
+	l.establish = establish
+	l.mu.Unlock()
+	if l.kind == "ws" {
+		if err := l.http.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !l.isClosed() {
+			l.log.Warn("mqtt broker: websocket listener stopped", "error", err)
+		}
+		return
+	}
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			if !l.isClosed() {
+				l.log.Warn("mqtt broker: tcp listener stopped", "error", err)
+			}
+			return
+		}
+		if !l.track(c) {
+			_ = c.Close()
+			return
+		}
+		go func() {
+			defer l.untrack(c)
+			if err := establish(l.kind, c); err != nil {
+				l.log.Debug("mqtt broker: client ended", "remote", c.RemoteAddr().String(), "error", err)
+			}
+		}()
+	}
+}
+
+func (l *listener) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+func (l *listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if !websocket.IsWebSocketUpgrade(r) {
+		http.Error(w, "rtchat broker: MQTT over WebSocket lives here (ws://HOST:PORT/mqtt, subprotocol mqtt)", http.StatusUpgradeRequired)
+		return
+	}
+	ws, err := l.up.Upgrade(w, r, nil)
+	if err != nil {
+		l.log.Debug("mqtt broker: websocket upgrade failed", "remote", r.RemoteAddr, "error", err)
+		return
+	}
+	c := &wsConn{Conn: ws.UnderlyingConn(), ws: ws}
+	if !l.track(c) {
+		_ = c.Close()
+		return
+	}
+	defer l.untrack(c)
+	l.mu.Lock()
+	establish := l.establish
+	l.mu.Unlock()
+	if err := establish(l.kind, c); err != nil {
+		l.log.Debug("mqtt broker: client ended", "remote", r.RemoteAddr, "error", err)
+	}
+}
+
+// Close stops accepting, lets mochi disconnect its clients, closes whatever connection has
+// not said CONNECT yet and waits for all goroutines of this listener.
+func (l *listener) Close(closeClients listeners.CloseFn) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	l.mu.Unlock()
+
+	if l.http != nil {
+		_ = l.http.Close() // closes the socket and every connection not yet upgraded
+	} else {
+		_ = l.ln.Close()
+	}
+	closeClients(l.kind)
+	l.mu.Lock()
+	for c := range l.conns {
+		_ = c.Close()
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+}
+
+// wsConn is MQTT over binary WebSocket messages as a net.Conn (deadlines act on the
+// underlying TCP connection).
+type wsConn struct {
+	net.Conn
+	ws  *websocket.Conn
+	r   io.Reader
+	wmu sync.Mutex
+}
+
+func (c *wsConn) Read(p []byte) (int, error) {
+	for {
+		if c.r == nil {
+			op, r, err := c.ws.NextReader()
+			if err != nil {
+				return 0, err
+			}
+			if op != websocket.BinaryMessage {
+				return 0, errors.New("websocket: MQTT needs binary messages")
+			}
+			c.r = r
+		}
+		n, err := c.r.Read(p)
+		if errors.Is(err, io.EOF) {
+			c.r = nil
+			if n == 0 {
+				continue
+			}
+			err = nil
+		}
+		return n, err
+	}
+}
+
+func (c *wsConn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.ws.WriteMessage(websocket.BinaryMessage, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (c *wsConn) Close() error { return c.Conn.Close() }
