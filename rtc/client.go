@@ -508,6 +508,10 @@ func (c *Client) onConnect(from string, info userInfo) {
 		c.offer(from, info)
 		return
 	}
+	// The tie-break says the peer offers; it may have missed our presence (it joined after
+	// our last announce), so say we are here. Only this side replies, so two peers never
+	// answer each other's presence in a loop.
+	c.poke()
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()

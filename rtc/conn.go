@@ -617,7 +617,7 @@ func (p *conn) wait() {
 func flush(chans map[string]*channel) {
 	deadline := time.Now().Add(2 * time.Second)
 	for _, ch := range chans {
-		for ch.dc.BufferedAmount() > 0 && time.Now().Before(deadline) {
+		for ch.dc.ReadyState() == webrtc.DataChannelStateOpen && ch.dc.BufferedAmount() > 0 && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
