@@ -293,8 +293,9 @@ func TestKeysRegisterStdin(t *testing.T) {
 	if err != nil || len(pins) != 3 || pins["bob"] != bob.PublicJWK || pins["carol"] != carol.PublicJWK || pins["erin"] != bob.PublicJWK {
 		t.Errorf("pins after register -: %d %v", len(pins), err)
 	}
-	// --json: one result per pinned line.
-	if n := strings.Count(out, "\n"); n != 3 || !strings.Contains(out, `"result":"added","line":3`) {
+	// --json: one result per pinned line, then the failure with its exit code.
+	if n := strings.Count(out, "\n"); n != 4 || !strings.Contains(out, `"result":"added","line":3`) ||
+		!strings.Contains(out, `{"code":1,"error":"3 of 6 identities failed","type":"error"}`) {
 		t.Errorf("register - --json stdout: %q", out)
 	}
 	// All good → exit 0; nothing at all → error.

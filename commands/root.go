@@ -4,6 +4,7 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -60,7 +61,7 @@ func Execute() int {
 
 // Run runs rtchat in-process: tests call it with buffers and their own environment.
 func Run(ctx context.Context, ios *IO, args []string, lookupEnv func(string) (string, bool)) int {
-	root := NewRootCmd(ios, lookupEnv)
+	root, g := newRoot(ios, lookupEnv)
 	root.SetArgs(args)
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
@@ -69,11 +70,17 @@ func Run(ctx context.Context, ios *IO, args []string, lookupEnv func(string) (st
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(ios.Err, "rtchat: %v\n", err)
+	code := codeOf(err)
 	if isCobraUsage(err) {
-		return ExitUsage
+		code = ExitUsage
 	}
-	return codeOf(err)
+	fmt.Fprintf(ios.Err, "rtchat: %v\n", err)
+	if g.JSON {
+		// Scripts reading NDJSON see the failure too, with the exit code it causes.
+		b, _ := json.Marshal(map[string]any{"type": "error", "error": err.Error(), "code": code})
+		fmt.Fprintf(ios.Out, "%s\n", b)
+	}
+	return code
 }
 
 // isCobraUsage spots the usage errors Cobra makes itself (unknown command, bad arg count).
@@ -86,6 +93,11 @@ func isCobraUsage(err error) bool {
 
 // NewRootCmd builds the whole command tree.
 func NewRootCmd(ios *IO, lookupEnv func(string) (string, bool)) *cobra.Command {
+	root, _ := newRoot(ios, lookupEnv)
+	return root
+}
+
+func newRoot(ios *IO, lookupEnv func(string) (string, bool)) (*cobra.Command, *Globals) {
 	if lookupEnv == nil {
 		lookupEnv = os.LookupEnv
 	}
@@ -130,8 +142,11 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 		newSendCmd(g, ios),
 		newAskCmd(g, ios),
 		newPipeCmd(g, ios),
+		newDoctorCmd(g, ios),
+		newConfigCmd(g, ios),
 	)
-	return root
+	root.Version = versionString()
+	return root, g
 }
 
 // resolve applies flag > environment > default and checks the values.

@@ -1,0 +1,4 @@
+package commands
+
+// versionString is replaced by the version helper's implementation.
+func versionString() string { return "dev" }
