@@ -2,17 +2,127 @@ package commands
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
 
+	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
 )
 
+// ConfigFileName is the config file in the config dir.
+const ConfigFileName = "config.toml"
+
+// configKeys are the globals a config file may set, in display order.
+var configKeys = []string{"name", "broker", "room", "ice", "timeout", "trust"}
+
+type configFile struct {
+	path   string
+	values map[string]string
+}
+
+// loadConfigFile reads DIR/config.toml; a missing file is an empty config.
+func loadConfigFile(dir string) (*configFile, error) {
+	path := filepath.Join(dir, ConfigFileName)
+	cf := &configFile{path: path, values: map[string]string{}}
+	raw := map[string]any{}
+	_, err := toml.DecodeFile(path, &raw)
+	if errors.Is(err, fs.ErrNotExist) {
+		return cf, nil
+	}
+	if err != nil {
+		return nil, usageErrorf("config file %s: %v", path, err)
+	}
+	allowed := map[string]bool{}
+	for _, k := range configKeys {
+		allowed[k] = true
+	}
+	for k, v := range raw {
+		if !allowed[k] {
+			return nil, usageErrorf("config file %s: unknown key %q (known: %s)", path, k, strings.Join(configKeys, ", "))
+		}
+		switch v := v.(type) {
+		case string:
+			cf.values[k] = v
+		case []any: // ice = ["stun:a", "stun:b"] reads as the comma-separated flag value
+			parts := make([]string, 0, len(v))
+			for _, p := range v {
+				s, ok := p.(string)
+				if !ok {
+					return nil, usageErrorf("config file %s: %s must be a list of strings", path, k)
+				}
+				parts = append(parts, s)
+			}
+			cf.values[k] = strings.Join(parts, ",")
+		default:
+			return nil, usageErrorf("config file %s: %s must be a string (e.g. %s = \"...\")", path, k, k)
+		}
+	}
+	return cf, nil
+}
+
 func newConfigCmd(g *Globals, ios *IO) *cobra.Command {
 	return &cobra.Command{
-		Use:    "config",
-		Short:  "config (not implemented yet)",
-		Hidden: true,
+		Use:   "config",
+		Short: "Show the effective settings and where each came from",
+		Long: `Show the effective value of each setting and its source. Precedence: a flag wins over
+its environment variable, which wins over the config file, which wins over the default.
+
+The config file is config.toml in the config dir (--config-dir, RTCHAT_CONFIG_DIR, else
+$XDG_CONFIG_HOME/rtchat or ~/.config/rtchat). Keys: name, broker, room, ice, timeout, trust.
+
+  # ~/.config/rtchat/config.toml
+  broker  = "mqtt://192.168.1.10:1883"
+  room    = "lab"
+  ice     = ["stun:stun.l.google.com:19302"]   # or "none", "loopback", "stun:a,turn:u:p@b"
+  timeout = "15s"
+  trust   = "known"`,
+		Example: `  rtchat config
+  RTCHAT_ROOM=lab rtchat config --json | jq -r 'select(.key=="room") | .source'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("config: not implemented yet")
+			values := map[string]string{
+				"config-dir": g.ConfigDir, "name": g.Name, "broker": g.Broker, "room": g.Room,
+				"ice": g.ICE, "timeout": g.Timeout.String(), "trust": g.Trust,
+			}
+			keys := append([]string{"config-dir"}, configKeys...)
+			out := &printer{w: ios.Out, json: g.JSON}
+			if g.JSON {
+				for _, k := range keys {
+					if err := out.object(map[string]any{"type": "config", "key": k, "value": values[k], "source": g.Sources[k]}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
+			for _, k := range keys {
+				v := values[k]
+				if v == "" {
+					v = describeEmpty(k)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t(%s)\n", k, v, g.Sources[k])
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if _, err := os.Stat(g.ConfigFile); err != nil {
+				fmt.Fprintf(ios.Err, "rtchat: no config file at %s (optional)\n", g.ConfigFile)
+			}
+			return nil
 		},
 	}
+}
+
+func describeEmpty(key string) string {
+	switch key {
+	case "name":
+		return "<the name stored by 'keys gen'>"
+	case "ice":
+		return "<the web page's STUN servers>"
+	}
+	return `""`
 }

@@ -38,6 +38,10 @@ type Globals struct {
 	JSON      bool
 	Verbose   bool
 
+	// Sources says where each global came from (flag, env, file or default).
+	Sources    map[string]string
+	ConfigFile string
+
 	Log *slog.Logger
 }
 
@@ -149,20 +153,16 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 	return root, g
 }
 
-// resolve applies flag > environment > default and checks the values.
+// resolve applies flag > environment > config file > default and checks the values. It
+// records where each global came from, for 'rtchat config'.
 func (g *Globals) resolve(cmd *cobra.Command, ios *IO, lookupEnv func(string) (string, bool)) error {
+	g.Sources = map[string]string{}
+	flags := cmd.Flags()
 	var err error
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		env, ok := envOf[f.Name]
-		if !ok || f.Changed || err != nil {
-			return
-		}
-		if v, set := lookupEnv(env); set && v != "" {
-			if e := f.Value.Set(v); e != nil {
-				err = usageErrorf("invalid %s=%q: %v", env, v, e)
-			}
-		}
-	})
+	// The config dir first: it holds the config file.
+	if f := flags.Lookup("config-dir"); f != nil {
+		err = g.resolveOne(f, lookupEnv, nil)
+	}
 	if err != nil {
 		return err
 	}
@@ -172,19 +172,64 @@ func (g *Globals) resolve(cmd *cobra.Command, ios *IO, lookupEnv func(string) (s
 			return err
 		}
 	}
+	file, err := loadConfigFile(g.ConfigDir)
+	if err != nil {
+		return err
+	}
+	g.ConfigFile = file.path
+	flags.VisitAll(func(f *pflag.Flag) {
+		if err == nil && f.Name != "config-dir" {
+			err = g.resolveOne(f, lookupEnv, file)
+		}
+	})
+	if err != nil {
+		return err
+	}
 	switch g.Trust {
 	case "known", "tofu":
 	default:
-		return usageErrorf("invalid trust policy %q: use 'known' or 'tofu'", g.Trust)
+		return usageErrorf("invalid trust policy %q (from %s): use 'known' or 'tofu'", g.Trust, g.Sources["trust"])
 	}
 	if g.Timeout <= 0 {
-		return usageErrorf("--timeout must be positive, got %v", g.Timeout)
+		return usageErrorf("timeout must be positive, got %v (from %s)", g.Timeout, g.Sources["timeout"])
 	}
 	level := slog.LevelWarn
 	if g.Verbose {
 		level = slog.LevelDebug
 	}
 	g.Log = slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+// resolveOne sets one global flag from the first source that has it.
+func (g *Globals) resolveOne(f *pflag.Flag, lookupEnv func(string) (string, bool), file *configFile) error {
+	env, global := envOf[f.Name]
+	if !global {
+		return nil
+	}
+	switch {
+	case f.Changed:
+		g.Sources[f.Name] = "flag --" + f.Name
+		return nil
+	case env != "":
+		if v, set := lookupEnv(env); set && v != "" {
+			if e := f.Value.Set(v); e != nil {
+				return usageErrorf("invalid %s=%q: %v", env, v, e)
+			}
+			g.Sources[f.Name] = "env " + env
+			return nil
+		}
+	}
+	if file != nil {
+		if v, ok := file.values[f.Name]; ok {
+			if e := f.Value.Set(v); e != nil {
+				return usageErrorf("invalid %s = %q in %s: %v", f.Name, v, file.path, e)
+			}
+			g.Sources[f.Name] = "file " + file.path
+			return nil
+		}
+	}
+	g.Sources[f.Name] = "default"
 	return nil
 }
 

@@ -508,10 +508,13 @@ func (c *Client) onConnect(from string, info userInfo) {
 		c.offer(from, info)
 		return
 	}
-	// The tie-break says the peer offers; it may have missed our presence (it joined after
-	// our last announce), so say we are here. Only this side replies, so two peers never
-	// answer each other's presence in a loop.
-	c.poke()
+	// The tie-break says the peer offers; an rtchat peer may have missed our presence (it
+	// joined after our last announce), so say we are here. Only this side replies, so two
+	// peers never answer each other's presence in a loop. Browsers offer on their own after
+	// 1.1 s, and a second `connect` would re-open their connection prompt (§3.4).
+	if info.RTChat != nil {
+		c.poke()
+	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
