@@ -27,6 +27,7 @@ A web-page peer answers only the 'identify' and 'challenge' topics.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAsk(cmd.Context(), g, ios, args[0], topic, strings.Join(args[1:], " "))
 		},
+		ValidArgsFunction: completePeers(g),
 	}
 	cmd.Flags().StringVar(&topic, "topic", "question", "question topic (the answering side sees it as RTCHAT_TOPIC)")
 	return cmd

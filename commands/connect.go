@@ -23,6 +23,7 @@ or Ctrl-C. When stdin is a terminal a prompt is shown on stderr.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runConnect(cmd.Context(), g, ios, args[0])
 		},
+		ValidArgsFunction: completePeers(g),
 	}
 }
 

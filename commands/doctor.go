@@ -1,18 +1,179 @@
 package commands
 
 import (
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rtchat/rtchat/rtc/doctor"
+	"github.com/rtchat/rtchat/rtc/signal"
 )
+
+// doctorBrokerDefault bounds the broker check when --timeout keeps its 30 s default.
+const doctorBrokerDefault = signal.DefaultConnectTimeout
 
 func newDoctorCmd(g *Globals, ios *IO) *cobra.Command {
 	return &cobra.Command{
-		Use:    "doctor",
-		Short:  "doctor (not implemented yet)",
-		Hidden: true,
+		Use:   "doctor",
+		Short: "Check identity, broker, ICE servers and UDP buffers when something does not connect",
+		Long: `doctor checks, one line each, what rtchat needs to connect, and says what to do about
+anything that is wrong:
+
+  identity    my identity exists and loads; the key file is 0600, the config dir 0700
+  peers       how many peers are pinned (none: nobody can connect under --trust known)
+  broker      the --broker answers over TCP, accepts an MQTT session, and relays a test
+              message back to us (on a private topic mrtchat/ROOM/doctor/RANDOM, which no
+              room member sees); the round-trip time is shown
+  ice         each --ice server answers: stun: a STUN Binding request over UDP, showing my
+              public (reflexive) address and the round trip; turn: a Binding and a TURN
+              allocation with the given credentials, showing the relay address
+  udp-buffer  net.core.rmem_max/wmem_max are at least the 4 MiB 'rtchat pipe' asks for
+
+Each line is "ok", "WARN" or "FAIL" (✓ ! ✗ on a terminal). Warnings do not fail the
+run; any FAIL makes doctor exit 1. The broker check is bounded by --timeout (10s when
+--timeout is left at its default), each ICE server by 3s (or --timeout if smaller); the
+servers are checked at the same time. With --json, one NDJSON object per check
+({"type":"check","name","status","detail","fix","rtt_ms",...}) and then a summary
+({"type":"summary","ok","warn","fail"}). See docs/doctor.md.`,
+		Example: `  rtchat doctor                                   # the defaults: public broker, Google STUN
+  rtchat doctor --broker mqtt://192.168.1.10:1883   # my own broker on the LAN
+  rtchat doctor --ice 'stun:stun.example.org:3478,turn:me:secret@turn.example.org:3478'
+  rtchat doctor --ice none --timeout 5s
+  rtchat doctor --json | jq -r 'select(.status=="fail") | .fix'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("doctor: not implemented yet")
+			return runDoctor(cmd, g, ios)
 		},
 	}
+}
+
+func runDoctor(cmd *cobra.Command, g *Globals, ios *IO) error {
+	ctx := cmd.Context()
+	brokerTimeout := g.Timeout
+	if g.Timeout == DefaultTimeout {
+		brokerTimeout = doctorBrokerDefault
+	}
+	iceTimeout := min(doctor.DefaultICETimeout, g.Timeout)
+
+	// The network checks run at the same time; the report keeps a fixed order.
+	brokerCh := make(chan doctor.Result, 1)
+	go func() {
+		brokerCh <- doctor.Broker(ctx, doctor.BrokerOptions{
+			URL: g.Broker, Room: g.Room, Timeout: brokerTimeout, Logger: g.Log,
+		})
+	}()
+	iceCh := make(chan []doctor.Result, 1)
+	go func() { iceCh <- doctor.ICE(ctx, g.ICE, iceTimeout) }()
+
+	rep := &doctorReport{w: ios.Out, json: g.JSON, tty: ios.OutTTY}
+	rep.add(doctor.Identity(g.ConfigDir, g.Name))
+	rep.add(doctor.Peers(g.ConfigDir))
+	rep.add(<-brokerCh)
+	for _, r := range <-iceCh {
+		rep.add(r)
+	}
+	rep.add(doctor.UDPBuffer())
+	rep.summary()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if rep.fail > 0 {
+		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("doctor: %d check%s failed", rep.fail, doctorPlural(rep.fail))}
+	}
+	return nil
+}
+
+// doctorReport prints the check results as aligned lines or NDJSON, and counts them.
+type doctorReport struct {
+	w              io.Writer
+	json, tty      bool
+	ok, warn, fail int
+}
+
+const doctorNameWidth = 11
+
+func (p *doctorReport) add(r doctor.Result) {
+	switch r.Status {
+	case doctor.StatusOK:
+		p.ok++
+	case doctor.StatusWarn:
+		p.warn++
+	default:
+		p.fail++
+	}
+	if p.json {
+		obj := doctorJSON{Type: "check", Name: r.Name, Target: r.Target, Status: string(r.Status),
+			Detail: r.Detail, Fix: r.Fix, Reflexive: r.Reflexive, Relay: r.Relay}
+		if r.RTT > 0 {
+			ms := math.Round(float64(r.RTT)/float64(time.Microsecond)) / 1000
+			obj.RTTms = &ms
+		}
+		doctorJSONLine(p.w, obj)
+		return
+	}
+	marker := map[doctor.Status][2]string{
+		doctor.StatusOK:   {"ok  ", "✓"},
+		doctor.StatusWarn: {"WARN", "!"},
+		doctor.StatusFail: {"FAIL", "✗"},
+	}[r.Status]
+	m := marker[0]
+	if p.tty {
+		m = marker[1]
+	}
+	fmt.Fprintf(p.w, "%s %-*s %s\n", m, doctorNameWidth, r.Name, doctorOneLine(r.Detail))
+	if r.Fix != "" {
+		fmt.Fprintf(p.w, "%s %-*s fix: %s\n", strings.Repeat(" ", len([]rune(m))), doctorNameWidth, "", doctorOneLine(r.Fix))
+	}
+}
+
+func (p *doctorReport) summary() {
+	if p.json {
+		doctorJSONLine(p.w, struct {
+			Type string `json:"type"`
+			OK   int    `json:"ok"`
+			Warn int    `json:"warn"`
+			Fail int    `json:"fail"`
+		}{"summary", p.ok, p.warn, p.fail})
+		return
+	}
+	switch {
+	case p.fail == 0 && p.warn == 0:
+		fmt.Fprintf(p.w, "\nall %d checks passed\n", p.ok)
+	default:
+		fmt.Fprintf(p.w, "\n%d ok, %d warning%s, %d failure%s\n", p.ok, p.warn, doctorPlural(p.warn), p.fail, doctorPlural(p.fail))
+	}
+}
+
+type doctorJSON struct {
+	Type      string   `json:"type"`
+	Name      string   `json:"name"`
+	Target    string   `json:"target,omitempty"`
+	Status    string   `json:"status"`
+	Detail    string   `json:"detail"`
+	Fix       string   `json:"fix,omitempty"`
+	RTTms     *float64 `json:"rtt_ms,omitempty"`
+	Reflexive string   `json:"reflexive,omitempty"`
+	Relay     string   `json:"relay,omitempty"`
+}
+
+func doctorJSONLine(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(w, "%s\n", b)
+}
+
+func doctorOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func doctorPlural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -372,6 +372,7 @@ as unknown: refused under --trust known, pinned afresh on first contact under --
 			}
 			return nil
 		},
+		ValidArgsFunction: completePeers(g),
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -40,10 +42,15 @@ A progress line appears on stderr when it is a terminal; --json prints a final s
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPipe(cmd.Context(), g, ios, args[0])
 		},
+		ValidArgsFunction: completePeers(g),
 	}
 }
 
 func runPipe(ctx context.Context, g *Globals, ios *IO, peer string) error {
+	// A closed stdout must be a write error we report (and tell the peer about), not a
+	// silent death by SIGPIPE: Go kills a program writing to a broken pipe on fd 1 unless
+	// SIGPIPE is ignored or notified.
+	signal.Ignore(syscall.SIGPIPE)
 	s, err := startSession(ctx, g, ios, rtc.RolePipe, peer, nil)
 	if err != nil {
 		return err
@@ -77,8 +84,8 @@ func runPipe(ctx context.Context, g *Globals, ios *IO, peer string) error {
 	}
 	sendDone := make(chan error, 1)
 	recvDone := make(chan error, 1)
-	go func() { sendDone <- pipeSend(ctx, st, ios.In, bar) }()
-	go func() { recvDone <- pipeReceive(st, ios.Out, bar) }()
+	go func() { sendDone <- explainLoss(p, "sending", pipeSend(ctx, st, ios.In, bar)) }()
+	go func() { recvDone <- explainLoss(p, "receiving", pipeReceive(st, ios.Out, bar)) }()
 
 	var sendErr, recvErr error
 	for sendDone != nil || recvDone != nil {
@@ -168,6 +175,22 @@ func pipeReceive(st *stream.Stream, out io.Writer, bar *progressbar.ProgressBar)
 			return fmt.Errorf("receiving: %w", pipeErr(rerr))
 		}
 	}
+}
+
+// explainLoss replaces the stream's "closed"/"lost" with why the connection ended (for
+// example "connection to bob-x1y2 disconnected") when the connection is gone.
+func explainLoss(p *rtc.Peer, direction string, err error) error {
+	if err == nil || !(errors.Is(err, stream.ErrClosed) || errors.Is(err, stream.ErrLost)) {
+		return err
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(time.Second): // the connection's own close may lag the stream's
+	}
+	if perr := p.Err(); perr != nil {
+		return fmt.Errorf("%s: %w", direction, perr)
+	}
+	return err
 }
 
 // pipeErr makes stream failures map to "connection lost" (exit 5).

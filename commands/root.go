@@ -43,6 +43,8 @@ type Globals struct {
 	ConfigFile string
 
 	Log *slog.Logger
+
+	lookupEnv func(string) (string, bool) // for shell completion, which runs without resolve
 }
 
 // envOf names the environment variable behind each global flag.
@@ -105,7 +107,7 @@ func newRoot(ios *IO, lookupEnv func(string) (string, bool)) (*cobra.Command, *G
 	if lookupEnv == nil {
 		lookupEnv = os.LookupEnv
 	}
-	g := &Globals{}
+	g := &Globals{lookupEnv: lookupEnv}
 	root := &cobra.Command{
 		Use:   "rtchat",
 		Short: "Serverless, end-to-end encrypted peer-to-peer messaging",
@@ -149,7 +151,8 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 		newDoctorCmd(g, ios),
 		newConfigCmd(g, ios),
 	)
-	root.Version = versionString()
+	setupVersion(root, g, ios)
+	setupCompletion(root, g, ios)
 	return root, g
 }
 

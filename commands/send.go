@@ -39,6 +39,7 @@ The words of MESSAGE are joined by spaces; with none, all of stdin is the messag
 			}
 			return runSend(cmd.Context(), g, ios, args[0], msg)
 		},
+		ValidArgsFunction: completePeers(g),
 	}
 }
 

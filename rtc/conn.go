@@ -593,11 +593,17 @@ func (p *conn) close(err error) {
 		for _, ch := range chans {
 			_ = ch.rwc.Close()
 		}
-		if pipe != nil {
+		if pipe != nil && graceful {
 			_ = pipe.Close()
 		}
 		if pc != nil {
 			_ = pc.GracefulClose()
+		}
+		if pipe != nil && !graceful {
+			// The connection failed: what is still queued will never be acknowledged, so
+			// close the PeerConnection first (ending the stream's reads and writes at once)
+			// instead of letting the stream wait closeGrace for acknowledgements.
+			_ = pipe.Close()
 		}
 		if cleanup != nil {
 			_ = cleanup()

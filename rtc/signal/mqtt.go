@@ -231,9 +231,9 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		SetProtocolVersion(4).
 		SetCleanSession(true).
 		SetKeepAlive(KeepAlive).
-		SetPingTimeout(10*time.Second).
+		SetPingTimeout(10 * time.Second).
 		SetConnectTimeout(attempt).
-		SetWriteTimeout(10*time.Second).
+		SetWriteTimeout(10 * time.Second).
 		SetAutoReconnect(true).
 		SetMaxReconnectInterval(MaxReconnectInterval).
 		SetConnectRetry(false). // Dial retries itself, interruptibly
@@ -259,6 +259,10 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		case <-ctx.Done():
 			c.abort()
 			return nil, c.dialError(ctx, lastErr)
+		}
+		if lastErr == nil && !c.client.IsConnected() {
+			// paho reports success when a previous attempt was still winding down.
+			lastErr = errors.New("connection not established")
 		}
 		if lastErr == nil {
 			break

@@ -17,7 +17,10 @@ import (
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// noLeaks checks for leftover goroutines after every other cleanup of t has run.
+func noLeaks(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+}
 
 func testCtx(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
@@ -114,6 +117,7 @@ func exchange(t *testing.T, ctx context.Context, a, b *signal.Conn) {
 }
 
 func TestExchangeTCPAndWebSocket(t *testing.T) {
+	noLeaks(t)
 	ctx := testCtx(t, 30*time.Second)
 	br := startBroker(t, ctx, broker.Options{TCP: "127.0.0.1:0", WS: "127.0.0.1:0"})
 	urls := br.URLs()
@@ -246,7 +250,7 @@ func TestParseBrokerURL(t *testing.T) {
 }
 
 func TestDialClosedPort(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	noLeaks(t)
 	ctx := testCtx(t, 20*time.Second)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -273,6 +277,7 @@ func TestDialClosedPort(t *testing.T) {
 }
 
 func TestReconnect(t *testing.T) {
+	noLeaks(t)
 	ctx := testCtx(t, 40*time.Second)
 	br := startBroker(t, ctx, broker.Options{TCP: "127.0.0.1:0"})
 	addr, url := br.TCPAddr(), br.URLs()[0]
@@ -298,7 +303,7 @@ func TestReconnect(t *testing.T) {
 }
 
 func TestCloseWithDeliversFinalPayload(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	noLeaks(t)
 	ctx := testCtx(t, 20*time.Second)
 	br, err := broker.Start(ctx, broker.Options{TCP: "127.0.0.1:0"})
 	if err != nil {
@@ -341,6 +346,7 @@ func TestCloseWithDeliversFinalPayload(t *testing.T) {
 }
 
 func TestMosquitto(t *testing.T) {
+	noLeaks(t)
 	ctx := testCtx(t, 30*time.Second)
 	url, stop, err := broker.StartMosquitto(ctx, t.TempDir())
 	if errors.Is(err, broker.ErrNoMosquitto) {

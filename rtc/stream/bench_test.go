@@ -15,7 +15,7 @@ const benchOp = 1 << 20
 // BenchmarkBareDetached is the baseline: 64,000-byte writes on the bare detached channel
 // (the same pair setup as the Stream benchmark), the receiver reading 64 KiB messages.
 func BenchmarkBareDetached(b *testing.B) {
-	sp := newPair(b)
+	p := newRawPair(b)
 	total := int64(b.N) * benchOp
 	block := make([]byte, 64000)
 	done := make(chan error, 1)
@@ -25,7 +25,7 @@ func BenchmarkBareDetached(b *testing.B) {
 		buf := make([]byte, 65536)
 		var got int64
 		for got < total {
-			n, _, err := sp.p.ChB.ReadDataChannel(buf)
+			n, _, err := p.ChB.ReadDataChannel(buf)
 			if err != nil {
 				done <- err
 				return
@@ -39,7 +39,7 @@ func BenchmarkBareDetached(b *testing.B) {
 		if int64(len(c)) > left {
 			c = c[:left]
 		}
-		if _, err := sp.p.ChA.WriteDataChannel(c, false); err != nil {
+		if _, err := p.ChA.WriteDataChannel(c, false); err != nil {
 			b.Fatal(err)
 		}
 		left -= int64(len(c))

@@ -25,7 +25,8 @@ type pair struct {
 	A, B *stream.Stream
 }
 
-func newPair(t testing.TB) *pair {
+// newRawPair connects two loopback PeerConnections with one detached channel.
+func newRawPair(t testing.TB) *icetest.Pair {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -33,13 +34,21 @@ func newPair(t testing.TB) *pair {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := &pair{p: p, A: stream.New(p.ChA), B: stream.New(p.ChB)}
 	t.Cleanup(func() {
-		_ = sp.A.Close()
-		_ = sp.B.Close()
 		if err := p.Close(); err != nil {
 			t.Logf("pair close: %v", err)
 		}
+	})
+	return p
+}
+
+func newPair(t testing.TB) *pair {
+	t.Helper()
+	p := newRawPair(t)
+	sp := &pair{p: p, A: stream.New(p.ChA), B: stream.New(p.ChB)}
+	t.Cleanup(func() { // runs before the pair's cleanup (LIFO)
+		_ = sp.A.Close()
+		_ = sp.B.Close()
 	})
 	return sp
 }
