@@ -22,7 +22,7 @@ command; an error answer exits 1 with the peer's message on stderr.
 A web-page peer answers only the 'identify' and 'challenge' topics.`,
 		Example: `  rtchat ask bob "what time is it?"
   rtchat ask --topic uptime server1 now
-  rtchat ask --json bob ping | jq -r .answer`,
+  rtchat ask --json bob ping | jq -r 'select(.type=="answer") | .answer'`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAsk(cmd.Context(), g, ios, args[0], topic, strings.Join(args[1:], " "))

@@ -42,12 +42,28 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string,
 		return nil, usageErrorf("--ice: %v", err)
 	}
 	s := &session{g: g, ios: ios, out: &printer{w: ios.Out, json: g.JSON}}
+	if role == rtc.RolePipe {
+		s.out.w = ios.Err // pipe's stdout is the byte stream: its NDJSON goes to stderr
+	}
 	cfg := rtc.Config{
 		Broker: g.Broker, Room: g.Room, Identity: id, Store: store, Trust: g.Trust,
 		ICE: ice, Role: role, PipeTo: pipeTo, Log: g.Log, VerifyTimeout: g.Timeout,
 	}
 	if tune != nil {
 		tune(&cfg)
+	}
+	if g.JSON && role != rtc.RoleListen {
+		// Dialling commands report the lifecycle of the peers they meet as NDJSON too;
+		// listen renders every event itself.
+		next := cfg.OnEvent
+		cfg.OnEvent = func(e rtc.Event) {
+			if e.Type != rtc.EventMessage {
+				_ = s.out.object(eventObject(e))
+			}
+			if next != nil {
+				next(e)
+			}
+		}
 	}
 	dctx, cancel := context.WithTimeout(ctx, g.Timeout)
 	defer cancel()

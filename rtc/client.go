@@ -475,6 +475,7 @@ func (c *Client) allowed(bare string) bool {
 func (c *Client) onConnect(from string, info userInfo) {
 	bare := keys.BareName(from)
 	c.mu.Lock()
+	_, known := c.seen[from]
 	c.seen[from] = info
 	p := c.peers[from]
 	w := c.wants[bare]
@@ -482,7 +483,9 @@ func (c *Client) onConnect(from string, info userInfo) {
 		w.appeared = true
 	}
 	c.mu.Unlock()
-	c.emit(Event{Type: EventSeen, Peer: from, Bare: bare})
+	if !known {
+		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare})
+	}
 
 	if p != nil {
 		if p.isConnected() {
