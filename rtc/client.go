@@ -581,7 +581,11 @@ func (c *Client) offer(full string, info userInfo) {
 	p := newConn(c, full, info, true)
 	c.peers[full] = p
 	c.mu.Unlock()
-	go p.runOffer()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.runOffer()
+	}()
 }
 
 func (c *Client) onOffer(from string, info userInfo, sdp string) {
@@ -628,7 +632,11 @@ func (c *Client) onOffer(from string, info userInfo, sdp string) {
 	p := newConn(c, from, info, false)
 	c.peers[from] = p
 	c.mu.Unlock()
-	go p.runAnswer(sdp)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.runAnswer(sdp)
+	}()
 }
 
 func (c *Client) onAnswer(from, sdp string) {
