@@ -115,7 +115,7 @@ type Stream struct {
 	curBuf  []byte
 	ackOnce sync.Once
 
-	wmu sync.Mutex // serializes writes on the channel (data and control)
+	wsem chan struct{} // held while writing on the channel (data and control)
 
 	mu          sync.Mutex
 	recvEnd     error // why q was closed: io.EOF, *AbortError (peer), ErrLost-wrapped
@@ -129,6 +129,7 @@ type Stream struct {
 	abortCh chan struct{} // closed when the peer aborts
 	lostCh  chan struct{} // closed when the channel ends (read error)
 	closed  chan struct{} // closed by Close
+	gaveUp  chan struct{} // closed by Abort
 	// flags for closing the channels above once
 	ackDone, abortDone, lostDone atomic.Bool
 	closeOnce                    sync.Once
@@ -149,6 +150,8 @@ func New(ch Channel) *Stream {
 		abortCh: make(chan struct{}),
 		lostCh:  make(chan struct{}),
 		closed:  make(chan struct{}),
+		wsem:    make(chan struct{}, 1),
+		gaveUp:  make(chan struct{}),
 	}
 	s.pool.New = func() any { b := make([]byte, readBuf); return &b }
 	go s.recvLoop()
@@ -238,9 +241,30 @@ func (s *Stream) recvLoop() {
 		case s.q <- buf[:n]:
 		case <-s.closed:
 			s.putBuf(buf)
+		case <-s.gaveUp:
+			s.putBuf(buf)
 		}
 	}
 }
+
+// lockWrite takes the write lock, giving up when ctx ends or the stream closes.
+func (s *Stream) lockWrite(ctx context.Context) error {
+	select {
+	case s.wsem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case s.wsem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closed:
+		return ErrClosed
+	}
+}
+
+func (s *Stream) unlockWrite() { <-s.wsem }
 
 // kickWriters interrupts a Write blocked on backpressure (it then reports the state).
 func (s *Stream) kickWriters() {
@@ -339,8 +363,10 @@ func (s *Stream) writeFailed(err error) error {
 }
 
 func (s *Stream) writeControl(msg string) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
+	if err := s.lockWrite(context.Background()); err != nil {
+		return err
+	}
+	defer s.unlockWrite()
 	if err := s.writeState(); err != nil {
 		return err
 	}
@@ -354,8 +380,10 @@ func (s *Stream) writeControl(msg string) error {
 // receive window is full (a slow reader slows this writer down). It fails with an
 // ErrAborted error once either side aborted and with ErrLost if the channel ended.
 func (s *Stream) Write(p []byte) (int, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
+	if err := s.lockWrite(context.Background()); err != nil {
+		return 0, err
+	}
+	defer s.unlockWrite()
 	if err := s.writeState(); err != nil {
 		return 0, err
 	}
@@ -389,9 +417,11 @@ func (s *Stream) Write(p []byte) (int, error) {
 // wait. The ack travels behind the peer's own data, so the application must keep reading
 // (or have finished reading) while CloseWrite waits.
 func (s *Stream) CloseWrite(ctx context.Context) error {
-	s.wmu.Lock()
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("stream: sending end of stream: %w", err)
+	}
 	if err := s.writeState(); err != nil {
-		s.wmu.Unlock()
+		s.unlockWrite()
 		return err
 	}
 	s.mu.Lock()
@@ -401,14 +431,14 @@ func (s *Stream) CloseWrite(ctx context.Context) error {
 		stop := context.AfterFunc(ctx, s.kickWriters)
 		_, err := s.ch.WriteDataChannel([]byte(ctlEOF), true)
 		if !stop() {
-			// The deadline was kicked for ctx: clear it (we hold wmu, so no other
+			// The deadline was kicked for ctx: clear it (we hold the write lock, so no other
 			// write is in progress; terminal states are re-checked before each write).
 			if d, ok := s.ch.(writeDeadliner); ok {
 				_ = d.SetWriteDeadline(time.Time{})
 			}
 		}
 		if err != nil {
-			s.wmu.Unlock()
+			s.unlockWrite()
 			if ctx.Err() != nil {
 				return fmt.Errorf("stream: sending end of stream: %w", ctx.Err())
 			}
@@ -418,7 +448,7 @@ func (s *Stream) CloseWrite(ctx context.Context) error {
 		s.writeClosed = true
 		s.mu.Unlock()
 	}
-	s.wmu.Unlock()
+	s.unlockWrite()
 
 	select {
 	case <-s.ackCh:
@@ -463,10 +493,15 @@ func (s *Stream) Abort(reason string) error {
 		return nil
 	}
 	s.localAbort = &AbortError{Reason: reason}
+	close(s.gaveUp)
 	s.mu.Unlock()
 	s.kickWriters() // unblock a Write waiting for the window; it returns ErrAborted
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
+	defer cancel()
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("stream: sending abort: %w", err)
+	}
+	defer s.unlockWrite()
 	d, hasDeadline := s.ch.(writeDeadliner)
 	if hasDeadline {
 		_ = d.SetWriteDeadline(time.Now().Add(closeGrace))
