@@ -49,6 +49,7 @@ func runAsk(ctx context.Context, g *Globals, ios *IO, peer, topic, q string) err
 	if err != nil {
 		return err
 	}
+	s.finished.Store(true)
 	if g.JSON {
 		return s.out.object(map[string]any{"type": "answer", "peer": p.Name(), "name": p.Bare(), "topic": topic, "answer": ans})
 	}

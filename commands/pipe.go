@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -69,6 +70,15 @@ func runPipe(ctx context.Context, g *Globals, ios *IO, peer string) error {
 	}
 	g.Log.Debug("pipe open", "peer", p.Name(), "connection", p.ConnectionType())
 	start := time.Now()
+	connType := p.ConnectionType()
+	stopProgress := func() {}
+	if g.JSON {
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() { defer close(done); pipeProgress(s.out, st, start, stop) }()
+		var once sync.Once
+		stopProgress = func() { once.Do(func() { close(stop); <-done }) }
+		defer stopProgress()
+	}
 
 	var bar *progressbar.ProgressBar
 	if ios.ErrTTY && !g.JSON {
@@ -111,20 +121,37 @@ func runPipe(ctx context.Context, g *Globals, ios *IO, peer string) error {
 	stats := st.Stats()
 	_ = st.Close() // waits until our last frames are acknowledged
 	secs := time.Since(start).Seconds()
-	if err := errors.Join(recvErr, sendErr); err != nil {
-		if g.JSON {
-			_ = s.out.object(map[string]any{"type": "error", "error": err.Error(), "code": codeOf(err), "sent": stats.Sent, "received": stats.Received})
-		}
-		return err
-	}
+	err = errors.Join(recvErr, sendErr)
+	stopProgress()
+	s.finished.Store(true)
 	if g.JSON {
-		return s.out.object(map[string]any{
-			"type": "summary", "peer": p.Name(), "name": p.Bare(),
+		// The summary comes on failure too (bytes each way so far); Run then adds the
+		// error object with its exit code.
+		summary := map[string]any{
+			"type": "summary", "peer": p.Name(), "name": p.Bare(), "ok": err == nil,
 			"sent": stats.Sent, "received": stats.Received, "seconds": secs,
-			"connection": p.ConnectionType(),
-		})
+			"connection": connType,
+		}
+		if err := s.out.object(summary); err != nil {
+			g.Log.Debug("writing the summary", "err", err)
+		}
 	}
-	return nil
+	return err
+}
+
+// pipeProgress writes a progress object each second until stop is closed.
+func pipeProgress(out *printer, st *stream.Stream, start time.Time, stop <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			stats := st.Stats()
+			_ = out.object(map[string]any{"type": "progress", "sent": stats.Sent, "received": stats.Received, "seconds": time.Since(start).Seconds()})
+		}
+	}
 }
 
 func pipeSend(ctx context.Context, st *stream.Stream, in io.Reader, bar *progressbar.ProgressBar) error {

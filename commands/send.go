@@ -58,6 +58,7 @@ func runSend(ctx context.Context, g *Globals, ios *IO, peer, msg string) error {
 	if err := p.Deliver(dctx, msg); err != nil {
 		return err
 	}
+	s.finished.Store(true)
 	if g.JSON {
 		return s.out.object(map[string]any{"type": "delivered", "peer": p.Name(), "name": p.Bare()})
 	}

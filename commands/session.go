@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rtchat/rtchat/keys"
@@ -19,6 +20,9 @@ type session struct {
 	ios    *IO
 	client *rtc.Client
 	out    *printer
+	// finished: the command's result is out; later lifecycle events (the teardown) are
+	// not reported, so a result is always the last NDJSON line.
+	finished atomic.Bool
 }
 
 // startSession loads the identity, parses --ice and joins the room. The caller closes it.
@@ -57,7 +61,7 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string,
 		// listen renders every event itself.
 		next := cfg.OnEvent
 		cfg.OnEvent = func(e rtc.Event) {
-			if e.Type != rtc.EventMessage {
+			if e.Type != rtc.EventMessage && !s.finished.Load() {
 				_ = s.out.object(eventObject(e))
 			}
 			if next != nil {

@@ -45,7 +45,10 @@ func currentVersion() versionInfo {
 
 // makeVersion fills each of version, commit and date that was not stamped from bi (may be nil).
 func makeVersion(ver, rev, when string, bi *debug.BuildInfo) versionInfo {
-	v := versionInfo{Version: strings.TrimSpace(ver), Commit: strings.TrimSpace(rev), Date: strings.TrimSpace(when), Go: runtime.Version()}
+	v := versionInfo{Version: known(ver), Commit: known(rev), Date: known(when), Go: runtime.Version()}
+	if t, err := time.Parse(time.RFC3339, v.Date); err == nil && t.Year() < 2000 {
+		v.Date = "" // a zero commit date: the release tool had no git information
+	}
 	if bi != nil {
 		if v.Version == "" {
 			if mv := bi.Main.Version; mv != "" && mv != "(devel)" {
@@ -81,6 +84,16 @@ func makeVersion(ver, rev, when string, bi *debug.BuildInfo) versionInfo {
 		v.Version = "devel"
 	}
 	return v
+}
+
+// known trims a stamped value and drops the release tools' placeholders for "unknown".
+func known(s string) string {
+	s = strings.TrimSpace(s)
+	switch strings.ToLower(s) {
+	case "none", "unknown", "(unknown)", "(devel)":
+		return ""
+	}
+	return s
 }
 
 // String is the one-line form: "1.2.3 (commit abc1234, built 2026-11-25)".

@@ -34,6 +34,7 @@ func TestMakeVersion(t *testing.T) {
 		{"devel", "", "", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "devel"},
 		{"pseudo", "", "", "", &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261120093000-0123456789ab"}}, "0.0.0-20261120093000-0123456789ab"},
 		{"no build info", "", "", "", nil, "devel"},
+		{"placeholders", "0.0.1-next", "none", "0001-01-01T00:00:00Z", vcs, "0.0.1-next (commit 0123456, modified, built 2026-11-20)"},
 	} {
 		if got := makeVersion(tc.ver, tc.commit, tc.day, tc.bi).String(); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)

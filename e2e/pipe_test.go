@@ -665,8 +665,34 @@ func TestPipeUnverifiedPeerGetsNothing(t *testing.T) {
 	}
 }
 
-// TestPipeJSONSummary: with --json the summary follows the received data on stdout, as
-// the last line.
+// pipeSummary is the --json summary object of a pipe (NDJSON on stderr, docs/json.md).
+type pipeSummary struct {
+	Type       string   `json:"type"`
+	Sent       *int64   `json:"sent"`
+	Received   *int64   `json:"received"`
+	Seconds    *float64 `json:"seconds"`
+	Connection string   `json:"connection"`
+	Name       string   `json:"name"`
+}
+
+// findSummary returns the one type=summary object among a pipe's NDJSON stderr lines.
+func findSummary(t *testing.T, stderr string) pipeSummary {
+	t.Helper()
+	var found []pipeSummary
+	for _, line := range strings.Split(stderr, "\n") {
+		var s pipeSummary
+		if json.Unmarshal([]byte(line), &s) == nil && s.Type == "summary" {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want exactly one summary object on stderr, found %d in:\n%s", len(found), stderr)
+	}
+	return found[0]
+}
+
+// TestPipeJSONSummary: with --json stdout still carries exactly the peer's bytes; the NDJSON
+// (events and the final summary) goes to stderr.
 func TestPipeJSONSummary(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -681,27 +707,12 @@ func TestPipeJSONSummary(t *testing.T) {
 	if outB.sum() != inA.sum() {
 		t.Fatal("alice -> bob data differs")
 	}
-	out := pa.stdout.String()
-	if len(out) < len(want) || out[:len(want)] != string(want) {
-		t.Fatalf("alice's stdout does not start with bob's %d bytes (has %d bytes)", len(want), len(out))
+	if out := pa.stdout.String(); out != string(want) {
+		t.Fatalf("alice's stdout (%d bytes) is not exactly bob's %d bytes", len(out), len(want))
 	}
-	line := out[len(want):]
-	if strings.Count(line, "\n") != 1 || !strings.HasSuffix(line, "\n") {
-		t.Fatalf("after the data, want exactly one summary line, got %q", line)
-	}
-	var sum struct {
-		Type       string   `json:"type"`
-		Sent       *int64   `json:"sent"`
-		Received   *int64   `json:"received"`
-		Seconds    *float64 `json:"seconds"`
-		Connection string   `json:"connection"`
-		Name       string   `json:"name"`
-	}
-	if err := json.Unmarshal([]byte(line), &sum); err != nil {
-		t.Fatalf("summary line: %v: %q", err, line)
-	}
-	if sum.Type != "summary" || sum.Sent == nil || *sum.Sent != 1<<20 || sum.Received == nil || *sum.Received != 1000 ||
+	sum := findSummary(t, pa.stderr.String())
+	if sum.Sent == nil || *sum.Sent != 1<<20 || sum.Received == nil || *sum.Received != 1000 ||
 		sum.Seconds == nil || *sum.Seconds <= 0 || sum.Connection != "host" || sum.Name != "bob" {
-		t.Fatalf("summary %s", line)
+		t.Fatalf("summary %+v\n%s", sum, pa.stderr.String())
 	}
 }

@@ -240,18 +240,15 @@ func TestPipeBench(t *testing.T) {
 		<-ha.done
 		<-hb.done
 		snmp1 := rcvbufErrors()
-		var sa struct {
-			Sent    int64   `json:"sent"`
-			Seconds float64 `json:"seconds"`
-		}
-		if err := json.Unmarshal([]byte(pa.stdout.String()), &sa); err != nil || sa.Sent != n {
-			t.Fatalf("alice's summary %q: %v", pa.stdout.String(), err)
+		sa := findSummary(t, pa.stderr.String())
+		if sa.Sent == nil || *sa.Sent != n || sa.Seconds == nil {
+			t.Fatalf("alice's summary: %+v", sa)
 		}
 		if out.seen != n || out.sum() != want {
 			t.Fatalf("bob got %d bytes, sha256 %s; want %d, %s", out.seen, out.sum(), n, want)
 		}
-		r := pipeRun{streamMBps: float64(n) / sa.Seconds / 1e6, wallMBps: float64(n) / el / 1e6,
-			sendRSS: ha.peak.Load(), recvRSS: hb.peak.Load(), rcvbufErrs: snmp1 - snmp0, seconds: sa.Seconds, wall: el}
+		r := pipeRun{streamMBps: float64(n) / *sa.Seconds / 1e6, wallMBps: float64(n) / el / 1e6,
+			sendRSS: ha.peak.Load(), recvRSS: hb.peak.Load(), rcvbufErrs: snmp1 - snmp0, seconds: *sa.Seconds, wall: el}
 		t.Logf("run %d: rtchat pipe %d bytes: %.1f MB/s stream (%.2fs), %.1f MB/s wall incl. setup (%.2fs), peak RSS send %d KiB recv %d KiB, RcvbufErrors +%d, sha256 ok",
 			i+1, n, r.streamMBps, r.seconds, r.wallMBps, r.wall, r.sendRSS, r.recvRSS, r.rcvbufErrs)
 		stream = append(stream, r.streamMBps)

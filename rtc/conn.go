@@ -610,7 +610,11 @@ func (p *conn) close(err error) {
 		}
 		p.c.forget(p)
 		p.c.resolveWants(p, p.err)
-		p.c.emit(Event{Type: EventDisconnected, Peer: p.remote, Bare: p.bare, Err: p.err})
+		ev := Event{Type: EventDisconnected, Peer: p.remote, Bare: p.bare, Err: p.err}
+		if graceful {
+			ev.Err = nil // we ended it: not a failure
+		}
+		p.c.emit(ev)
 	})
 }
 

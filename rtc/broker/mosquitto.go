@@ -62,7 +62,7 @@ log_type warning
 	cmd := exec.Command(bin, "-c", conf)
 	cmd.Stdout = &stderr
 	cmd.Stderr = &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent()
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start %s: %w", bin, err)
 	}

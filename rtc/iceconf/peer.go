@@ -180,25 +180,6 @@ func (r *recordingNet) buffers() (rcv, snd int) {
 	return rcv, snd
 }
 
-// socketBuffers reads SO_RCVBUF and SO_SNDBUF back from the kernel.
-func socketBuffers(c syscall.Conn) (rcv, snd int, err error) {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return 0, 0, err
-	}
-	var serr error
-	err = raw.Control(func(fd uintptr) {
-		rcv, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
-		if serr == nil {
-			snd, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF)
-		}
-	})
-	if err == nil {
-		err = serr
-	}
-	return rcv, snd, err
-}
-
 // slogFactory routes pion's logs to slog. pion is chatty about benign conditions, so its
 // levels are shifted down one step: Trace is dropped, Debug and Info become Debug, Warn
 // becomes Info, Error becomes Warn. Every record carries pion=<scope>.
