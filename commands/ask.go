@@ -34,15 +34,11 @@ A web-page peer answers only the 'identify' and 'challenge' topics.`,
 }
 
 func runAsk(ctx context.Context, g *Globals, ios *IO, peer, topic, q string) error {
-	s, err := startSession(ctx, g, ios, rtc.RoleAsk, "", nil)
+	s, p, err := openPeer(ctx, g, ios, rtc.RoleAsk, peer, nil)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	p, err := s.dial(ctx, peer)
-	if err != nil {
-		return err
-	}
 	actx, cancel := context.WithTimeout(ctx, g.Timeout)
 	defer cancel()
 	ans, err := p.Ask(actx, topic, q)

@@ -28,13 +28,15 @@ or Ctrl-C. When stdin is a terminal a prompt is shown on stderr.`,
 }
 
 func runConnect(ctx context.Context, g *Globals, ios *IO, peer string) error {
-	var target string
-	var out *printer
 	events := make(chan rtc.Event, 64)
-	s, err := startSession(ctx, g, ios, rtc.RoleConnect, "", func(c *rtc.Config) {
+	stopped := make(chan struct{}) // closed before the session closes, so no sender blocks
+	s, p, err := openPeer(ctx, g, ios, rtc.RoleConnect, peer, func(c *rtc.Config) {
 		c.OnEvent = func(e rtc.Event) {
 			if e.Type == rtc.EventMessage {
-				events <- e
+				select {
+				case events <- e:
+				case <-stopped:
+				}
 			}
 		}
 	})
@@ -42,12 +44,9 @@ func runConnect(ctx context.Context, g *Globals, ios *IO, peer string) error {
 		return err
 	}
 	defer s.close()
-	out = s.out
-	p, err := s.dial(ctx, peer)
-	if err != nil {
-		return err
-	}
-	target = p.Name()
+	defer close(stopped)
+	out := s.out
+	target := p.Name()
 	interactive := ios.InTTY && ios.ErrTTY
 	prompt := func() {
 		if interactive {

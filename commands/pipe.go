@@ -52,15 +52,11 @@ func runPipe(ctx context.Context, g *Globals, ios *IO, peer string) error {
 	// silent death by SIGPIPE: Go kills a program writing to a broken pipe on fd 1 unless
 	// SIGPIPE is ignored or notified.
 	signal.Ignore(syscall.SIGPIPE)
-	s, err := startSession(ctx, g, ios, rtc.RolePipe, peer, nil)
+	s, p, err := openPeer(ctx, g, ios, rtc.RolePipe, peer, nil)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	p, err := s.dial(ctx, peer)
-	if err != nil {
-		return err
-	}
 	defer p.Close()
 	sctx, cancel := context.WithTimeout(ctx, g.Timeout)
 	st, err := p.Stream(sctx)

@@ -44,15 +44,11 @@ The words of MESSAGE are joined by spaces; with none, all of stdin is the messag
 }
 
 func runSend(ctx context.Context, g *Globals, ios *IO, peer, msg string) error {
-	s, err := startSession(ctx, g, ios, rtc.RoleSend, "", nil)
+	s, p, err := openPeer(ctx, g, ios, rtc.RoleSend, peer, nil)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	p, err := s.dial(ctx, peer)
-	if err != nil {
-		return err
-	}
 	dctx, cancel := context.WithTimeout(ctx, g.Timeout)
 	defer cancel()
 	if err := p.Deliver(dctx, msg); err != nil {

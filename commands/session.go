@@ -79,6 +79,25 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string,
 	return s, nil
 }
 
+// openPeer joins the room and finds, connects and verifies peer. The caller closes the
+// session when the peer is returned.
+func openPeer(ctx context.Context, g *Globals, ios *IO, role, peer string, tune func(*rtc.Config)) (*session, *rtc.Peer, error) {
+	pipeTo := ""
+	if role == rtc.RolePipe {
+		pipeTo = peer
+	}
+	s, err := startSession(ctx, g, ios, role, pipeTo, tune)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.dial(ctx, peer)
+	if err != nil {
+		s.close()
+		return nil, nil, err
+	}
+	return s, p, nil
+}
+
 // close leaves the room, bounded so that a dead broker cannot hold the exit.
 func (s *session) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -59,7 +59,13 @@ type world struct {
 // newWorld starts an embedded broker on 127.0.0.1 for one test.
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	return newWorldDeadline(t, testDeadline)
+}
+
+// newWorldDeadline is newWorld with its own deadline (big transfers need longer).
+func newWorldDeadline(t *testing.T, d time.Duration) *world {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	b, err := broker.Start(ctx, broker.Options{TCP: "127.0.0.1:0"})
 	if err != nil {
@@ -255,11 +261,21 @@ func (p *proc) waitFor(ctx context.Context, b *syncBuffer, s string) error {
 // start runs rtchat as name in the background.
 func (w *world) start(name string, stdin io.Reader, args ...string) *proc {
 	w.t.Helper()
+	return w.startTo(name, stdin, nil, args...)
+}
+
+// startTo is start with the process's stdout going to stdout (nil: a buffer in the proc;
+// an *os.File is handed to the process as is).
+func (w *world) startTo(name string, stdin io.Reader, stdout io.Writer, args ...string) *proc {
+	w.t.Helper()
 	cmd := exec.Command(rtchatBin, args...)
 	cmd.Env = w.env(name)
 	cmd.Stdin = stdin
 	p := &proc{cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
+	if stdout == nil {
+		stdout = p.stdout
+	}
+	cmd.Stdout, cmd.Stderr = stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		w.t.Fatalf("start rtchat %v: %v", args, err)
 	}

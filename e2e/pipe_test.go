@@ -12,7 +12,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,30 +156,7 @@ func (s *sink) waitCount(ctx context.Context, p *proc, n int64) error {
 // *os.File is handed to the process as is; any other writer gets exec's copying pipe).
 func (w *world) startPipe(name, peer string, stdin io.Reader, stdout io.Writer, flags ...string) *proc {
 	w.t.Helper()
-	args := append(append([]string{}, flags...), "pipe", peer)
-	cmd := exec.Command(rtchatBin, args...)
-	cmd.Env = w.env(name)
-	cmd.Stdin = stdin
-	p := &proc{cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
-	if stdout == nil {
-		stdout = p.stdout
-	}
-	cmd.Stdout, cmd.Stderr = stdout, p.stderr
-	if err := cmd.Start(); err != nil {
-		w.t.Fatalf("start rtchat %v: %v", args, err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	w.t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		<-p.done
-		if w.t.Failed() {
-			w.t.Logf("rtchat %v as %s stderr:\n%s", args, name, p.stderr.String())
-		}
-	})
-	return p
+	return w.startTo(name, stdin, stdout, append(append([]string{}, flags...), "pipe", peer)...)
 }
 
 // mustExit waits for p and fails the test unless it exits with code want.

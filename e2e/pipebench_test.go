@@ -12,12 +12,10 @@ package e2e
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,15 +25,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtchat/rtchat/rtc/broker"
+	"github.com/rtchat/rtchat/bench/benchutil"
 )
-
-// benchBlock is the block every sender repeats (the same as bench/internal/benchutil.Block).
-func benchBlock() []byte {
-	b := make([]byte, 64000)
-	_, _ = rand.NewChaCha8([32]byte{42}).Read(b)
-	return b
-}
 
 // blockReader yields n bytes of the repeated block (cheap, like the baselines' senders).
 type blockReader struct {
@@ -61,54 +52,15 @@ func (r *blockReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func benchSum(n int64) string {
-	h := sha256.New()
-	_, _ = io.Copy(h, &blockReader{b: benchBlock(), left: n})
-	return hex.EncodeToString(h.Sum(nil))
-}
+func benchSum(n int64) string { return hex.EncodeToString(benchutil.ExpectedSum(n)) }
 
 // newBenchWorld is newWorld with a deadline long enough for big transfers.
 func newBenchWorld(t *testing.T, d time.Duration) *world {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	b, err := broker.Start(ctx, broker.Options{TCP: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatalf("start broker: %v", err)
-	}
-	w := &world{t: t, ctx: ctx, brk: b, tcpAddr: b.TCPAddr(), url: "mqtt://" + b.TCPAddr(), dir: t.TempDir(), ids: map[string]string{}}
-	t.Cleanup(func() {
-		if w.brk != nil {
-			w.brk.Close()
-		}
-	})
-	return w
+	return newWorldDeadline(t, d)
 }
 
-func rcvbufErrors() int64 {
-	b, err := os.ReadFile("/proc/net/snmp")
-	if err != nil {
-		return -1
-	}
-	var header []string
-	for _, line := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(line, "Udp: ") {
-			continue
-		}
-		f := strings.Fields(line)
-		if header == nil {
-			header = f
-			continue
-		}
-		for i, h := range header {
-			if h == "RcvbufErrors" && i < len(f) {
-				v, _ := strconv.ParseInt(f[i], 10, 64)
-				return v
-			}
-		}
-	}
-	return -1
-}
+func rcvbufErrors() int64 { return benchutil.RcvbufErrors() }
 
 func parseSize(s string) (int64, error) {
 	mult := int64(1)
@@ -232,7 +184,7 @@ func TestPipeBench(t *testing.T) {
 		snmp0 := rcvbufErrors()
 		start := time.Now()
 		pb := w.startPipe("bob", "alice", strings.NewReader(""), out)
-		pa := w.startPipe("alice", "bob", &blockReader{b: benchBlock(), left: n}, nil, "--json")
+		pa := w.startPipe("alice", "bob", &blockReader{b: benchutil.Block(), left: n}, nil, "--json")
 		ha, hb := sampleHWM(pa), sampleHWM(pb)
 		mustExit(t, w.ctx, pa, "alice", 0)
 		mustExit(t, w.ctx, pb, "bob", 0)

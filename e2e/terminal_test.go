@@ -86,7 +86,8 @@ func (s *tmuxSession) exitStatus(ctx context.Context) int {
 	defer tick.Stop()
 	for {
 		out := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_dead} #{pane_dead_status}"))
-		if dead, status, _ := strings.Cut(out, " "); dead == "1" {
+		// tmux marks the pane dead a moment before it records the status.
+		if dead, status, _ := strings.Cut(out, " "); dead == "1" && status != "" {
 			n, err := strconv.Atoi(status)
 			if err != nil {
 				s.t.Fatalf("pane status %q: %v", out, err)

@@ -25,7 +25,7 @@ import (
 	"github.com/pion/datachannel"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/rtchat/rtchat/bench/internal/benchutil"
+	"github.com/rtchat/rtchat/bench/benchutil"
 	"github.com/rtchat/rtchat/rtc/iceconf"
 )
 

@@ -19,7 +19,7 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/rtchat/rtchat/bench/internal/benchutil"
+	"github.com/rtchat/rtchat/bench/benchutil"
 )
 
 type recvReport struct {
