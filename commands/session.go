@@ -12,6 +12,7 @@ import (
 	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc"
 	"github.com/rtchat/rtchat/rtc/iceconf"
+	"github.com/rtchat/rtchat/rtc/signal"
 )
 
 // session is what the network commands share: my identity, the room, and a printer.
@@ -45,6 +46,9 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string,
 	if err != nil {
 		return nil, usageErrorf("--ice: %v", err)
 	}
+	if _, err := signal.ParseBrokerURL(g.Broker); err != nil {
+		return nil, usageErrorf("--broker: %v", err)
+	}
 	s := &session{g: g, ios: ios, out: &printer{w: ios.Out, json: g.JSON}}
 	if role == rtc.RolePipe {
 		s.out.w = ios.Err // pipe's stdout is the byte stream: its NDJSON goes to stderr
@@ -52,6 +56,7 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string,
 	cfg := rtc.Config{
 		Broker: g.Broker, Room: g.Room, Identity: id, Store: store, Trust: g.Trust,
 		ICE: ice, Role: role, PipeTo: pipeTo, Log: g.Log, VerifyTimeout: g.Timeout,
+		BrokerTimeout: g.Timeout,
 	}
 	if tune != nil {
 		tune(&cfg)
@@ -73,7 +78,7 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string,
 	defer cancel()
 	s.client, err = rtc.Start(dctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("join room %q on %s: %w", g.Room, g.Broker, err)
+		return nil, fmt.Errorf("join room %q: %w\ncheck --broker (or RTCHAT_BROKER), or run 'rtchat doctor'", g.Room, err)
 	}
 	g.Log.Debug("joined room", "room", g.Room, "as", s.client.Name())
 	return s, nil
@@ -82,6 +87,9 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string,
 // openPeer joins the room and finds, connects and verifies peer. The caller closes the
 // session when the peer is returned.
 func openPeer(ctx context.Context, g *Globals, ios *IO, role, peer string, tune func(*rtc.Config)) (*session, *rtc.Peer, error) {
+	if err := keys.ValidateName(peer); err != nil {
+		return nil, nil, usageErrorf("peer name %q: %v", peer, err)
+	}
 	pipeTo := ""
 	if role == rtc.RolePipe {
 		pipeTo = peer

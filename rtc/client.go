@@ -54,6 +54,8 @@ type Config struct {
 
 	// VerifyTimeout bounds one identify/challenge exchange.
 	VerifyTimeout time.Duration
+	// BrokerTimeout bounds the first connection to the broker (0: the signal default).
+	BrokerTimeout time.Duration
 	// OnQuestion answers questions on topics other than the identity ones. Nil: every
 	// such question gets an error answer.
 	OnQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
@@ -160,7 +162,7 @@ func Start(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.log = cfg.Log.With("me", c.me)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	m, err := signal.Dial(ctx, signal.Config{BrokerURL: cfg.Broker, Topic: topic, Logger: cfg.Log})
+	m, err := signal.Dial(ctx, signal.Config{BrokerURL: cfg.Broker, Topic: topic, Logger: cfg.Log, ConnectTimeout: cfg.BrokerTimeout})
 	if err != nil {
 		c.cancel()
 		return nil, err
@@ -383,9 +385,14 @@ func (c *Client) handle(env signal.Envelope) {
 	case signal.SubUnload:
 		c.onUnload(env.Sender)
 	case signal.SubNameChange:
-		// Renames are hints: a live connection keeps its verified full name; the renamed
-		// peer must reconnect (and re-verify) under its new name.
-		c.onUnload(env.Sender)
+		// Renames are hints (anyone can forge one): a live connection keeps its verified
+		// full name; the renamed peer must reconnect, and re-verify, under its new name.
+		var d struct {
+			OldName string `json:"oldName"`
+		}
+		if json.Unmarshal(env.Data, &d) == nil && d.OldName != "" && d.OldName != c.me {
+			c.onUnload(d.OldName)
+		}
 	}
 }
 
