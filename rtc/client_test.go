@@ -955,9 +955,19 @@ func (b *browser) wire(dc *webrtc.DataChannel) {
 }
 
 func (b *browser) send(label string, v any) {
+	// Like the web client, wait (up to 10 s) for a channel that is not open yet: channels
+	// open in any order, so a question can arrive before the answer channel is open.
+	select {
+	case <-b.allOpen:
+	case <-time.After(10 * time.Second):
+	}
 	b.mu.Lock()
 	dc := b.dcs[label]
 	b.mu.Unlock()
+	if dc == nil {
+		b.t.Errorf("browser send %s: channel never opened", label)
+		return
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		b.t.Error(err)
