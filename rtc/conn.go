@@ -585,8 +585,9 @@ func (p *conn) close(err error) {
 		if graceful {
 			flush(chans) // a graceful close delivers what we already sent
 		}
-		p.cancel()
+		// done before cancel: whoever sees the context end can already read why.
 		close(p.done)
+		p.cancel()
 		for _, ch := range asks {
 			close(ch)
 		}

@@ -27,6 +27,10 @@ const (
 	maxSignatures = 16
 )
 
+// refusalGrace is how long a refusal may take to reach the peer before we close anyway;
+// the peer closes on receipt, which ends the wait at once.
+const refusalGrace = 5 * time.Second
+
 // boundMessage is what the rtchat proofs sign: a domain tag, the challenge, and the
 // offerer's and answerer's DTLS fingerprints as their SDPs state them.
 func boundMessage(challenge []byte, offererFP, answererFP string) []byte {
@@ -120,7 +124,7 @@ func (p *conn) runVerify() {
 			_ = p.send(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)})
 			// Give the refusal a moment to leave before the connection goes away: the peer
 			// closes on receipt, which ends this wait early.
-			t := time.NewTimer(2 * time.Second)
+			t := time.NewTimer(refusalGrace)
 			select {
 			case <-p.done:
 			case <-t.C:

@@ -7,6 +7,19 @@
 // (VmHWM) and the change of the kernel's Udp RcvbufErrors counter.
 //
 //	go run ./bench/barepion -n 256MiB
+//
+// Tuning knobs (both processes get the same values; bench/knobs.sh compares them):
+//
+//	-sockbuf BYTES   SO_RCVBUF/SO_SNDBUF requested for the ICE UDP socket (default
+//	                 iceconf.SocketBuffer = 4 MiB; 0 = not set: the kernel default,
+//	                 net.core.rmem_default, about 208 KiB). The kernel caps the request at
+//	                 net.core.rmem_max / wmem_max, so -sockbuf 208KiB simulates a stock host.
+//	-chunk BYTES     size of each data-channel write (default 64000, at most 65535)
+//	-sctprecv BYTES  SettingEngine.SetSCTPMaxReceiveBufferSize (0 = pion's default, 1 MiB)
+//	-zerochecksum    SettingEngine.EnableSCTPZeroChecksum(true)
+//
+// The PeerConnection is built by a local copy of iceconf's loopback setup (newConn below)
+// so that these knobs can vary; with the defaults it is the same configuration.
 package main
 
 import (
@@ -18,11 +31,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"time"
 
 	"github.com/pion/datachannel"
+	"github.com/pion/ice/v4"
+	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rtchat/rtchat/bench/benchutil"
@@ -36,21 +53,41 @@ type recvReport struct {
 	SHA256  string  `json:"sha256"`
 	RSSKiB  int64   `json:"peak_rss_kib"`
 	RecvBuf int     `json:"rcvbuf"`
+	SendBuf int     `json:"sndbuf"`
 	Error   string  `json:"error,omitempty"`
 }
 
 func main() {
 	size := flag.String("n", "256MiB", "bytes to move (suffix KiB, MiB, GiB)")
 	child := flag.Bool("recv", false, "internal: act as the receiving child")
+	sockbuf := flag.String("sockbuf", strconv.Itoa(iceconf.SocketBuffer),
+		"SO_RCVBUF/SO_SNDBUF requested for the ICE UDP socket (suffix KiB, MiB; 0 = kernel default)")
+	chunk := flag.String("chunk", strconv.Itoa(benchutil.ChunkSize), "bytes per data-channel write (at most 65535)")
+	sctpRecv := flag.String("sctprecv", "0", "SCTP max receive buffer (SetSCTPMaxReceiveBufferSize; 0 = pion default, 1 MiB)")
+	zeroCsum := flag.Bool("zerochecksum", false, "enable SCTP zero checksum (EnableSCTPZeroChecksum)")
 	flag.Parse()
 	n, err := benchutil.ParseSize(*size)
 	if err != nil {
 		fatal(err)
 	}
+	var k knobs
+	k.ZeroChecksum = *zeroCsum
+	for _, f := range []struct {
+		name string
+		val  string
+		dst  *int64
+		max  int64
+	}{{"sockbuf", *sockbuf, &k.SockBuf, 1 << 30}, {"chunk", *chunk, &k.Chunk, 65535}, {"sctprecv", *sctpRecv, &k.SCTPRecv, 1<<32 - 1}} {
+		v, err := benchutil.ParseSize(f.val)
+		if err != nil || v < 0 || v > f.max || (f.name == "chunk" && v == 0) {
+			fatal(fmt.Errorf("bad -%s %q", f.name, f.val))
+		}
+		*f.dst = v
+	}
 	if *child {
-		err = receive(n)
+		err = receive(n, k)
 	} else {
-		err = send(n)
+		err = send(n, k)
 	}
 	if err != nil {
 		fatal(err)
@@ -75,8 +112,71 @@ func waitGathered(pc *webrtc.PeerConnection, sd webrtc.SessionDescription) (*web
 	return pc.LocalDescription(), nil
 }
 
-func receive(n int64) error {
-	conn, err := iceconf.Loopback().NewConn(nil)
+// knobs are the tuning parameters under test; the parent passes them to the child.
+type knobs struct {
+	SockBuf      int64 `json:"sockbuf"`
+	Chunk        int64 `json:"chunk"`
+	SCTPRecv     int64 `json:"sctprecv"`
+	ZeroChecksum bool  `json:"zerochecksum"`
+}
+
+func (k knobs) args() []string {
+	return []string{"-sockbuf", fmt.Sprint(k.SockBuf), "-chunk", fmt.Sprint(k.Chunk),
+		"-sctprecv", fmt.Sprint(k.SCTPRecv), "-zerochecksum=" + strconv.FormatBool(k.ZeroChecksum)}
+}
+
+// benchConn is a PeerConnection with its ICE UDP mux and the buffers the kernel granted.
+type benchConn struct {
+	PC                  *webrtc.PeerConnection
+	RecvBuffer, SendBuf int
+	mux                 ice.UDPMux
+}
+
+func (c *benchConn) Close() error {
+	return errors.Join(c.PC.GracefulClose(), c.mux.Close())
+}
+
+// newConn is iceconf.Loopback().NewConn with the knobs applied: detached data channels,
+// blocking detached writes, one UDP mux on 127.0.0.1:0 (UDP4, loopback candidates only,
+// mDNS off) whose socket buffers are k.SockBuf (not set when 0), pion logs discarded.
+func newConn(k knobs) (*benchConn, error) {
+	lf := logging.NewDefaultLoggerFactory()
+	lf.Writer = io.Discard
+	se := webrtc.SettingEngine{LoggerFactory: lf}
+	se.DetachDataChannels()
+	se.EnableDataChannelBlockWrite(true)
+	if k.SCTPRecv > 0 {
+		se.SetSCTPMaxReceiveBufferSize(uint32(k.SCTPRecv))
+	}
+	if k.ZeroChecksum {
+		se.EnableSCTPZeroChecksum(true)
+	}
+	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, fmt.Errorf("ice socket: %w", err)
+	}
+	if k.SockBuf > 0 {
+		_ = udp.SetReadBuffer(int(k.SockBuf))
+		_ = udp.SetWriteBuffer(int(k.SockBuf))
+	}
+	c := &benchConn{}
+	c.RecvBuffer, c.SendBuf = socketBuffers(udp)
+	c.mux = ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: lf.NewLogger("ice-mux"), UDPConn: udp})
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetICEUDPMux(c.mux)
+	c.PC, err = webrtc.NewAPI(webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		_ = c.mux.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func receive(n int64, k knobs) error {
+	conn, err := newConn(k)
 	if err != nil {
 		return err
 	}
@@ -137,7 +237,8 @@ func receive(n int64) error {
 	el := time.Since(start).Seconds()
 	_, _ = ch.WriteDataChannel([]byte("done"), true)
 	r := recvReport{Bytes: got, Seconds: el, MBps: float64(got) / el / 1e6,
-		SHA256: hex.EncodeToString(h.Sum(nil)), RSSKiB: benchutil.PeakRSSKiB(), RecvBuf: conn.RecvBuffer}
+		SHA256: hex.EncodeToString(h.Sum(nil)), RSSKiB: benchutil.PeakRSSKiB(),
+		RecvBuf: conn.RecvBuffer, SendBuf: conn.SendBuf}
 	if rerr != nil {
 		r.Error = rerr.Error()
 	}
@@ -149,12 +250,12 @@ func receive(n int64) error {
 	return nil
 }
 
-func send(n int64) error {
+func send(n int64, k knobs) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, "-recv", "-n", fmt.Sprint(n))
+	cmd := exec.Command(self, append([]string{"-recv", "-n", fmt.Sprint(n)}, k.args()...)...)
 	cmd.Stderr = os.Stderr
 	childIn, err := cmd.StdinPipe()
 	if err != nil {
@@ -171,7 +272,7 @@ func send(n int64) error {
 	snmpBefore := benchutil.RcvbufErrors()
 
 	t0 := time.Now()
-	conn, err := iceconf.Loopback().NewConn(nil)
+	conn, err := newConn(k)
 	if err != nil {
 		return err
 	}
@@ -215,17 +316,21 @@ func send(n int64) error {
 	}
 	connectMs := time.Since(t0).Seconds() * 1000
 
+	// The byte stream is always Block repeated (what ExpectedSum hashes); writes of
+	// k.Chunk bytes start at offset pos%len(Block) of a buffer holding enough copies.
 	block := benchutil.Block()
+	ring := make([]byte, 0, 3*len(block))
+	for len(ring) < len(block)+int(k.Chunk) {
+		ring = append(ring, block...)
+	}
 	start := time.Now()
-	for left := n; left > 0; {
-		b := block
-		if int64(len(b)) > left {
-			b = b[:left]
-		}
-		if _, err := ch.WriteDataChannel(b, false); err != nil {
+	for pos := int64(0); pos < n; {
+		off := int(pos % int64(len(block)))
+		w := min(k.Chunk, n-pos)
+		if _, err := ch.WriteDataChannel(ring[off:off+int(w)], false); err != nil {
 			return err
 		}
-		left -= int64(len(b))
+		pos += w
 	}
 	buf := make([]byte, 65536)
 	if k, isString, err := ch.ReadDataChannel(buf); err != nil || !isString || string(buf[:k]) != "done" {
@@ -246,7 +351,7 @@ func send(n int64) error {
 		"bench": "barepion", "bytes": n, "ok": ok, "connect_ms": connectMs,
 		"send_mbps": float64(n) / el / 1e6, "recv_mbps": r.MBps,
 		"send_peak_rss_kib": benchutil.PeakRSSKiB(), "recv_peak_rss_kib": r.RSSKiB,
-		"rcvbuf": r.RecvBuf, "rmem_max": rmem,
+		"rcvbuf": r.RecvBuf, "sndbuf": conn.SendBuf, "rmem_max": rmem, "knobs": k,
 		"rcvbuf_errors_delta": snmpAfter - snmpBefore, "error": r.Error,
 	})
 	fmt.Println(string(line))
