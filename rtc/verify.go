@@ -119,9 +119,11 @@ func (p *conn) runVerify() {
 	if err != nil {
 		p.c.log.Debug("verification failed", append(p.logf(), "err", err)...)
 		p.c.emit(Event{Type: EventRefused, Peer: p.remote, Bare: p.bare, Err: err})
-		p.c.resolveWants(p, err)
 		if p.isRTChat() {
+			// Tell the peer first: once the Dial below fails, our process may exit and
+			// close the connection, and the peer would only see it vanish.
 			_ = p.send(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)})
+			p.c.resolveWants(p, err)
 			// Give the refusal a moment to leave before the connection goes away: the peer
 			// closes on receipt, which ends this wait early.
 			t := time.NewTimer(refusalGrace)
@@ -131,6 +133,7 @@ func (p *conn) runVerify() {
 			}
 			t.Stop()
 		}
+		p.c.resolveWants(p, err)
 		p.close(err)
 		return
 	}
