@@ -582,8 +582,8 @@ func (p *conn) close(err error) {
 		chans := p.chans
 		pc, cleanup, pipe := p.pc, p.cleanup, p.pipe
 		p.mu.Unlock()
-		if graceful {
-			flush(chans) // a graceful close delivers what we already sent
+		if graceful && pc != nil {
+			flush(pc, chans) // a graceful close delivers what we already sent
 		}
 		// done before cancel: whoever sees the context end can already read why.
 		close(p.done)
@@ -624,11 +624,16 @@ func (p *conn) wait() {
 	p.wg.Wait()
 }
 
-// flush waits, briefly, until the channels handed every queued byte to the peer.
-func flush(chans map[string]*channel) {
+// flush waits, briefly, until the message channels handed every queued byte to the peer.
+// The pipe stream flushes itself; a connection that is no longer up has nobody to flush to.
+func flush(pc *webrtc.PeerConnection, chans map[string]*channel) {
 	deadline := time.Now().Add(2 * time.Second)
-	for _, ch := range chans {
-		for ch.dc.ReadyState() == webrtc.DataChannelStateOpen && ch.dc.BufferedAmount() > 0 && time.Now().Before(deadline) {
+	for label, ch := range chans {
+		if label == labelPipe {
+			continue
+		}
+		for ch.dc.ReadyState() == webrtc.DataChannelStateOpen && ch.dc.BufferedAmount() > 0 &&
+			pc.ConnectionState() == webrtc.PeerConnectionStateConnected && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
