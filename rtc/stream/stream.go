@@ -529,7 +529,9 @@ func (s *Stream) Close() error {
 			waitTimeout(&s.ackWG, time.Until(deadline), func() { _ = d.SetWriteDeadline(time.Now()) })
 		}
 		s.mu.Lock()
-		healthy := s.lost == nil && s.localAbort == nil && s.peerAbort == nil
+		// After our own Abort the notice itself must still reach the peer, so we wait for
+		// it like for data; after a loss or the peer's abort nobody is listening.
+		healthy := s.lost == nil && s.peerAbort == nil
 		s.isClosed = true
 		s.mu.Unlock()
 		if ba, ok := s.ch.(bufferedAmounter); ok && healthy {
