@@ -38,6 +38,9 @@ const (
 	offerLifetime      = 20 * time.Second
 	stuckNew           = 10 * time.Second
 	maxPendingCands    = 64
+	// maxPeers bounds the connections one process holds, so a flood of offers from
+	// anyone on the public topic cannot exhaust sockets and memory.
+	maxPeers = 128
 )
 
 // Config is what a Client needs; the commands build it from flags.
@@ -581,7 +584,7 @@ func (c *Client) takeCandidates(from string) []candidate {
 // offer starts a connection to full as the offerer.
 func (c *Client) offer(full string, info userInfo) {
 	c.mu.Lock()
-	if c.closing || c.peers[full] != nil {
+	if c.closing || c.peers[full] != nil || len(c.peers) >= maxPeers {
 		c.mu.Unlock()
 		return
 	}
@@ -632,8 +635,9 @@ func (c *Client) onOffer(from string, info userInfo, sdp string) {
 		c.mu.Unlock()
 		return
 	}
-	if cur := c.peers[from]; cur != nil && cur != old {
+	if cur := c.peers[from]; (cur != nil && cur != old) || len(c.peers) >= maxPeers {
 		c.mu.Unlock()
+		c.log.Debug("not answering an offer", "peer", from, "peers", len(c.peers))
 		return
 	}
 	p := newConn(c, from, info, false)
