@@ -2,14 +2,11 @@ package lzstring
 
 import (
 	"bytes"
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +14,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/rtchat/rtchat/internal/nodetest"
 )
 
 // §11.1 of the wire spec: compressToUint8Array vectors generated with lz-string 1.4.4.
@@ -269,54 +268,12 @@ func unitsHex(u []uint16) string {
 	return hex.EncodeToString(b)
 }
 
-// repoRoot walks up from the test's working directory to the module root.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(b, []byte("module github.com/rtchat/rtchat")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the rtchat repository root (go.mod) above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // runNode runs testdata/crosscheck.js once with req and decodes its answer into resp.
 // Missing Node or lz-string is a failure, not a skip: the cross-check is the proof that
 // this port is byte-compatible.
 func runNode(t *testing.T, req, resp any) {
 	t.Helper()
-	root := repoRoot(t)
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("node not found on PATH (%v): install Node.js ≥ 20 and run `npm ci` at the repo root (%s)", err, root)
-	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "lz-string", "package.json")); err != nil {
-		t.Fatalf("lz-string is not installed (%v): run `npm ci` at the repo root (%s)", err, root)
-	}
-	in, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	script, _ := filepath.Abs(filepath.Join("testdata", "crosscheck.js"))
-	cmd := exec.CommandContext(ctx, "node", script, root)
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node crosscheck.js: %v\n%s\n(if lz-string is missing, run `npm ci` at the repo root)", err, stderr.String())
-	}
-	if err := json.Unmarshal(stdout.Bytes(), resp); err != nil {
-		t.Fatalf("node crosscheck.js output: %v", err)
-	}
+	nodetest.RunJSON(t, filepath.Join("testdata", "crosscheck.js"), 3*time.Minute, req, resp, "lz-string")
 }
 
 type nodeResult struct {

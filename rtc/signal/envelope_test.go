@@ -2,12 +2,10 @@ package signal
 
 import (
 	"bytes"
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rtchat/rtchat/rtc/lzstring"
+
+	"github.com/rtchat/rtchat/internal/nodetest"
 )
 
 var now = time.UnixMilli(1700000000123)
@@ -319,24 +319,6 @@ func FuzzDecode(f *testing.F) {
 // A browser in LZ mode (Node + npm lz-string, testdata/lzmode.js) accepts what Encode
 // produces.
 
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(b, []byte("module github.com/rtchat/rtchat")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the rtchat repository root (go.mod) above the working directory")
-		}
-		dir = parent
-	}
-}
-
 type browserVerdict struct {
 	OK     bool            `json:"ok"`
 	Path   string          `json:"path"`
@@ -349,31 +331,14 @@ type browserVerdict struct {
 // Missing Node or lz-string fails the test (run `npm ci` at the repo root).
 func browserReceive(t *testing.T, payloads [][]byte) []browserVerdict {
 	t.Helper()
-	root := repoRoot(t)
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("node not found on PATH (%v): install Node.js ≥ 20 and run `npm ci` at the repo root (%s)", err, root)
-	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "lz-string", "package.json")); err != nil {
-		t.Fatalf("lz-string is not installed (%v): run `npm ci` at the repo root (%s)", err, root)
-	}
 	hexes := make([]string, len(payloads))
 	for i, p := range payloads {
 		hexes[i] = hex.EncodeToString(p)
 	}
-	in, _ := json.Marshal(hexes)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	script, _ := filepath.Abs(filepath.Join("testdata", "lzmode.js"))
-	cmd := exec.CommandContext(ctx, "node", script, root)
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node lzmode.js: %v\n%s\n(if lz-string is missing, run `npm ci` at the repo root)", err, stderr.String())
-	}
 	var out []browserVerdict
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || len(out) != len(payloads) {
-		t.Fatalf("node lzmode.js output (%d results): %v", len(out), err)
+	nodetest.RunJSON(t, filepath.Join("testdata", "lzmode.js"), 2*time.Minute, hexes, &out, "lz-string")
+	if len(out) != len(payloads) {
+		t.Fatalf("node lzmode.js gave %d results for %d payloads", len(out), len(payloads))
 	}
 	return out
 }
