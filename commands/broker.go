@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"strconv"
@@ -67,9 +66,7 @@ and the same --room.`,
 			defer b.Close()
 
 			if g.JSON {
-				enc := json.NewEncoder(ios.Out)
-				enc.SetEscapeHTML(false)
-				if err := enc.Encode(struct {
+				if err := writeJSON(ios.Out, struct {
 					Type string   `json:"type"`
 					URLs []string `json:"urls"`
 				}{"listening", b.URLs()}); err != nil {

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -113,7 +112,7 @@ func (p *doctorReport) add(r doctor.Result) {
 			ms := math.Round(float64(r.RTT)/float64(time.Microsecond)) / 1000
 			obj.RTTms = &ms
 		}
-		doctorJSONLine(p.w, obj)
+		_ = writeJSON(p.w, obj)
 		return
 	}
 	marker := map[doctor.Status][2]string{
@@ -133,7 +132,7 @@ func (p *doctorReport) add(r doctor.Result) {
 
 func (p *doctorReport) summary() {
 	if p.json {
-		doctorJSONLine(p.w, struct {
+		_ = writeJSON(p.w, struct {
 			Type string `json:"type"`
 			OK   int    `json:"ok"`
 			Warn int    `json:"warn"`
@@ -159,14 +158,6 @@ type doctorJSON struct {
 	RTTms     *float64 `json:"rtt_ms,omitempty"`
 	Reflexive string   `json:"reflexive,omitempty"`
 	Relay     string   `json:"relay,omitempty"`
-}
-
-func doctorJSONLine(w io.Writer, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return
-	}
-	fmt.Fprintf(w, "%s\n", b)
 }
 
 func doctorOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/rtchat/rtchat/rtc"
+	"github.com/rtchat/rtchat/rtc/stream"
 )
 
 // Exit codes of the CLI contract.
@@ -54,4 +55,9 @@ var errorCodes = []struct {
 	{rtc.ErrNotVerified, ExitNotVerified},
 	{rtc.ErrTimeout, ExitTimeout},
 	{rtc.ErrConnectionLost, ExitLost},
+	// A pipe stream that ended without its end mark, or was aborted by the peer or by us,
+	// is a connection that ended before the work was done.
+	{stream.ErrLost, ExitLost},
+	{stream.ErrAborted, ExitLost},
+	{stream.ErrClosed, ExitLost},
 }

@@ -53,13 +53,6 @@ over a channel you trust before pinning.`,
 	return cmd
 }
 
-// jsonOut writes one NDJSON object on stdout.
-func jsonOut(ios *IO, v any) error {
-	enc := json.NewEncoder(ios.Out)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
 type identityJSON struct {
 	Type            string `json:"type"`
 	Name            string `json:"name"`
@@ -79,7 +72,7 @@ type peerJSON struct {
 
 func printIdentity(g *Globals, ios *IO, id *keys.Identity) error {
 	if g.JSON {
-		return jsonOut(ios, identityJSON{"identity", id.Name, id.Fingerprint(), id.PublicJWK, id.IdentityString()})
+		return writeJSON(ios.Out, identityJSON{"identity", id.Name, id.Fingerprint(), id.PublicJWK, id.IdentityString()})
 	}
 	_, err := fmt.Fprintln(ios.Out, id.IdentityString())
 	return err
@@ -203,7 +196,7 @@ func (p *pinner) pin(prefix string, line int, name, jwk string) error {
 		fmt.Fprintf(p.ios.Err, "%snote: the web client treats names starting with 'anon' as anonymous and ignores their pins\n", prefix)
 	}
 	if p.g.JSON {
-		return jsonOut(p.ios, peerJSON{Type: "pin", Name: name, Fingerprint: fp, PublicKeyString: jwk, Result: res.String(), Line: line})
+		return writeJSON(p.ios.Out, peerJSON{Type: "pin", Name: name, Fingerprint: fp, PublicKeyString: jwk, Result: res.String(), Line: line})
 	}
 	return nil
 }
@@ -329,7 +322,7 @@ With --json, one object per peer:
 			names := keys.SortedNames(pins)
 			if g.JSON {
 				for _, n := range names {
-					if err := jsonOut(ios, peerJSON{Type: "peer", Name: n, Fingerprint: keys.Fingerprint(pins[n]), PublicKeyString: pins[n]}); err != nil {
+					if err := writeJSON(ios.Out, peerJSON{Type: "peer", Name: n, Fingerprint: keys.Fingerprint(pins[n]), PublicKeyString: pins[n]}); err != nil {
 						return err
 					}
 				}
@@ -368,7 +361,7 @@ as unknown: refused under --trust known, pinned afresh on first contact under --
 			}
 			fmt.Fprintf(ios.Err, "removed %s (%s)\n", args[0], keys.Fingerprint(old))
 			if g.JSON {
-				return jsonOut(ios, peerJSON{Type: "removed", Name: args[0], Fingerprint: keys.Fingerprint(old), PublicKeyString: old})
+				return writeJSON(ios.Out, peerJSON{Type: "removed", Name: args[0], Fingerprint: keys.Fingerprint(old), PublicKeyString: old})
 			}
 			return nil
 		},

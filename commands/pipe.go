@@ -156,7 +156,7 @@ func pipeSend(ctx context.Context, st *stream.Stream, in io.Reader, bar *progres
 		n, rerr := in.Read(buf)
 		if n > 0 {
 			if _, err := st.Write(buf[:n]); err != nil {
-				return fmt.Errorf("sending: %w", pipeErr(err))
+				return fmt.Errorf("sending: %w", err)
 			}
 			if bar != nil {
 				_ = bar.Add(n)
@@ -173,7 +173,7 @@ func pipeSend(ctx context.Context, st *stream.Stream, in io.Reader, bar *progres
 	// The peer acknowledges once its reader consumed every byte; no deadline but the
 	// connection's own liveness, since a slow reader may take long.
 	if err := st.CloseWrite(ctx); err != nil {
-		return fmt.Errorf("finishing the send: %w", pipeErr(err))
+		return fmt.Errorf("finishing the send: %w", err)
 	}
 	return nil
 }
@@ -195,7 +195,7 @@ func pipeReceive(st *stream.Stream, out io.Writer, bar *progressbar.ProgressBar)
 			return nil
 		}
 		if rerr != nil {
-			return fmt.Errorf("receiving: %w", pipeErr(rerr))
+			return fmt.Errorf("receiving: %w", rerr)
 		}
 	}
 }
@@ -212,14 +212,6 @@ func explainLoss(p *rtc.Peer, direction string, err error) error {
 	}
 	if perr := p.Err(); perr != nil {
 		return fmt.Errorf("%s: %w", direction, perr)
-	}
-	return err
-}
-
-// pipeErr makes stream failures map to "connection lost" (exit 5).
-func pipeErr(err error) error {
-	if errors.Is(err, stream.ErrLost) || errors.Is(err, stream.ErrAborted) || errors.Is(err, stream.ErrClosed) {
-		return fmt.Errorf("%w: %w", rtc.ErrConnectionLost, err)
 	}
 	return err
 }

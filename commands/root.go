@@ -4,7 +4,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -44,7 +43,7 @@ type Globals struct {
 
 	Log *slog.Logger
 
-	lookupEnv func(string) (string, bool) // for shell completion, which runs without resolve
+	lookupEnv func(string) (string, bool) // the environment (tests pass their own)
 }
 
 // envOf names the environment variable behind each global flag.
@@ -83,8 +82,7 @@ func Run(ctx context.Context, ios *IO, args []string, lookupEnv func(string) (st
 	fmt.Fprintf(ios.Err, "rtchat: %v\n", err)
 	if g.JSON {
 		// Scripts reading NDJSON see the failure too, with the exit code it causes.
-		b, _ := json.Marshal(map[string]any{"type": "error", "error": err.Error(), "code": code})
-		fmt.Fprintf(ios.Out, "%s\n", b)
+		_ = writeJSON(ios.Out, map[string]any{"type": "error", "error": err.Error(), "code": code})
 	}
 	return code
 }
@@ -123,7 +121,7 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return g.resolve(cmd, ios, lookupEnv)
+			return g.resolve(cmd, ios)
 		},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -158,19 +156,19 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 
 // resolve applies flag > environment > config file > default and checks the values. It
 // records where each global came from, for 'rtchat config'.
-func (g *Globals) resolve(cmd *cobra.Command, ios *IO, lookupEnv func(string) (string, bool)) error {
+func (g *Globals) resolve(cmd *cobra.Command, ios *IO) error {
 	g.Sources = map[string]string{}
 	flags := cmd.Flags()
 	var err error
 	// The config dir first: it holds the config file.
 	if f := flags.Lookup("config-dir"); f != nil {
-		err = g.resolveOne(f, lookupEnv, nil)
+		err = g.resolveOne(f, nil)
 	}
 	if err != nil {
 		return err
 	}
 	if g.ConfigDir == "" {
-		g.ConfigDir, err = defaultConfigDir(lookupEnv)
+		g.ConfigDir, err = defaultConfigDir(g.lookupEnv)
 		if err != nil {
 			return err
 		}
@@ -182,7 +180,7 @@ func (g *Globals) resolve(cmd *cobra.Command, ios *IO, lookupEnv func(string) (s
 	g.ConfigFile = file.path
 	flags.VisitAll(func(f *pflag.Flag) {
 		if err == nil && f.Name != "config-dir" {
-			err = g.resolveOne(f, lookupEnv, file)
+			err = g.resolveOne(f, file)
 		}
 	})
 	if err != nil {
@@ -205,7 +203,7 @@ func (g *Globals) resolve(cmd *cobra.Command, ios *IO, lookupEnv func(string) (s
 }
 
 // resolveOne sets one global flag from the first source that has it.
-func (g *Globals) resolveOne(f *pflag.Flag, lookupEnv func(string) (string, bool), file *configFile) error {
+func (g *Globals) resolveOne(f *pflag.Flag, file *configFile) error {
 	env, global := envOf[f.Name]
 	if !global {
 		return nil
@@ -215,7 +213,7 @@ func (g *Globals) resolveOne(f *pflag.Flag, lookupEnv func(string) (string, bool
 		g.Sources[f.Name] = "flag --" + f.Name
 		return nil
 	case env != "":
-		if v, set := lookupEnv(env); set && v != "" {
+		if v, set := g.lookupEnv(env); set && v != "" {
 			if e := f.Value.Set(v); e != nil {
 				return usageErrorf("invalid %s=%q: %v", env, v, e)
 			}

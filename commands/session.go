@@ -2,10 +2,7 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -125,31 +122,6 @@ func (s *session) dial(ctx context.Context, peer string) (*rtc.Peer, error) {
 	}
 	s.g.Log.Debug("verified peer", "peer", p.Name(), "fingerprint", p.Fingerprint(), "bound", p.Bound())
 	return p, nil
-}
-
-// printer writes NDJSON objects or human lines to stdout, one writer at a time.
-type printer struct {
-	mu   sync.Mutex
-	w    io.Writer
-	json bool
-}
-
-func (p *printer) object(v map[string]any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_, err = fmt.Fprintf(p.w, "%s\n", b)
-	return err
-}
-
-func (p *printer) line(format string, a ...any) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_, err := fmt.Fprintf(p.w, format+"\n", a...)
-	return err
 }
 
 // eventObject is the NDJSON form of a core event.

@@ -163,7 +163,7 @@ With --json, one object: {"type":"version","version":...,"commit":...,"date":...
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v := currentVersion()
 			if g.JSON {
-				return jsonOut(ios, struct {
+				return writeJSON(ios.Out, struct {
 					Type string `json:"type"`
 					versionInfo
 				}{"version", v})

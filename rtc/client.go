@@ -483,20 +483,7 @@ func (c *Client) allowed(bare string) bool {
 }
 
 func (c *Client) onConnect(from string, info userInfo) {
-	bare := keys.BareName(from)
-	c.mu.Lock()
-	_, known := c.seen[from]
-	c.seen[from] = info
-	p := c.peers[from]
-	w := c.wants[bare]
-	if w != nil && servesFor(info, c.cfg.Role, c.bare) {
-		w.appeared = true
-	}
-	c.mu.Unlock()
-	if !known {
-		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare})
-	}
-
+	p, _ := c.note(from, info)
 	if p != nil {
 		if p.isConnected() {
 			return
@@ -598,16 +585,27 @@ func (c *Client) offer(full string, info userInfo) {
 	}()
 }
 
-func (c *Client) onOffer(from string, info userInfo, sdp string) {
-	bare := keys.BareName(from)
+// note records what a peer says about itself (connect or offer): its userInfo, and that a
+// Dial for it saw it appear. It returns the current connection and Dial, if any.
+func (c *Client) note(from string, info userInfo) (*conn, *want) {
 	c.mu.Lock()
+	_, known := c.seen[from]
 	c.seen[from] = info
-	old := c.peers[from]
-	w := c.wants[bare]
+	p := c.peers[from]
+	w := c.wants[keys.BareName(from)]
 	if w != nil && servesFor(info, c.cfg.Role, c.bare) {
 		w.appeared = true
 	}
 	c.mu.Unlock()
+	if !known {
+		c.emit(Event{Type: EventSeen, Peer: from, Bare: keys.BareName(from)})
+	}
+	return p, w
+}
+
+func (c *Client) onOffer(from string, info userInfo, sdp string) {
+	bare := keys.BareName(from)
+	old, w := c.note(from, info)
 	if c.cfg.Role == RoleListen {
 		if !c.allowed(bare) && info.RTChat == nil {
 			// Unknown browsers are not worth a connection under `known`; unknown rtchat

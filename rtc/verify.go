@@ -120,10 +120,12 @@ func (p *conn) runVerify() {
 		p.c.log.Debug("verification failed", append(p.logf(), "err", err)...)
 		p.c.emit(Event{Type: EventRefused, Peer: p.remote, Bare: p.bare, Err: err})
 		if p.isRTChat() {
-			// Tell the peer first: once the Dial below fails, our process may exit and
-			// close the connection, and the peer would only see it vanish.
+			// Tell the peer first: once the Dial fails, our process may exit and close the
+			// connection, and the peer would only see it vanish.
 			_ = p.send(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)})
-			p.c.resolveWants(p, err)
+		}
+		p.c.resolveWants(p, err)
+		if p.isRTChat() {
 			// Give the refusal a moment to leave before the connection goes away: the peer
 			// closes on receipt, which ends this wait early.
 			t := time.NewTimer(refusalGrace)
@@ -133,7 +135,6 @@ func (p *conn) runVerify() {
 			}
 			t.Stop()
 		}
-		p.c.resolveWants(p, err)
 		p.close(err)
 		return
 	}

@@ -160,7 +160,7 @@ func newConn(k knobs) (*benchConn, error) {
 		_ = udp.SetWriteBuffer(int(k.SockBuf))
 	}
 	c := &benchConn{}
-	c.RecvBuffer, c.SendBuf = socketBuffers(udp)
+	c.RecvBuffer, c.SendBuf, _ = iceconf.SocketBuffers(udp) // 0, 0 when unknown
 	c.mux = ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: lf.NewLogger("ice-mux"), UDPConn: udp})
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })

@@ -39,7 +39,7 @@ type BrokerOptions struct {
 // published on a private topic under the room (mrtchat/ROOM/doctor/RANDOM, which no room
 // member subscribes to, so nobody sees it) and timed until the broker delivers it back.
 func Broker(ctx context.Context, o BrokerOptions) Result {
-	r := Result{Name: CheckBroker, Target: RedactURL(o.URL)}
+	r := Result{Name: CheckBroker, Target: signal.RedactURL(o.URL)}
 	bu, err := signal.ParseBrokerURL(o.URL)
 	if err != nil {
 		r.Status = StatusFail
@@ -219,16 +219,6 @@ func mqttFix(bu signal.BrokerURL, err error) string {
 		hints = append(hints, "if it is a WebSocket port use ws:// or wss:// with its path")
 	}
 	return strings.Join(hints, "; ")
-}
-
-// RedactURL hides the password of a URL (for display).
-func RedactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			return u.Redacted()
-		}
-	}
-	return raw
 }
 
 // Ms formats a duration in milliseconds with a precision that suits its size.

@@ -160,7 +160,7 @@ func UDPBuffer() Result {
 			Detail: "cannot read net.core.rmem_max: " + err.Error(),
 			Fix:    "check it with: sysctl net.core.rmem_max (rtchat pipe wants at least 4194304)"}
 	}
-	wmem, werr := readProcInt("/proc/sys/net/core/wmem_max")
+	wmem, werr := iceconf.ReadWmemMax()
 	if werr != nil {
 		wmem = -1
 	}
@@ -189,14 +189,6 @@ func UDPBufferFrom(rmem, wmem int) Result {
 	r.Fix = "run: " + UDPBufferFix + " ; to keep it after a reboot: " +
 		"printf 'net.core.rmem_max=4194304\\nnet.core.wmem_max=4194304\\n' | sudo tee /etc/sysctl.d/60-rtchat.conf"
 	return r
-}
-
-func readProcInt(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	return strconv.Atoi(strings.TrimSpace(string(b)))
 }
 
 func human(n int) string {

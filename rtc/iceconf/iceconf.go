@@ -198,8 +198,13 @@ func (c Config) String() string {
 }
 
 // ReadRmemMax returns net.core.rmem_max (bytes), the kernel's cap on SO_RCVBUF requests.
-func ReadRmemMax() (int, error) {
-	b, err := os.ReadFile("/proc/sys/net/core/rmem_max")
+func ReadRmemMax() (int, error) { return readSysctlInt("/proc/sys/net/core/rmem_max") }
+
+// ReadWmemMax returns net.core.wmem_max (bytes), the kernel's cap on SO_SNDBUF requests.
+func ReadWmemMax() (int, error) { return readSysctlInt("/proc/sys/net/core/wmem_max") }
+
+func readSysctlInt(path string) (int, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}

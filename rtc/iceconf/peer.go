@@ -166,7 +166,7 @@ func (r *recordingNet) buffers() (rcv, snd int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range r.conns {
-		a, b, err := socketBuffers(c)
+		a, b, err := SocketBuffers(c)
 		if err != nil {
 			continue
 		}

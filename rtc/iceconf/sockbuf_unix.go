@@ -4,8 +4,9 @@ package iceconf
 
 import "syscall"
 
-// socketBuffers reads SO_RCVBUF and SO_SNDBUF back from the kernel.
-func socketBuffers(c syscall.Conn) (rcv, snd int, err error) {
+// SocketBuffers reads SO_RCVBUF and SO_SNDBUF back from the kernel (Linux reports twice
+// the granted request).
+func SocketBuffers(c syscall.Conn) (rcv, snd int, err error) {
 	raw, err := c.SyscallConn()
 	if err != nil {
 		return 0, 0, err

@@ -60,7 +60,7 @@ func ParseBrokerURL(raw string) (BrokerURL, error) {
 	var b BrokerURL
 	bad := func(format string, a ...any) (BrokerURL, error) {
 		return BrokerURL{}, fmt.Errorf("%w %q: %s (accepted: %s, e.g. mqtt://127.0.0.1:1883 or wss://broker.emqx.io:8084/mqtt)",
-			ErrBadBrokerURL, redact(raw), fmt.Sprintf(format, a...), AcceptedSchemes)
+			ErrBadBrokerURL, RedactURL(raw), fmt.Sprintf(format, a...), AcceptedSchemes)
 	}
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
@@ -134,8 +134,8 @@ func ParseBrokerURL(raw string) (BrokerURL, error) {
 	return b, nil
 }
 
-// redact hides a password in a URL string for error messages.
-func redact(raw string) string {
+// RedactURL hides a password in a broker URL, for messages and display.
+func RedactURL(raw string) string {
 	if u, err := url.Parse(raw); err == nil && u.User != nil {
 		return u.Redacted()
 	}

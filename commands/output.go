@@ -1,0 +1,36 @@
+package commands
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// writeJSON writes v as one NDJSON line. HTML escaping is off so that text such as "<" or
+// "&" reads as the user wrote it, like JavaScript's JSON.stringify.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// printer writes NDJSON objects or human lines to stdout, one writer at a time.
+type printer struct {
+	mu   sync.Mutex
+	w    io.Writer
+	json bool
+}
+
+func (p *printer) object(v map[string]any) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return writeJSON(p.w, v)
+}
+
+func (p *printer) line(format string, a ...any) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err := fmt.Fprintf(p.w, format+"\n", a...)
+	return err
+}
