@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/rtchat/rtchat/rtc"
 )
 
 // Defaults of the CLI contract.
@@ -186,10 +188,8 @@ func (g *Globals) resolve(cmd *cobra.Command, ios *IO) error {
 	if err != nil {
 		return err
 	}
-	switch g.Trust {
-	case "known", "tofu":
-	default:
-		return usageErrorf("invalid trust policy %q (from %s): use 'known' or 'tofu'", g.Trust, g.Sources["trust"])
+	if _, err := rtc.ParseTrust(g.Trust); err != nil {
+		return usageErrorf("%v (from %s)", err, g.Sources["trust"])
 	}
 	if g.Timeout <= 0 {
 		return usageErrorf("timeout must be positive, got %v (from %s)", g.Timeout, g.Sources["timeout"])

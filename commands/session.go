@@ -24,7 +24,7 @@ type session struct {
 }
 
 // startSession loads the identity, parses --ice and joins the room. The caller closes it.
-func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string, tune func(*rtc.Config)) (*session, error) {
+func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeTo string, tune func(*rtc.Config)) (*session, error) {
 	store := keys.Open(g.ConfigDir)
 	id, err := store.LoadIdentity()
 	if err != nil {
@@ -51,7 +51,7 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string,
 		s.out.w = ios.Err // pipe's stdout is the byte stream: its NDJSON goes to stderr
 	}
 	cfg := rtc.Config{
-		Broker: g.Broker, Room: g.Room, Identity: id, Store: store, Trust: g.Trust,
+		Broker: g.Broker, Room: g.Room, Identity: id, Store: store, Trust: rtc.Trust(g.Trust),
 		ICE: ice, Role: role, PipeTo: pipeTo, Log: g.Log, VerifyTimeout: g.Timeout,
 		BrokerTimeout: g.Timeout,
 	}
@@ -83,7 +83,7 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role, pipeTo string,
 
 // openPeer joins the room and finds, connects and verifies peer. The caller closes the
 // session when the peer is returned.
-func openPeer(ctx context.Context, g *Globals, ios *IO, role, peer string, tune func(*rtc.Config)) (*session, *rtc.Peer, error) {
+func openPeer(ctx context.Context, g *Globals, ios *IO, role rtc.Role, peer string, tune func(*rtc.Config)) (*session, *rtc.Peer, error) {
 	if err := keys.ValidateName(peer); err != nil {
 		return nil, nil, usageErrorf("peer name %q: %v", peer, err)
 	}

@@ -14,22 +14,6 @@ import (
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
-// Roles say what a process serves, so that a command addressing NAME reaches the process of
-// that identity that serves it (a `listen` answers questions, a `pipe` pipes).
-const (
-	RoleListen  = "listen"
-	RoleConnect = "connect"
-	RoleSend    = "send"
-	RoleAsk     = "ask"
-	RolePipe    = "pipe"
-)
-
-// Trust policies of the CLI contract.
-const (
-	TrustKnown = "known"
-	TrustTOFU  = "tofu"
-)
-
 // Timers of the protocol (§3.2, §7) and our own bounds.
 const (
 	firstAnnounceDelay = 500 * time.Millisecond
@@ -49,9 +33,9 @@ type Config struct {
 	Room     string
 	Identity *keys.Identity
 	Store    *keys.Store
-	Trust    string
+	Trust    Trust
 	ICE      iceconf.Config
-	Role     string
+	Role     Role
 	PipeTo   string // RolePipe: the bare name we pipe with
 	Log      *slog.Logger
 
@@ -66,27 +50,6 @@ type Config struct {
 	// for long.
 	OnEvent func(Event)
 }
-
-// Event is something the commands may render.
-type Event struct {
-	Type    string // EventSeen, EventConnected, EventVerified, EventRefused, EventMessage, EventDisconnected
-	Peer    string // full name
-	Bare    string
-	Channel string // for messages: chat or dm
-	Text    string
-	Bound   bool // verified with the DTLS-bound rtchat proof
-	Err     error
-}
-
-// Event types.
-const (
-	EventSeen         = "seen"
-	EventConnected    = "connected"
-	EventVerified     = "verified"
-	EventRefused      = "refused"
-	EventMessage      = "message"
-	EventDisconnected = "disconnected"
-)
 
 // Client is one process's presence in a room.
 type Client struct {
@@ -129,7 +92,7 @@ type userInfo struct {
 
 type rtchatInfo struct {
 	V    int    `json:"v"`
-	Role string `json:"role,omitempty"`
+	Role Role   `json:"role,omitempty"`
 	Pipe string `json:"pipe,omitempty"`
 }
 
@@ -416,7 +379,7 @@ type candidate struct {
 func (c *Client) interest(full string, info userInfo) (want bool, offerNow bool, fallback time.Duration) {
 	bare := keys.BareName(full)
 	isRT := info.RTChat != nil
-	peerRole := ""
+	var peerRole Role
 	if isRT {
 		peerRole = info.RTChat.Role
 	}
@@ -454,7 +417,7 @@ func (c *Client) interest(full string, info userInfo) (want bool, offerNow bool,
 }
 
 // servesFor says whether a peer with this userInfo serves what a command of role asks.
-func servesFor(info userInfo, role, myBare string) bool {
+func servesFor(info userInfo, role Role, myBare string) bool {
 	if info.PublicKeyString == "" {
 		return false
 	}

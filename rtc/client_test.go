@@ -75,8 +75,8 @@ func uniqueRoom(t testing.TB) string {
 }
 
 type clientOpts struct {
-	role       string
-	trust      string
+	role       Role
+	trust      Trust
 	pipeTo     string
 	pins       map[string]string // bare name → JWK
 	onQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
@@ -130,7 +130,7 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 }
 
 // waitEvent returns the first event of type typ (and matching ok, if given) within d.
-func (tc *testClient) waitEvent(t testing.TB, typ string, d time.Duration, ok func(Event) bool) Event {
+func (tc *testClient) waitEvent(t testing.TB, typ EventType, d time.Duration, ok func(Event) bool) Event {
 	t.Helper()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -148,7 +148,7 @@ func (tc *testClient) waitEvent(t testing.TB, typ string, d time.Duration, ok fu
 }
 
 // noEvent fails if an event of type typ arrives within d.
-func (tc *testClient) noEvent(t testing.TB, typ string, d time.Duration) {
+func (tc *testClient) noEvent(t testing.TB, typ EventType, d time.Duration) {
 	t.Helper()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -256,7 +256,7 @@ func ctxFor(t testing.TB, d time.Duration) context.Context {
 
 // pair starts a listener "bob" and a dialer "alice" with the given roles, pinned to each
 // other, trust known.
-func pair(t *testing.T, dialRole string, onQ func(context.Context, *Peer, string, json.RawMessage) (any, error)) (alice, bob *testClient) {
+func pair(t *testing.T, dialRole Role, onQ func(context.Context, *Peer, string, json.RawMessage) (any, error)) (alice, bob *testClient) {
 	_, url := startBroker(t)
 	room := uniqueRoom(t)
 	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)

@@ -51,7 +51,7 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	return k
 }
 
-func checkUserInfo(t *testing.T, raw json.RawMessage, id *keys.Identity, role string) {
+func checkUserInfo(t *testing.T, raw json.RawMessage, id *keys.Identity, role Role) {
 	t.Helper()
 	ui := objKeys(t, raw)
 	if pk := jsonString(t, ui["publicKeyString"], "publicKeyString"); pk != id.PublicJWK {
@@ -65,7 +65,7 @@ func checkUserInfo(t *testing.T, raw json.RawMessage, id *keys.Identity, role st
 	if json.Unmarshal(ext["v"], &v) != nil || v != 1 {
 		t.Fatalf("rtchat.v = %s", ext["v"])
 	}
-	if r := jsonString(t, ext["role"], "rtchat.role"); r != role {
+	if r := jsonString(t, ext["role"], "rtchat.role"); Role(r) != role {
 		t.Fatalf("rtchat.role = %q, want %q", r, role)
 	}
 }

@@ -247,7 +247,7 @@ func FuzzSDPHelpers(f *testing.F) {
 		}
 		var ui userInfo
 		if json.Unmarshal(info, &ui) == nil {
-			for _, role := range []string{RoleListen, RoleConnect, RoleSend, RoleAsk, RolePipe, ""} {
+			for _, role := range []Role{RoleListen, RoleConnect, RoleSend, RoleAsk, RolePipe, ""} {
 				_ = servesFor(ui, role, "me")
 			}
 		}

@@ -1,0 +1,152 @@
+package rtc
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Role says what a process serves, so that a command addressing NAME reaches the process of
+// that identity that serves it (a `listen` answers questions, a `pipe` pipes).
+type Role string
+
+// The roles of the CLI's network commands.
+const (
+	RoleListen  Role = "listen"
+	RoleConnect Role = "connect"
+	RoleSend    Role = "send"
+	RoleAsk     Role = "ask"
+	RolePipe    Role = "pipe"
+)
+
+// roleSpec is what one role does; roleTable is read everywhere a decision depends on roles.
+type roleSpec struct {
+	// dials: the process dials one named peer (Client.Dial); otherwise it stays in the room
+	// and accepts whoever the trust policy allows.
+	dials bool
+	// servedBy lists the rtchat roles that serve this role's Dial.
+	servedBy []Role
+	// webPage: a web page can serve this role's Dial (it chats and answers identity
+	// questions).
+	webPage bool
+	// pipe: the connection carries the rtchat-pipe byte stream; both sides pipe to each
+	// other by bare name.
+	pipe bool
+}
+
+var roleTable = map[Role]roleSpec{
+	RoleListen:  {},
+	RoleConnect: {dials: true, servedBy: []Role{RoleListen, RoleConnect}, webPage: true},
+	RoleSend:    {dials: true, servedBy: []Role{RoleListen}, webPage: true},
+	RoleAsk:     {dials: true, servedBy: []Role{RoleListen}, webPage: true},
+	RolePipe:    {dials: true, servedBy: []Role{RolePipe}, pipe: true},
+}
+
+// Valid reports whether r is one of the roles.
+func (r Role) Valid() bool { _, ok := roleTable[r]; return ok }
+
+func (r Role) spec() roleSpec { return roleTable[r] }
+
+// Dials reports whether the role dials one named peer.
+func (r Role) Dials() bool { return r.spec().dials }
+
+// servedBy reports whether a peer of role other serves a Dial of role r.
+func (r Role) servedBy(other Role) bool {
+	for _, s := range r.spec().servedBy {
+		if s == other {
+			return true
+		}
+	}
+	return false
+}
+
+// symmetric: two processes of these roles may each offer, and the tie-break decides who
+// does first (as between two web pages). Otherwise the dialer offers to the one that stays.
+func (r Role) symmetric(other Role) bool { return r == other }
+
+// Trust is a trust policy of the CLI contract.
+type Trust string
+
+// Trust policies.
+const (
+	// TrustKnown: only peers whose key is pinned.
+	TrustKnown Trust = "known"
+	// TrustTOFU: as known, and a never-seen name is pinned on its first verified connection.
+	TrustTOFU Trust = "tofu"
+)
+
+// ParseTrust checks a --trust value.
+func ParseTrust(s string) (Trust, error) {
+	switch t := Trust(s); t {
+	case TrustKnown, TrustTOFU:
+		return t, nil
+	}
+	return "", fmt.Errorf("invalid trust policy %q: use 'known' or 'tofu'", s)
+}
+
+// EventType names what an Event reports.
+type EventType string
+
+// Event types.
+const (
+	EventSeen         EventType = "seen"
+	EventConnected    EventType = "connected"
+	EventVerified     EventType = "verified"
+	EventRefused      EventType = "refused"
+	EventMessage      EventType = "message"
+	EventDisconnected EventType = "disconnected"
+)
+
+// Event is something the commands may render.
+type Event struct {
+	Type    EventType
+	Peer    string // full name
+	Bare    string
+	Channel string // for messages: chat or dm
+	Text    string
+	// Bound: verified with the rtchat proof bound to this connection's DTLS certificates;
+	// false for a web page's proof, which a relay could pass on.
+	Bound       bool
+	Fingerprint string // verified: the short fingerprint of the key the peer proved
+	Err         error
+}
+
+// Typed errors the commands map to exit codes.
+var (
+	// ErrNotVerified: the peer's key is unknown, differs from its pin, or its proof failed.
+	ErrNotVerified = errors.New("peer not verified")
+	// ErrTimeout: the peer did not appear, connect or answer in time.
+	ErrTimeout = errors.New("timed out")
+	// ErrConnectionLost: the connection ended before the work was done.
+	ErrConnectionLost = errors.New("connection lost")
+)
+
+// hinted is an error that knows what the user can do about it.
+type hinted interface{ Hint() string }
+
+// Hint returns what the user can do about err ("" if nothing specific), kept apart from
+// the error text so commands can print it on its own line or in its own JSON field.
+func Hint(err error) string {
+	var h hinted
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
+
+// hintError adds a hint to an error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+func (e *hintError) Hint() string  { return e.hint }
+
+// withHint wraps err with a hint for the user.
+func withHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, hint: hint}
+}
