@@ -159,6 +159,7 @@ const (
 	PinAdded     PinResult = iota + 1 // the name was not pinned before
 	PinUnchanged                      // the name was already pinned to this exact key string
 	PinReplaced                       // the name was pinned to a different key, replaced
+	PinKindChanged                    // the same key, pinned now as another kind of peer
 )
 
 func (r PinResult) String() string {
@@ -169,14 +170,27 @@ func (r PinResult) String() string {
 		return "unchanged"
 	case PinReplaced:
 		return "replaced"
+	case PinKindChanged:
+		return "kind changed"
 	}
 	return fmt.Sprintf("PinResult(%d)", int(r))
 }
 
-// Pin pins jwk for name (a bare name). If the name is pinned to a different key string the
-// error wraps ErrKeyChanged unless replace is set. The pins file is read, changed and written
+// Pin pins jwk for name (a bare name) as an rtchat peer when the name is new; an existing
+// pin keeps its kind. If the name is pinned to a different key string the error wraps
+// ErrKeyChanged unless replace is set. The pins file is read, changed and written
 // atomically under the store's lock, so concurrent processes lose nothing.
 func (s *Store) Pin(name, jwk string, replace bool) (PinResult, error) {
+	unlock, err := s.lock()
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	return s.pinLocked(name, jwk, replace)
+}
+
+// pinLocked is Pin with the store's lock held.
+func (s *Store) pinLocked(name, jwk string, replace bool) (PinResult, error) {
 	if err := ValidateName(name); err != nil {
 		return 0, err
 	}
@@ -184,7 +198,7 @@ func (s *Store) Pin(name, jwk string, replace bool) (PinResult, error) {
 		return 0, fmt.Errorf("key of %q: %w", name, err)
 	}
 	var result PinResult
-	err := s.updatePins(func(pins map[string]string) (bool, error) {
+	err := s.updatePinsLocked(func(pins map[string]string) (bool, error) {
 		old, ok := pins[name]
 		switch {
 		case !ok:
@@ -212,24 +226,38 @@ func (s *Store) Pin(name, jwk string, replace bool) (PinResult, error) {
 	return result, nil
 }
 
-// Remove unpins name; the error wraps ErrNotPinned when it is not pinned.
+// Remove unpins name (and forgets its kind); the error wraps ErrNotPinned when it is not
+// pinned.
 func (s *Store) Remove(name string) error {
-	return s.updatePins(func(pins map[string]string) (bool, error) {
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	err = s.updatePinsLocked(func(pins map[string]string) (bool, error) {
 		if _, ok := pins[name]; !ok {
 			return false, fmt.Errorf("%w: %q (see 'rtchat keys list')", ErrNotPinned, name)
 		}
 		delete(pins, name)
 		return true, nil
 	})
-}
-
-// updatePins runs fn on the current pins under the lock and writes them back if it says so.
-func (s *Store) updatePins(fn func(map[string]string) (bool, error)) error {
-	unlock, err := s.lock()
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	kinds, err := s.kinds()
+	if err != nil {
+		return err
+	}
+	if _, ok := kinds[name]; ok {
+		delete(kinds, name)
+		return s.writeKinds(kinds)
+	}
+	return nil
+}
+
+// updatePinsLocked runs fn on the current pins and writes them back if it says so. The
+// caller holds the store's lock.
+func (s *Store) updatePinsLocked(fn func(map[string]string) (bool, error)) error {
 	pins, err := s.Pins()
 	if err != nil {
 		return err

@@ -1,0 +1,182 @@
+package keys
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// KindsFile records what kind of peer each pinned name is. It sits beside PinsFile, which
+// keeps the web client's knownHostsStrings shape (name → key string) so it can be copied to
+// and from a browser; a name missing here is an rtchat peer.
+const KindsFile = "peer_kinds.json"
+
+// Kind is what kind of peer a pinned name is: it decides which proof of identity is enough.
+type Kind string
+
+// Kinds of pinned peers.
+const (
+	// KindRTChat: an rtchat process. Only the rtchat proof, bound to the connection's DTLS
+	// certificates, verifies it; a web page's unbound proof under this name is refused, so a
+	// relay cannot downgrade the check.
+	KindRTChat Kind = "rtchat"
+	// KindWeb: a user of the RTChat web page, which can only give the unbound proof.
+	KindWeb Kind = "web"
+)
+
+// ParseKind checks a kind name.
+func ParseKind(s string) (Kind, error) {
+	switch k := Kind(s); k {
+	case KindRTChat, KindWeb:
+		return k, nil
+	}
+	return "", fmt.Errorf("unknown peer kind %q (want %q or %q)", s, KindRTChat, KindWeb)
+}
+
+// Pinned is one pinned peer.
+type Pinned struct {
+	Key  string // the public key string, exactly as pinned
+	Kind Kind
+}
+
+// KindsPath is the peer-kinds file.
+func (s *Store) KindsPath() string { return filepath.Join(s.Dir, KindsFile) }
+
+// kinds reads the kinds file; a missing file is no entries.
+func (s *Store) kinds() (map[string]Kind, error) {
+	data, err := os.ReadFile(s.KindsPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]Kind{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]string
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("%s: not a JSON object of name → kind: %w", s.KindsPath(), err)
+	}
+	out := make(map[string]Kind, len(raw))
+	for name, k := range raw {
+		kind, err := ParseKind(k)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", s.KindsPath(), name, err)
+		}
+		out[name] = kind
+	}
+	return out, nil
+}
+
+func (s *Store) writeKinds(kinds map[string]Kind) error {
+	plain := make(map[string]string, len(kinds))
+	for n, k := range kinds {
+		if k != KindRTChat { // the default needs no entry
+			plain[n] = string(k)
+		}
+	}
+	data, err := marshalPins(plain)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(s.KindsPath(), data, 0o600)
+}
+
+// PinnedPeers returns every pinned peer with its kind.
+func (s *Store) PinnedPeers() (map[string]Pinned, error) {
+	pins, err := s.Pins()
+	if err != nil {
+		return nil, err
+	}
+	kinds, err := s.kinds()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Pinned, len(pins))
+	for name, key := range pins {
+		out[name] = Pinned{Key: key, Kind: kindOr(kinds, name)}
+	}
+	return out, nil
+}
+
+func kindOr(kinds map[string]Kind, name string) Kind {
+	if k, ok := kinds[name]; ok {
+		return k
+	}
+	return KindRTChat
+}
+
+// LookupPin returns the pin of a name (reduced to its bare name first) with its kind.
+func (s *Store) LookupPin(name string) (Pinned, bool, error) {
+	bare := BareName(name)
+	key, ok, err := s.Lookup(bare)
+	if err != nil || !ok {
+		return Pinned{}, false, err
+	}
+	kinds, err := s.kinds()
+	if err != nil {
+		return Pinned{}, false, err
+	}
+	return Pinned{Key: key, Kind: kindOr(kinds, bare)}, true, nil
+}
+
+// PinAs pins jwk for name as a peer of this kind (see Pin). Pinning the same key again with
+// another kind changes the kind and reports PinKindChanged.
+func (s *Store) PinAs(name, jwk string, kind Kind, replace bool) (PinResult, error) {
+	if _, err := ParseKind(string(kind)); err != nil {
+		return 0, err
+	}
+	unlock, err := s.lock()
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	kinds, err := s.kinds()
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.pinLocked(name, jwk, replace)
+	if err != nil {
+		return 0, err
+	}
+	if kindOr(kinds, name) != kind {
+		kinds[name] = kind
+		if err := s.writeKinds(kinds); err != nil {
+			return 0, err
+		}
+		if res == PinUnchanged {
+			res = PinKindChanged
+		}
+	}
+	return res, nil
+}
+
+// SetKind changes the kind of a pinned name; the error wraps ErrNotPinned when it is not
+// pinned. rtchat uses it to remember a name that proved itself with the bound proof.
+func (s *Store) SetKind(name string, kind Kind) error {
+	if _, err := ParseKind(string(kind)); err != nil {
+		return err
+	}
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	pins, err := s.Pins()
+	if err != nil {
+		return err
+	}
+	if _, ok := pins[name]; !ok {
+		return fmt.Errorf("%w: %q", ErrNotPinned, name)
+	}
+	kinds, err := s.kinds()
+	if err != nil {
+		return err
+	}
+	if kindOr(kinds, name) == kind {
+		return nil
+	}
+	kinds[name] = kind
+	return s.writeKinds(kinds)
+}
