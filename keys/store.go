@@ -156,10 +156,10 @@ type PinResult int
 
 // Outcomes of Pin.
 const (
-	PinAdded     PinResult = iota + 1 // the name was not pinned before
-	PinUnchanged                      // the name was already pinned to this exact key string
-	PinReplaced                       // the name was pinned to a different key, replaced
-	PinKindChanged                    // the same key, pinned now as another kind of peer
+	PinAdded       PinResult = iota + 1 // the name was not pinned before
+	PinUnchanged                        // the name was already pinned to this exact key string
+	PinReplaced                         // the name was pinned to a different key, replaced
+	PinKindChanged                      // the same key, pinned now as another kind of peer
 )
 
 func (r PinResult) String() string {
