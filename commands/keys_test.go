@@ -196,7 +196,7 @@ func TestKeysRegisterListRemove(t *testing.T) {
 	}{
 		{[]string{"bob|" + string(ecJWK)}, ExitFailure, `kty is "EC"`},
 		{[]string{"bob|{not json"}, ExitFailure, "not a JSON object"},
-		{[]string{"bob"}, ExitFailure, "no '|'"},
+		{[]string{"bob"}, ExitUsage, "register bob JWK"},
 		{[]string{"bob(1)|" + bob.PublicJWK}, ExitFailure, "bare name"},
 		{[]string{"dave", strings.Replace(bob.PublicJWK, `"ext":true`, `"ext":false`, 1)}, ExitFailure, "ext is false"},
 		{[]string{"dave", bob.PrivateJWK}, ExitFailure, "PRIVATE"},
@@ -214,7 +214,7 @@ func TestKeysRegisterListRemove(t *testing.T) {
 	cli("keys", "register", "User #417|"+carol.PublicJWK)
 	code, out, errs = cli("keys", "list")
 	mustCode(t, "list", code, ExitOK, errs)
-	want := fmt.Sprintf("User #417  %s\nbob        %s\ncarol      %s\n", carolFP, bobFP, carolFP)
+	want := fmt.Sprintf("User #417  %s  rtchat\nbob        %s  rtchat\ncarol      %s  rtchat\n", carolFP, bobFP, carolFP)
 	if out != want {
 		t.Errorf("list:\n%s\nwant:\n%s", out, want)
 	}
@@ -231,7 +231,7 @@ func TestKeysRegisterListRemove(t *testing.T) {
 		peers = append(peers, p)
 	}
 	if len(peers) != 3 || peers[1]["type"] != "peer" || peers[1]["name"] != "bob" || peers[1]["fingerprint"] != bobFP ||
-		peers[1]["publicKeyString"] != bob.PublicJWK || peers[0]["name"] != "User #417" {
+		peers[1]["publicKeyString"] != bob.PublicJWK || peers[1]["kind"] != "rtchat" || peers[0]["name"] != "User #417" {
 		t.Errorf("list --json: %v", peers)
 	}
 

@@ -357,25 +357,33 @@ func Verify(publicJWK string, msg, sig []byte) error {
 }
 
 // ParseIdentity splits an identity string NAME|JWK on its first '|' and checks both parts.
-// Surrounding whitespace of the key (e.g. a pasted line ending) is dropped; the key string is
-// otherwise kept verbatim.
+// It takes the string as pasted: whitespace around the name is dropped, and the key is
+// compacted with CompactPasted (so a wrapped or indented key comes back as the exact string
+// its owner sends); the key is otherwise kept verbatim, never re-serialised.
 func ParseIdentity(s string) (name, jwk string, err error) {
+	s = strings.TrimFunc(s, isTrimSpace)
 	name, jwk, ok := strings.Cut(s, "|")
 	if !ok {
-		if strings.HasPrefix(strings.TrimSpace(s), "{") {
+		if strings.HasPrefix(s, "{") {
 			return "", "", fmt.Errorf("%w: identity has no name: expected NAME|JWK, got only a key", ErrInvalidKey)
 		}
 		return "", "", fmt.Errorf("%w: identity has no '|': expected NAME|JWK", ErrInvalidKey)
 	}
+	// A bare name never has surrounding whitespace (§4), so what is there came with the paste.
+	name = strings.TrimFunc(name, isTrimSpace)
 	if err := ValidateName(name); err != nil {
 		return "", "", err
 	}
-	jwk = strings.TrimSpace(jwk)
+	jwk = CompactPasted(jwk)
 	if _, err := ParsePublicJWK(jwk); err != nil {
 		return "", "", fmt.Errorf("key of %q: %w", name, err)
 	}
 	return name, jwk, nil
 }
+
+// isTrimSpace is white space, or U+FEFF (a byte order mark, which editors and clipboards put
+// in front of text): what surrounds a pasted identity string.
+func isTrimSpace(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' }
 
 // BareName is the key-store name of a full name (protocol §4): the part before the first '|',
 // then before the first '(', trimmed. "Alice(1)" → "Alice", "Bob (2)" → "Bob".

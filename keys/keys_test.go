@@ -208,12 +208,17 @@ func TestParseIdentity(t *testing.T) {
 	if _, jwk, err = ParseIdentity("User #4|" + alice.PublicJWK + "\r\n"); err != nil || jwk != alice.PublicJWK {
 		t.Errorf("line ending not dropped: %v", err)
 	}
+	// Pasted with spaces around the name and the key: the same, exact key string.
+	if name, jwk, err = ParseIdentity("\uFEFF  alice |  " + alice.PublicJWK + "  \n"); err != nil || name != "alice" || jwk != alice.PublicJWK {
+		t.Errorf("surrounding whitespace: %q %v", name, err)
+	}
 	cases := []struct{ s, want string }{
 		{"alice", "no '|'"},
 		{alice.PublicJWK, "no name"},
+		{"  " + alice.PublicJWK, "no name"},
 		{"|" + alice.PublicJWK, "name is empty"},
 		{"alice(1)|" + alice.PublicJWK, "bare name"},
-		{" alice|" + alice.PublicJWK, "whitespace"},
+		{"al\tice|" + alice.PublicJWK, "control character"},
 		{"alice|{}", `"kty" is missing`},
 		{"alice|" + alice.PrivateJWK, "PRIVATE"},
 	}
@@ -463,8 +468,13 @@ func TestWebStorage(t *testing.T) {
 	if err != nil || back.Name != "carol" || back.KnownHosts["bob"] != bob.PublicJWK {
 		t.Fatalf("object form: %+v %v", back, err)
 	}
-	if _, err := ParseWebStorage([]byte(`{"publicKeyString":"x"}`)); err == nil {
-		t.Error("public key without private key accepted")
+	if _, err := ParseWebStorage([]byte(`{"privateKeyString":"x"}`)); err == nil {
+		t.Error("private key without public key accepted")
+	}
+	// Someone's name and public key alone: something to pin, not an identity.
+	back, err = ParseWebStorage([]byte(fmt.Sprintf(`{"rtchat_name":"bob","publicKeyString":%q}`, bob.PublicJWK)))
+	if err != nil || back.PublicKeyString != bob.PublicJWK || back.PrivateKeyString != "" || back.FromRTChat() {
+		t.Errorf("public key only: %+v %v", back, err)
 	}
 	if _, err := ParseWebStorage([]byte(`{"knownHostsStrings":"[1]"}`)); err == nil {
 		t.Error("bad knownHostsStrings accepted")

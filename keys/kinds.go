@@ -2,10 +2,7 @@ package keys
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 )
 
@@ -47,12 +44,12 @@ func (s *Store) KindsPath() string { return filepath.Join(s.Dir, KindsFile) }
 
 // kinds reads the kinds file; a missing file is no entries.
 func (s *Store) kinds() (map[string]Kind, error) {
-	data, err := os.ReadFile(s.KindsPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]Kind{}, nil
-	}
+	data, err := s.readTrustFile(s.KindsPath())
 	if err != nil {
 		return nil, err
+	}
+	if data == nil {
+		return map[string]Kind{}, nil
 	}
 	var raw map[string]string
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -124,32 +121,68 @@ func (s *Store) LookupPin(name string) (Pinned, bool, error) {
 // PinAs pins jwk for name as a peer of this kind (see Pin). Pinning the same key again with
 // another kind changes the kind and reports PinKindChanged.
 func (s *Store) PinAs(name, jwk string, kind Kind, replace bool) (PinResult, error) {
-	if _, err := ParseKind(string(kind)); err != nil {
-		return 0, err
+	out, err := s.PinPeer(PinRequest{Name: name, Key: jwk, Kind: kind, Replace: replace})
+	return out.Result, err
+}
+
+// PinRequest is what PinPeer pins.
+type PinRequest struct {
+	Name string // bare name
+	Key  string // public key string, pinned verbatim
+	Kind Kind   // kind of a new pin, and of an existing one unless KeepKind
+	// KeepKind leaves the kind of a name that is already pinned as it is: an import that
+	// only guesses the kind must not downgrade a peer known to be rtchat.
+	KeepKind bool
+	Replace  bool // replace a different key pinned for the name (else ErrKeyChanged)
+}
+
+// PinOutcome says what PinPeer did and what was pinned before, for reporting.
+type PinOutcome struct {
+	Result  PinResult
+	Kind    Kind   // the kind now
+	OldKey  string // the key pinned before; "" when the name was new
+	OldKind Kind   // the kind before; "" when the name was new
+}
+
+// PinPeer pins r.Key for r.Name with a kind, under the store's lock (see Pin). When the key
+// is unchanged but the kind changes, the result is PinKindChanged; a replaced key with a
+// changed kind is PinReplaced with OldKind != Kind.
+func (s *Store) PinPeer(r PinRequest) (PinOutcome, error) {
+	if _, err := ParseKind(string(r.Kind)); err != nil {
+		return PinOutcome{}, err
 	}
 	unlock, err := s.lock()
 	if err != nil {
-		return 0, err
+		return PinOutcome{}, err
 	}
 	defer unlock()
 	kinds, err := s.kinds()
 	if err != nil {
-		return 0, err
+		return PinOutcome{}, err
 	}
-	res, err := s.pinLocked(name, jwk, replace)
+	res, old, err := s.pinLocked(r.Name, r.Key, r.Replace)
 	if err != nil {
-		return 0, err
+		return PinOutcome{}, err
 	}
-	if kindOr(kinds, name) != kind {
-		kinds[name] = kind
+	out := PinOutcome{Result: res, Kind: r.Kind, OldKey: old}
+	if res != PinAdded {
+		out.OldKind = kindOr(kinds, r.Name)
+		if r.KeepKind {
+			out.Kind = out.OldKind
+		}
+	}
+	// For a new name kindOr may see a stale entry (a hand edit); it is overwritten too, so a
+	// new name gets exactly the kind asked for.
+	if kindOr(kinds, r.Name) != out.Kind {
+		kinds[r.Name] = out.Kind
 		if err := s.writeKinds(kinds); err != nil {
-			return 0, err
+			return PinOutcome{}, err
 		}
-		if res == PinUnchanged {
-			res = PinKindChanged
+		if out.Result == PinUnchanged {
+			out.Result = PinKindChanged
 		}
 	}
-	return res, nil
+	return out, nil
 }
 
 // SetKind changes the kind of a pinned name; the error wraps ErrNotPinned when it is not

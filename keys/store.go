@@ -119,24 +119,24 @@ func (s *Store) SaveIdentity(id *Identity, force bool) error {
 	return writeFileAtomic(path, append(data, '\n'), 0o600)
 }
 
-// Pins returns the pinned peers: bare name → public key string. A missing file is no pins.
+// Pins returns the pinned peers: bare name → public key string. A missing file is no pins;
+// an empty one, or one that group or others can write (or in such a dir), is an error.
 func (s *Store) Pins() (map[string]string, error) {
-	data, err := os.ReadFile(s.PinsPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]string{}, nil
-	}
+	data, err := s.readTrustFile(s.PinsPath())
 	if err != nil {
 		return nil, err
 	}
-	pins := map[string]string{}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return pins, nil
+	// The kinds file decides which proof a pinned name must give, so it is part of what a
+	// reader of pins trusts: refuse an unsafe one here too.
+	if err := s.checkKindsPerm(); err != nil {
+		return nil, err
 	}
+	if data == nil {
+		return map[string]string{}, nil
+	}
+	var pins map[string]string
 	if err := json.Unmarshal(data, &pins); err != nil {
 		return nil, fmt.Errorf("%s: not a JSON object of name → key string: %w", s.PinsPath(), err)
-	}
-	if pins == nil {
-		pins = map[string]string{}
 	}
 	return pins, nil
 }
@@ -181,25 +181,24 @@ func (r PinResult) String() string {
 // ErrKeyChanged unless replace is set. The pins file is read, changed and written
 // atomically under the store's lock, so concurrent processes lose nothing.
 func (s *Store) Pin(name, jwk string, replace bool) (PinResult, error) {
-	unlock, err := s.lock()
-	if err != nil {
-		return 0, err
-	}
-	defer unlock()
-	return s.pinLocked(name, jwk, replace)
+	out, err := s.PinPeer(PinRequest{Name: name, Key: jwk, Kind: KindRTChat, KeepKind: true, Replace: replace})
+	return out.Result, err
 }
 
-// pinLocked is Pin with the store's lock held.
-func (s *Store) pinLocked(name, jwk string, replace bool) (PinResult, error) {
+// pinLocked is Pin with the store's lock held; it also returns the key pinned before ("" if
+// none).
+func (s *Store) pinLocked(name, jwk string, replace bool) (PinResult, string, error) {
 	if err := ValidateName(name); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if _, err := ParsePublicJWK(jwk); err != nil {
-		return 0, fmt.Errorf("key of %q: %w", name, err)
+		return 0, "", fmt.Errorf("key of %q: %w", name, err)
 	}
 	var result PinResult
+	var old string
 	err := s.updatePinsLocked(func(pins map[string]string) (bool, error) {
-		old, ok := pins[name]
+		var ok bool
+		old, ok = pins[name]
 		switch {
 		case !ok:
 			result = PinAdded
@@ -221,9 +220,9 @@ func (s *Store) pinLocked(name, jwk string, replace bool) (PinResult, error) {
 		return true, nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	return result, nil
+	return result, old, nil
 }
 
 // Remove unpins name (and forgets its kind); the error wraps ErrNotPinned when it is not
@@ -234,6 +233,11 @@ func (s *Store) Remove(name string) error {
 		return err
 	}
 	defer unlock()
+	// Kinds first: a kinds file that cannot be read must stop the removal before it starts.
+	kinds, err := s.kinds()
+	if err != nil {
+		return err
+	}
 	err = s.updatePinsLocked(func(pins map[string]string) (bool, error) {
 		if _, ok := pins[name]; !ok {
 			return false, fmt.Errorf("%w: %q (see 'rtchat keys list')", ErrNotPinned, name)
@@ -241,10 +245,6 @@ func (s *Store) Remove(name string) error {
 		delete(pins, name)
 		return true, nil
 	})
-	if err != nil {
-		return err
-	}
-	kinds, err := s.kinds()
 	if err != nil {
 		return err
 	}

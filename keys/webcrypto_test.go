@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -18,7 +19,8 @@ import (
 //	(a) Go's public and private JWK strings import for verify and sign;
 //	(b) a Go signature (salt 32) over 32 random bytes verifies;
 //	(c) a WebCrypto key's exported JWK strings parse in Go and its signature verifies;
-//	(d) a Go signature with rsa.SignPSS's default options (maximum salt) does NOT verify.
+//	(d) a Go signature with rsa.SignPSS's default options (maximum salt) does NOT verify;
+//	(e) a pretty-printed, wrapped paste of a WebCrypto key compacts to JSON.stringify's text.
 //
 // Node missing is a failure, not a skip.
 func TestWebCryptoInterop(t *testing.T) {
@@ -65,6 +67,7 @@ func TestWebCryptoInterop(t *testing.T) {
 		VerifyGoSigOtherMsg                 *bool
 		ReexportedPublic, SigByGoPrivate    string
 		WebPublicJWK, WebPrivateJWK, WebSig string
+		WebPublicJWKPretty                  string
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("node output %s: %v", out, err)
@@ -116,6 +119,20 @@ func TestWebCryptoInterop(t *testing.T) {
 		s2, err := web.Sign(msg)
 		if err != nil || Verify(res.WebPublicJWK, msg, s2) != nil {
 			t.Errorf("signing with a WebCrypto private key: %v", err)
+		}
+	})
+	t.Run("e_PastedWebCryptoKeyPinsAsSent", func(t *testing.T) {
+		// JSON.stringify's text is what the browser stores and sends; a pretty-printed,
+		// wrapped paste of it must compact back to exactly that text (member order kept).
+		if !strings.Contains(res.WebPublicJWKPretty, "\n") {
+			t.Fatalf("not pretty-printed: %s", res.WebPublicJWKPretty)
+		}
+		if got := CompactPasted(res.WebPublicJWKPretty); got != res.WebPublicJWK {
+			t.Errorf("compacted:\n%s\nJSON.stringify:\n%s", got, res.WebPublicJWK)
+		}
+		name, jwk, err := ParseIdentity("  web user|" + wrap(res.WebPublicJWKPretty, 50, "   ", true))
+		if err != nil || name != "web user" || jwk != res.WebPublicJWK {
+			t.Errorf("wrapped identity: %q %v\n%s", name, err, jwk)
 		}
 	})
 	t.Run("d_DefaultSaltFailsInWebCrypto", func(t *testing.T) {

@@ -40,7 +40,11 @@ process.stdin.on('end', async () => {
   // (c) a WebCrypto identity, made the way keys.js makes it.
   const kp = await subtle.generateKey(
     { ...alg, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, ['sign', 'verify']);
-  out.webPublicJWK = JSON.stringify(await subtle.exportKey('jwk', kp.publicKey));
+  const webPub = await subtle.exportKey('jwk', kp.publicKey);
+  out.webPublicJWK = JSON.stringify(webPub);
+  // The same key pretty-printed, as someone might paste it: pinning must give back the text
+  // above exactly.
+  out.webPublicJWKPretty = JSON.stringify(webPub, null, 2);
   out.webPrivateJWK = JSON.stringify(await subtle.exportKey('jwk', kp.privateKey));
   out.webSig = hex(await subtle.sign(pss, kp.privateKey, msg));
 

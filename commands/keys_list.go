@@ -1,0 +1,60 @@
+package commands
+
+import (
+	"fmt"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rtchat/rtchat/keys"
+)
+
+// keysListOptions are the inputs of 'rtchat keys list'.
+type keysListOptions struct{ keysCommon }
+
+func newKeysListCmd(g *Globals, ios *IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List pinned peers with their key fingerprints and kinds",
+		Long: `List the pinned peers, sorted by name: name, key fingerprint and kind ('rtchat' or
+'web', a user of the RTChat web page) in aligned columns. With --json, one object per peer:
+  {"type":"peer","name":"bob","fingerprint":"abcd-efgh-ijkl-mnop","publicKeyString":"{...}","kind":"rtchat"}`,
+		Example: `  rtchat keys list
+  rtchat keys list --json | jq -r 'select(.kind == "web") | .name'`,
+		Args: keysArgs(0, 0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runKeysList(&keysListOptions{keysCommonOf(g, ios)})
+		},
+	}
+}
+
+func runKeysList(o *keysListOptions) error {
+	peers, err := o.store().PinnedPeers()
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(peers))
+	for n := range peers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if o.JSON {
+		for _, n := range names {
+			p := peers[n]
+			if err := writeJSON(o.IO.Out, peerJSON{Type: "peer", Name: n, Fingerprint: keys.Fingerprint(p.Key), PublicKeyString: p.Key, Kind: string(p.Kind)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(names) == 0 {
+		fmt.Fprintln(o.IO.Err, "no pinned peers; add one with 'rtchat keys register NAME|JWK'")
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.IO.Out, 0, 8, 2, ' ', 0)
+	for _, n := range names {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", n, keys.Fingerprint(peers[n].Key), peers[n].Kind)
+	}
+	return tw.Flush()
+}
