@@ -1,7 +1,12 @@
 // Package broker is rtchat's embedded MQTT broker (mochi-mqtt v2): a self-hosted signaling
 // server for a LAN or for tests, reachable over plain TCP and, optionally, over WebSocket at
-// path /mqtt so that RTChat web pages can use it too. Every client may connect and use every
-// topic (allow-all auth): it relays signaling only, which is public by design (protocol §8).
+// path /mqtt so that RTChat web pages can use it too.
+//
+// It is locked down for that one job by default: clients may use only the room topics
+// (mrtchat/#), retained messages are off, and packet size, connections, per-client queues
+// and the time to send CONNECT are bounded, so that a client on the network can neither
+// make the broker grow without limit nor use it as a general-purpose relay. Authentication
+// (a bcrypt password file) is optional: without it anyone who reaches the port may connect.
 package broker
 
 import (
@@ -13,20 +18,37 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
 )
 
-// MaxPacket is the largest MQTT packet the broker accepts: room for the 256 KiB signaling
-// payloads rtchat allows (signal.MaxPayload) plus topic and headers. Larger packets get the
-// sending client disconnected.
-const MaxPacket = 1 << 20
+// MaxPacket is the default largest MQTT packet the broker accepts: the 256 KiB signaling
+// payloads rtchat allows (signal.MaxPayload) plus 16 KiB for topic and headers. Larger
+// packets get the sending client disconnected.
+const MaxPacket = 256<<10 + 16<<10
+
+// Defaults of Limits.
+const (
+	DefaultMaxClients     = 128
+	DefaultMaxQueue       = 2 << 20
+	DefaultConnectTimeout = 10 * time.Second
+)
+
+// ErrBadOptions marks Start's errors about Options (limits, topic patterns), as opposed to
+// the network.
+var ErrBadOptions = errors.New("bad broker options")
+
+type optionsError struct{ err error }
+
+func (e optionsError) Error() string   { return e.err.Error() }
+func (e optionsError) Unwrap() []error { return []error{e.err, ErrBadOptions} }
 
 // WSPath is where the WebSocket listener is advertised (any path is accepted).
 const WSPath = "/mqtt"
 
-// Options says where the broker listens.
+// Options says where the broker listens and whom it serves. The zero value of every field
+// but TCP/WS is a safe default.
 type Options struct {
 	// TCP is the host:port of the plain MQTT listener, e.g. "127.0.0.1:1883"; port 0 picks a
 	// free port. "" means no TCP listener.
@@ -35,8 +57,63 @@ type Options struct {
 	// "0.0.0.0:8083"; port 0 picks a free port. "" means no WebSocket listener.
 	WS string
 	// Logger receives the broker's diagnostics; mochi's own chatter is demoted one level
-	// (its Info becomes Debug). nil discards everything.
+	// (its Info becomes Debug). Refused connections, topics and slow clients are logged at
+	// Info. nil discards everything.
 	Logger *slog.Logger
+	// Users, if it has any, is who may connect (MQTT user name and password); nil or empty
+	// lets anyone connect.
+	Users *Users
+	// Topics are the MQTT filters clients may publish and subscribe within; nil means
+	// DefaultTopics (mrtchat/#).
+	Topics []string
+	// Limits bound what clients can make the broker hold.
+	Limits Limits
+}
+
+// Limits bound the broker's resources. Zero fields take the defaults.
+type Limits struct {
+	// MaxPacket is the largest MQTT packet in bytes (default MaxPacket); a client sending
+	// a larger one is disconnected.
+	MaxPacket int
+	// MaxClients caps concurrent connections, including those that have not sent CONNECT
+	// yet (default DefaultMaxClients); more are closed as soon as accepted.
+	MaxClients int
+	// MaxQueue is how many bytes of messages (each counted with its bookkeeping) may wait
+	// for one client that does not read them (default DefaultMaxQueue, at least one
+	// MaxPacket); messages that do not fit are dropped for that client only, which stays
+	// connected.
+	MaxQueue int
+	// MaxRetained is how many topics may keep a retained message (each at most
+	// MaxPacket); 0, the default, turns retained messages off: rtchat never uses them.
+	MaxRetained int
+	// ConnectTimeout closes connections that send no CONNECT in time (default
+	// DefaultConnectTimeout).
+	ConnectTimeout time.Duration
+}
+
+func (l Limits) withDefaults() (Limits, error) {
+	if l.MaxPacket < 0 || l.MaxClients < 0 || l.MaxQueue < 0 || l.MaxRetained < 0 || l.ConnectTimeout < 0 {
+		return l, errors.New("negative limit")
+	}
+	if l.MaxPacket == 0 {
+		l.MaxPacket = MaxPacket
+	}
+	if l.MaxPacket < 1024 || l.MaxPacket > 256<<20 {
+		return l, fmt.Errorf("max packet size %d bytes: want 1 KiB to 256 MiB", l.MaxPacket)
+	}
+	if l.MaxClients == 0 {
+		l.MaxClients = DefaultMaxClients
+	}
+	if l.MaxQueue == 0 {
+		l.MaxQueue = max(DefaultMaxQueue, l.MaxPacket+int(packetOverhead))
+	}
+	if l.MaxQueue < l.MaxPacket+int(packetOverhead) {
+		return l, fmt.Errorf("max queue %d bytes is below the max packet size %d: one message would not fit", l.MaxQueue, l.MaxPacket)
+	}
+	if l.ConnectTimeout == 0 {
+		l.ConnectTimeout = DefaultConnectTimeout
+	}
+	return l, nil
 }
 
 // Broker is a running embedded broker. Close it.
@@ -60,15 +137,27 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	lim, err := o.Limits.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("broker: %w", optionsError{err})
+	}
+	patterns := o.Topics
+	if patterns == nil {
+		patterns = DefaultTopics()
+	}
+	topics, err := parseTopics(patterns)
+	if err != nil {
+		return nil, fmt.Errorf("broker: %w", optionsError{err})
+	}
+	conns := &connLimit{max: int64(lim.MaxClients), log: log}
 	b := &Broker{}
-	var err error
 	if o.TCP != "" {
-		if b.tcp, err = listen("tcp", o.TCP, log); err != nil {
+		if b.tcp, err = listen("tcp", o.TCP, log, conns, lim.ConnectTimeout); err != nil {
 			return nil, err
 		}
 	}
 	if o.WS != "" {
-		if b.ws, err = listen("ws", o.WS, log); err != nil {
+		if b.ws, err = listen("ws", o.WS, log, conns, lim.ConnectTimeout); err != nil {
 			if b.tcp != nil {
 				_ = b.tcp.ln.Close()
 			}
@@ -77,12 +166,25 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 	}
 
 	caps := mqtt.NewDefaultServerCapabilities()
-	caps.MaximumPacketSize = MaxPacket
+	caps.MaximumPacketSize = uint32(lim.MaxPacket)
+	caps.MaximumClients = int64(lim.MaxClients)
+	caps.MaximumClientWritesPending = maxPending
+	caps.MaximumInflight = maxInflight
+	caps.ReceiveMaximum = maxInflight
+	caps.MaximumSessionExpiryInterval = 0 // no sessions kept for disconnected clients
+	caps.TopicAliasMaximum = 0            // an alias table per client is memory for nothing
+	caps.SharedSubAvailable = 0
+	caps.RetainAvailable = 0
+	if lim.MaxRetained > 0 {
+		caps.RetainAvailable = 1
+	}
 	b.srv = mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
 		Logger:                 slog.New(demote{log.Handler()}),
 		SysTopicResendInterval: 30,
 	})
+	g := newGuard(log, o.Users, topics, lim)
+	g.srv = b.srv
 	fail := func(err error) (*Broker, error) {
 		for _, l := range []*listener{b.tcp, b.ws} {
 			if l != nil {
@@ -91,7 +193,7 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 		}
 		return nil, fmt.Errorf("broker: %w", err)
 	}
-	if err := b.srv.AddHook(new(auth.AllowHook), nil); err != nil {
+	if err := b.srv.AddHook(g, nil); err != nil {
 		return fail(err)
 	}
 	for _, l := range []*listener{b.tcp, b.ws} {
@@ -106,11 +208,13 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 		_ = b.srv.Close()
 		return nil, fmt.Errorf("broker: %w", err)
 	}
-	log.Debug("broker started", "urls", b.URLs())
+	log.Debug("broker started", "urls", b.URLs(), "users", o.Users.Len(), "topics", []string(topics),
+		"max_packet", lim.MaxPacket, "max_clients", lim.MaxClients, "max_queue", lim.MaxQueue,
+		"max_retained", lim.MaxRetained, "connect_timeout", lim.ConnectTimeout)
 	return b, nil
 }
 
-func listen(kind, addr string, log *slog.Logger) (*listener, error) {
+func listen(kind, addr string, log *slog.Logger, lim *connLimit, connectTimeout time.Duration) (*listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		what := "MQTT TCP"
@@ -123,7 +227,7 @@ func listen(kind, addr string, log *slog.Logger) (*listener, error) {
 		}
 		return nil, fmt.Errorf("broker: cannot listen for %s on %q: %w%s", what, addr, err, hint)
 	}
-	return newListener(kind, ln, log), nil
+	return newListener(kind, ln, log, lim, connectTimeout), nil
 }
 
 // TCPAddr is the actual host:port of the TCP listener, or "" if there is none.

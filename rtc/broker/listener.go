@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -15,13 +16,16 @@ import (
 
 // listener is a mochi listeners.Listener over a socket we bound ourselves, so that bind
 // errors come back from Start, port 0 works for WebSocket too, and Close waits for every
-// goroutine it started (mochi's own listeners do neither).
+// goroutine it started (mochi's own listeners do neither). It also closes connections
+// that send no CONNECT within connectTimeout, and admits only as many connections as the
+// broker-wide connLimit allows.
 type listener struct {
-	kind string // "tcp" or "ws"
-	ln   net.Listener
-	log  *slog.Logger
-	http *http.Server // ws only
-	up   websocket.Upgrader
+	kind           string // "tcp" or "ws"
+	ln             net.Listener
+	log            *slog.Logger
+	http           *http.Server // ws only
+	up             websocket.Upgrader
+	connectTimeout time.Duration
 
 	mu        sync.Mutex
 	closed    bool
@@ -32,8 +36,11 @@ type listener struct {
 
 var _ listeners.Listener = (*listener)(nil)
 
-func newListener(kind string, ln net.Listener, log *slog.Logger) *listener {
-	l := &listener{kind: kind, ln: ln, log: log, conns: map[net.Conn]struct{}{}}
+func newListener(kind string, ln net.Listener, log *slog.Logger, lim *connLimit, connectTimeout time.Duration) *listener {
+	l := &listener{
+		kind: kind, ln: &limitListener{Listener: ln, lim: lim}, log: log,
+		connectTimeout: connectTimeout, conns: map[net.Conn]struct{}{},
+	}
 	if kind == "ws" {
 		l.up = websocket.Upgrader{
 			Subprotocols:    []string{"mqtt"},
@@ -41,9 +48,13 @@ func newListener(kind string, ln net.Listener, log *slog.Logger) *listener {
 			ReadBufferSize:  4096,
 			WriteBufferSize: 4096,
 		}
+		// Until the upgrade, the HTTP timeouts play the CONNECT timeout's part.
 		l.http = &http.Server{
 			Handler:           http.HandlerFunc(l.serveHTTP),
-			ReadHeaderTimeout: 10 * time.Second,
+			ReadHeaderTimeout: connectTimeout,
+			ReadTimeout:       connectTimeout, // cleared by the upgrade (hijack)
+			IdleTimeout:       connectTimeout,
+			MaxHeaderBytes:    16 << 10,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		}
 	}
@@ -105,6 +116,8 @@ func (l *listener) Serve(establish listeners.EstablishFn) {
 			_ = c.Close()
 			return
 		}
+		// mochi replaces this deadline with the keepalive one once CONNECT is read.
+		_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
 		go func() {
 			defer l.untrack(c)
 			if err := establish(l.kind, c); err != nil {
@@ -135,6 +148,7 @@ func (l *listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = c.Close()
 		return
 	}
+	_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
 	defer l.untrack(c)
 	l.mu.Lock()
 	establish := l.establish
@@ -212,3 +226,46 @@ func (c *wsConn) Write(p []byte) (int, error) {
 }
 
 func (c *wsConn) Close() error { return c.Conn.Close() }
+
+// connLimit caps the broker's concurrent connections, over all listeners and whether or
+// not they have sent CONNECT yet: each costs buffers, goroutines and a file descriptor.
+type connLimit struct {
+	max int64
+	n   atomic.Int64
+	log *slog.Logger
+}
+
+// limitListener closes, right after accepting, the connections over the limit.
+type limitListener struct {
+	net.Listener
+	lim *connLimit
+}
+
+func (ll *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := ll.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if n := ll.lim.n.Add(1); n > ll.lim.max {
+			ll.lim.n.Add(-1)
+			ll.lim.log.Info("mqtt broker: refused connection: connection limit reached", "remote", c.RemoteAddr().String(), "max", ll.lim.max)
+			_ = c.Close()
+			continue
+		}
+		return &countedConn{Conn: c, lim: ll.lim}, nil
+	}
+}
+
+// countedConn gives its place back to the limit when closed.
+type countedConn struct {
+	net.Conn
+	lim  *connLimit
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() { c.lim.n.Add(-1) })
+	return err
+}
