@@ -257,6 +257,10 @@ func garbageInputs() [][]byte {
 	}
 	out = append(out, []byte{0xc4, 0x99, 0xb1, 0x59, 0xb0, 0x30, 0x5a, 0x11, 0xc3, 0xa8})
 	out = append(out, []byte(`{"a":1}`), []byte(`{"ab":1}`), []byte(`[1,2,3]`), []byte(`[1,2,3,4]`))
+	// The hand-built bomb streams of bomb_test.go, small enough for Node to print.
+	for _, tail := range []string{"end", "corrupt", "truncated"} {
+		out = append(out, chainBomb(120, tail))
+	}
 	return out
 }
 
@@ -393,8 +397,29 @@ func FuzzDecompress(f *testing.F) {
 	f.Add([]byte(`{"sender":"Go","subtopic":"x"}`))
 	f.Add(CompressToUint8Array(strings.Repeat("a", 5000)))
 	f.Add(CompressToUint8Array("__proto____proto__😀"))
+	f.Add(chainBomb(400, "end"))
+	f.Add(chainBomb(50, "corrupt"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := DecompressFromUint8Array(b, fuzzCap)
+		// Differential: the previous decoder, cross-checked against Node, agrees exactly.
+		if want, werr := refDecompressFromUint8Array(b, fuzzCap); s != want || !sameErr(err, werr) {
+			t.Fatalf("got %q, %v; reference decoder %q, %v", s, err, want, werr)
+		}
+		// The ratio cap either changes nothing or stops the stream with ErrTooLarge. It
+		// counts the work done, so a stream that fails or is truncated after producing
+		// output may hit it; a successful one within the ratio may not.
+		for _, ratio := range []int{1, 4, DefaultMaxRatio} {
+			s2, err2 := DecompressFromUint8ArrayLimit(b, fuzzCap, ratio)
+			if errors.Is(err2, ErrTooLarge) && !errors.Is(err, ErrTooLarge) {
+				if n := len(utf16.Encode([]rune(s))); err == nil && s != "" && n <= ratio*len(b) {
+					t.Fatalf("ratio %d: ErrTooLarge for %d units from %d bytes", ratio, n, len(b))
+				}
+				continue
+			}
+			if s2 != s || !sameErr(err2, err) {
+				t.Fatalf("ratio %d: %q, %v; without it %q, %v", ratio, s2, err2, s, err)
+			}
+		}
 		if err != nil {
 			if s != "" {
 				t.Fatalf("error %v with output %q", err, s)
