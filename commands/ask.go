@@ -10,8 +10,18 @@ import (
 	"github.com/rtchat/rtchat/rtc"
 )
 
-func newAskCmd(g *Globals, ios *IO) *cobra.Command {
-	var topic string
+// askOptions is what 'rtchat ask' runs with.
+type askOptions struct {
+	Globals *Globals
+	IO      *IO
+
+	Peer     string
+	Topic    string
+	Question string // the words joined by spaces
+}
+
+func newAskCmd(g *Globals, ios *IO, runF func(context.Context, *askOptions) error) *cobra.Command {
+	opts := &askOptions{Globals: g, IO: ios}
 	cmd := &cobra.Command{
 		Use:   "ask PEER QUESTION...",
 		Short: "Ask a verified peer one question and print the answer",
@@ -25,29 +35,41 @@ A web-page peer answers only the 'identify' and 'challenge' topics.`,
   rtchat ask --json bob ping | jq -r 'select(.type=="answer") | .answer'`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAsk(cmd.Context(), g, ios, args[0], topic, strings.Join(args[1:], " "))
+			peer, err := peerArg(args[0])
+			if err != nil {
+				return err
+			}
+			if opts.Topic == "" {
+				return usageErrorf("--topic must not be empty")
+			}
+			opts.Peer, opts.Question = peer, strings.Join(args[1:], " ")
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runAsk(cmd.Context(), opts)
 		},
 		ValidArgsFunction: completePeers(g),
 	}
-	cmd.Flags().StringVar(&topic, "topic", "question", "question topic (the answering side sees it as RTCHAT_TOPIC)")
+	cmd.Flags().StringVar(&opts.Topic, "topic", "question", "question topic (the answering side sees it as RTCHAT_TOPIC)")
 	return cmd
 }
 
-func runAsk(ctx context.Context, g *Globals, ios *IO, peer, topic, q string) error {
-	s, p, err := openPeer(ctx, g, ios, rtc.RoleAsk, peer, nil)
+func runAsk(ctx context.Context, opts *askOptions) error {
+	g := opts.Globals
+	s, p, err := openPeer(ctx, g, opts.IO, rtc.RoleAsk, opts.Peer, nil)
 	if err != nil {
 		return err
 	}
 	defer s.close()
 	actx, cancel := context.WithTimeout(ctx, g.Timeout)
 	defer cancel()
-	ans, err := p.Ask(actx, topic, q)
+	ans, err := p.Ask(actx, opts.Topic, opts.Question)
 	if err != nil {
 		return err
 	}
 	s.finished.Store(true)
 	if g.JSON {
-		return s.out.object(map[string]any{"type": "answer", "peer": p.Name(), "name": p.Bare(), "topic": topic, "answer": ans})
+		return s.out.object(answerJSON{Type: "answer", Peer: p.Name(), Name: p.Bare(), Topic: opts.Topic, Answer: ans})
 	}
 	var text string
 	if json.Unmarshal(ans, &text) == nil {

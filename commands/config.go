@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -64,7 +65,14 @@ func loadConfigFile(dir string) (*configFile, error) {
 	return cf, nil
 }
 
-func newConfigCmd(g *Globals, ios *IO) *cobra.Command {
+// configOptions is what 'rtchat config' runs with.
+type configOptions struct {
+	Globals *Globals
+	IO      *IO
+}
+
+func newConfigCmd(g *Globals, ios *IO, runF func(context.Context, *configOptions) error) *cobra.Command {
+	opts := &configOptions{Globals: g, IO: ios}
 	return &cobra.Command{
 		Use:   "config",
 		Short: "Show the effective settings and where each came from",
@@ -84,37 +92,45 @@ $XDG_CONFIG_HOME/rtchat or ~/.config/rtchat). Keys: name, broker, room, ice, tim
   RTCHAT_ROOM=lab rtchat config --json | jq -r 'select(.key=="room") | .source'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			values := map[string]string{
-				"config-dir": g.ConfigDir, "name": g.Name, "broker": g.Broker, "room": g.Room,
-				"ice": g.ICE, "timeout": g.Timeout.String(), "trust": g.Trust,
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			keys := append([]string{"config-dir"}, configKeys...)
-			out := &printer{w: ios.Out, json: g.JSON}
-			if g.JSON {
-				for _, k := range keys {
-					if err := out.object(map[string]any{"type": "config", "key": k, "value": values[k], "source": g.Sources[k]}); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
-			tw := tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
-			for _, k := range keys {
-				v := values[k]
-				if v == "" {
-					v = describeEmpty(k)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t(%s)\n", k, v, g.Sources[k])
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			if _, err := os.Stat(g.ConfigFile); err != nil {
-				fmt.Fprintf(ios.Err, "rtchat: no config file at %s (optional)\n", g.ConfigFile)
-			}
-			return nil
+			return runConfig(cmd.Context(), opts)
 		},
 	}
+}
+
+func runConfig(_ context.Context, opts *configOptions) error {
+	g, ios := opts.Globals, opts.IO
+	values := map[string]string{
+		"config-dir": g.ConfigDir, "name": g.Name, "broker": g.Broker, "room": g.Room,
+		"ice": g.ICE, "timeout": g.Timeout.String(), "trust": g.Trust,
+	}
+	keys := append([]string{"config-dir"}, configKeys...)
+	if g.JSON {
+		out := &printer{w: ios.Out}
+		for _, k := range keys {
+			if err := out.object(configJSON{Type: "config", Key: k, Value: values[k], Source: g.Sources[k]}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
+	for _, k := range keys {
+		v := values[k]
+		if v == "" {
+			v = describeEmpty(k)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t(%s)\n", k, v, g.Sources[k])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(g.ConfigFile); err != nil {
+		fmt.Fprintf(ios.Err, "rtchat: no config file at %s (optional)\n", g.ConfigFile)
+	}
+	return nil
 }
 
 func describeEmpty(key string) string {

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-func runConfig(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+func configRun(t *testing.T, env map[string]string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	ios := &IO{In: strings.NewReader(""), Out: &out, Err: &errb}
@@ -22,7 +22,7 @@ func runConfig(t *testing.T, env map[string]string, args ...string) (string, str
 // configValues runs 'rtchat config --json' and returns key -> [value, source].
 func configValues(t *testing.T, env map[string]string, args ...string) map[string][2]string {
 	t.Helper()
-	out, errs, code := runConfig(t, env, append(args, "config", "--json")...)
+	out, errs, code := configRun(t, env, append(args, "config", "--json")...)
 	if code != 0 {
 		t.Fatalf("config: exit %d: %s", code, errs)
 	}
@@ -71,7 +71,7 @@ func TestConfigFileErrors(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(c.body), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, errs, code := runConfig(t, nil, "--config-dir", dir, "config")
+		_, errs, code := configRun(t, nil, "--config-dir", dir, "config")
 		if code != ExitUsage || !strings.Contains(errs, c.want) {
 			t.Errorf("config file %q: exit %d, stderr %q; want exit 2 mentioning %q", c.body, code, errs, c.want)
 		}

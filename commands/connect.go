@@ -10,7 +10,16 @@ import (
 	"github.com/rtchat/rtchat/rtc"
 )
 
-func newConnectCmd(g *Globals, ios *IO) *cobra.Command {
+// connectOptions is what 'rtchat connect' runs with.
+type connectOptions struct {
+	Globals *Globals
+	IO      *IO
+
+	Peer string
+}
+
+func newConnectCmd(g *Globals, ios *IO, runF func(context.Context, *connectOptions) error) *cobra.Command {
+	opts := &connectOptions{Globals: g, IO: ios}
 	return &cobra.Command{
 		Use:   "connect PEER",
 		Short: "Chat with a verified peer",
@@ -21,13 +30,22 @@ or Ctrl-C. When stdin is a terminal a prompt is shown on stderr.`,
   echo "deploy done" | rtchat connect bob`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runConnect(cmd.Context(), g, ios, args[0])
+			peer, err := peerArg(args[0])
+			if err != nil {
+				return err
+			}
+			opts.Peer = peer
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runConnect(cmd.Context(), opts)
 		},
 		ValidArgsFunction: completePeers(g),
 	}
 }
 
-func runConnect(ctx context.Context, g *Globals, ios *IO, peer string) error {
+func runConnect(ctx context.Context, opts *connectOptions) error {
+	g, ios, peer := opts.Globals, opts.IO, opts.Peer
 	events := make(chan rtc.Event, 64)
 	stopped := make(chan struct{}) // closed before the session closes, so no sender blocks
 	s, p, err := openPeer(ctx, g, ios, rtc.RoleConnect, peer, func(c *rtc.Config) {
@@ -54,7 +72,7 @@ func runConnect(ctx context.Context, g *Globals, ios *IO, peer string) error {
 		}
 	}
 	if g.JSON {
-		_ = out.object(map[string]any{"type": "verified", "peer": p.Name(), "name": p.Bare(), "fingerprint": p.Fingerprint(), "bound": p.Bound()})
+		_ = out.object(verifiedJSON{Type: "verified", Peer: p.Name(), Name: p.Bare(), Bound: p.Bound(), Fingerprint: p.Fingerprint()})
 	} else {
 		fmt.Fprintf(ios.Err, "rtchat: connected to %s, key verified (%s). Ctrl-D to quit.\n", p.Name(), p.Fingerprint())
 	}
@@ -84,7 +102,7 @@ func runConnect(ctx context.Context, g *Globals, ios *IO, peer string) error {
 				continue
 			}
 			if g.JSON {
-				_ = out.object(eventObject(e))
+				_ = out.object(eventJSON(e))
 			} else {
 				if interactive {
 					fmt.Fprint(ios.Err, "\r")

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -16,7 +17,14 @@ import (
 // doctorBrokerDefault bounds the broker check when --timeout keeps its 30 s default.
 const doctorBrokerDefault = signal.DefaultConnectTimeout
 
-func newDoctorCmd(g *Globals, ios *IO) *cobra.Command {
+// doctorOptions is what 'rtchat doctor' runs with.
+type doctorOptions struct {
+	Globals *Globals
+	IO      *IO
+}
+
+func newDoctorCmd(g *Globals, ios *IO, runF func(context.Context, *doctorOptions) error) *cobra.Command {
+	opts := &doctorOptions{Globals: g, IO: ios}
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check identity, broker, ICE servers and UDP buffers when something does not connect",
@@ -46,13 +54,16 @@ servers are checked at the same time. With --json, one NDJSON object per check
   rtchat doctor --json | jq -r 'select(.status=="fail") | .fix'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDoctor(cmd, g, ios)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runDoctor(cmd.Context(), opts)
 		},
 	}
 }
 
-func runDoctor(cmd *cobra.Command, g *Globals, ios *IO) error {
-	ctx := cmd.Context()
+func runDoctor(ctx context.Context, opts *doctorOptions) error {
+	g, ios := opts.Globals, opts.IO
 	brokerTimeout := g.Timeout
 	if g.Timeout == DefaultTimeout {
 		brokerTimeout = doctorBrokerDefault
@@ -106,7 +117,7 @@ func (p *doctorReport) add(r doctor.Result) {
 		p.fail++
 	}
 	if p.json {
-		obj := doctorJSON{Type: "check", Name: r.Name, Target: r.Target, Status: string(r.Status),
+		obj := checkJSON{Type: "check", Name: r.Name, Target: r.Target, Status: string(r.Status),
 			Detail: r.Detail, Fix: r.Fix, Reflexive: r.Reflexive, Relay: r.Relay}
 		if r.RTT > 0 {
 			ms := math.Round(float64(r.RTT)/float64(time.Microsecond)) / 1000
@@ -132,12 +143,7 @@ func (p *doctorReport) add(r doctor.Result) {
 
 func (p *doctorReport) summary() {
 	if p.json {
-		_ = writeJSON(p.w, struct {
-			Type string `json:"type"`
-			OK   int    `json:"ok"`
-			Warn int    `json:"warn"`
-			Fail int    `json:"fail"`
-		}{"summary", p.ok, p.warn, p.fail})
+		_ = writeJSON(p.w, doctorSummaryJSON{Type: "summary", OK: p.ok, Warn: p.warn, Fail: p.fail})
 		return
 	}
 	switch {
@@ -146,18 +152,6 @@ func (p *doctorReport) summary() {
 	default:
 		fmt.Fprintf(p.w, "\n%d ok, %d warning%s, %d failure%s\n", p.ok, p.warn, doctorPlural(p.warn), p.fail, doctorPlural(p.fail))
 	}
-}
-
-type doctorJSON struct {
-	Type      string   `json:"type"`
-	Name      string   `json:"name"`
-	Target    string   `json:"target,omitempty"`
-	Status    string   `json:"status"`
-	Detail    string   `json:"detail"`
-	Fix       string   `json:"fix,omitempty"`
-	RTTms     *float64 `json:"rtt_ms,omitempty"`
-	Reflexive string   `json:"reflexive,omitempty"`
-	Relay     string   `json:"relay,omitempty"`
 }
 
 func doctorOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

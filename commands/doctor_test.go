@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -342,5 +343,33 @@ func TestDoctorHelp(t *testing.T) {
 	code, out, _ = doctorRun(t, t.TempDir(), "doctor", "--help")
 	if code != 0 || !strings.Contains(out, "udp-buffer") || !strings.Contains(out, "Examples:") {
 		t.Errorf("doctor --help (exit %d):\n%s", code, out)
+	}
+}
+
+// TestDoctorTerminalMarkers: on a terminal the status column is ✓ ! ✗; in a pipe it is the
+// words ok, WARN, FAIL that scripts grep for.
+func TestDoctorTerminalMarkers(t *testing.T) {
+	broker := fmt.Sprintf("mqtt://127.0.0.1:%d", closedPort(t))
+	for _, tty := range []bool{false, true} {
+		ios, _, out, errb := newTestIO()
+		ios.OutTTY = tty
+		code := testRun(t, ios, nil, "--broker", broker, "--ice", "none", "--timeout", "1s", "doctor")
+		if code != ExitFailure {
+			t.Fatalf("doctor with no identity and no broker: exit %d: %s", code, errb)
+		}
+		var broke string
+		for _, line := range strings.Split(out.String(), "\n") {
+			if strings.Contains(line, " broker ") {
+				broke = line
+				break
+			}
+		}
+		want := "FAIL broker "
+		if tty {
+			want = "✗ broker "
+		}
+		if !strings.HasPrefix(broke, want) {
+			t.Errorf("tty %v: broker line %q, want it to start %q\n%s", tty, broke, want, out)
+		}
 	}
 }

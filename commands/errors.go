@@ -31,6 +31,35 @@ func usageErrorf(format string, a ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, a...)}
 }
 
+// hintError adds what the user can do about an error, kept out of the error text so that
+// it prints on its own line ("rtchat: hint: ...") and in its own JSON field.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+func (e *hintError) Hint() string  { return e.hint }
+
+// withHint adds hint to err, unless err already carries one (the core's is more specific).
+func withHint(err error, hint string) error {
+	if err == nil || hintOf(err) != "" {
+		return err
+	}
+	return &hintError{err: err, hint: hint}
+}
+
+// hintOf returns what the user can do about err: the outermost hint in its chain, whether
+// the commands or the core (rtc.Hint) added it; "" if none.
+func hintOf(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return rtc.Hint(err)
+}
+
 // codeOf maps an error to the exit code of the CLI contract, in one place.
 func codeOf(err error) int {
 	if err == nil {

@@ -1,25 +1,33 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rtchat/rtchat/rtc"
 )
 
-// maxAnswer keeps an --exec answer inside one data channel message.
-const maxAnswer = 60000
+// defaultExecMax is how many --exec commands run at once unless --exec-max says otherwise.
+const defaultExecMax = 4
 
-func newListenCmd(g *Globals, ios *IO) *cobra.Command {
-	var execCmd string
+// listenOptions is what 'rtchat listen' runs with.
+type listenOptions struct {
+	Globals *Globals
+	IO      *IO
+
+	Exec        string        // --exec: answer questions with sh -c Exec ("": no answers)
+	ExecMax     int           // --exec-max: commands running at once
+	ExecTimeout time.Duration // --exec-timeout, resolved: --timeout when not given
+}
+
+func newListenCmd(g *Globals, ios *IO, runF func(context.Context, *listenOptions) error) *cobra.Command {
+	opts := &listenOptions{Globals: g, IO: ios}
 	cmd := &cobra.Command{
 		Use:   "listen",
 		Short: "Stay in the room: print messages, answer questions",
@@ -30,30 +38,68 @@ Messages go to stdout as "NAME: text" (or NDJSON with --json); connections, veri
 and refusals go to stderr.
 
 Questions ('rtchat ask') are answered with --exec: the command runs under 'sh -c' with the
-question on stdin and RTCHAT_PEER (the asker's name) and RTCHAT_TOPIC in its environment.
-Its stdout, less one trailing newline, is the answer; a non-zero exit sends an error answer.
-Without --exec every question gets an error answer.`,
+question on stdin and these in its environment (besides listen's own):
+
+  RTCHAT_PEER       the asker's bare name (alice): the name its key is pinned under
+  RTCHAT_PEER_FULL  the asker's full name in the room (alice-x1y2)
+  RTCHAT_TOPIC      the question's topic ('rtchat ask --topic'; "question" by default)
+
+Its stdout, less one trailing newline, is the answer; a non-zero exit sends an error answer
+with the last line of its stderr. Without --exec every question gets an error answer.
+
+Each command is held to budgets, and the asker gets an error answer when one is exceeded:
+at most --exec-max commands run at once (one more question is answered "busy" at once);
+a command runs in its own process group, and the whole group is killed when the command
+outlives --exec-timeout or writes more than 60000 bytes (the answer limit) to stdout.
+When the command exits, whatever it left running in its group is killed too.`,
 		Example: `  rtchat listen
   rtchat listen --exec 'date -u'
   rtchat listen --exec 'case "$RTCHAT_TOPIC" in uptime) uptime;; *) cat;; esac'
+  rtchat listen --exec ./answer.sh --exec-max 2 --exec-timeout 10s
   rtchat listen --json | jq -r 'select(.type=="message") | .text'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runListen(cmd.Context(), g, ios, execCmd)
+			flags := cmd.Flags()
+			if opts.Exec == "" {
+				for _, f := range []string{"exec-max", "exec-timeout"} {
+					if flags.Changed(f) {
+						return usageErrorf("--%s needs --exec", f)
+					}
+				}
+			}
+			if opts.ExecMax < 1 {
+				return usageErrorf("--exec-max must be at least 1, got %d", opts.ExecMax)
+			}
+			if opts.ExecTimeout < 0 {
+				return usageErrorf("--exec-timeout must be positive, got %v", opts.ExecTimeout)
+			}
+			if opts.ExecTimeout == 0 {
+				opts.ExecTimeout = g.Timeout
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runListen(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&execCmd, "exec", "", "answer questions by running `CMD` with sh -c (question on stdin)")
+	f := cmd.Flags()
+	f.StringVar(&opts.Exec, "exec", "", "answer questions by running `CMD` with sh -c (question on stdin, RTCHAT_PEER etc. in its environment)")
+	f.IntVar(&opts.ExecMax, "exec-max", defaultExecMax, "at most `N` --exec commands at once; more questions get a \"busy\" error answer")
+	f.DurationVar(&opts.ExecTimeout, "exec-timeout", 0, "kill an --exec command (its whole process group) after `DUR` and send an error answer (default --timeout)")
 	return cmd
 }
 
-func runListen(ctx context.Context, g *Globals, ios *IO, execCmd string) error {
-	var out *printer
+func runListen(ctx context.Context, opts *listenOptions) error {
+	g, ios := opts.Globals, opts.IO
+	// The core may report events before startSession returns; they wait for the printer.
+	var printerReady atomic.Pointer[printer]
 	onEvent := func(e rtc.Event) {
+		out := printerReady.Load()
 		if out == nil {
 			return
 		}
 		if g.JSON {
-			_ = out.object(eventObject(e))
+			_ = out.object(eventJSON(e))
 			return
 		}
 		switch e.Type {
@@ -63,15 +109,22 @@ func runListen(ctx context.Context, g *Globals, ios *IO, execCmd string) error {
 			fmt.Fprintf(ios.Err, "rtchat: %s verified\n", e.Peer)
 		case rtc.EventRefused:
 			fmt.Fprintf(ios.Err, "rtchat: refused %s: %v\n", e.Peer, e.Err)
+			if h := hintOf(e.Err); h != "" {
+				fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", h)
+			}
 		case rtc.EventDisconnected:
 			g.Log.Debug("peer left", "peer", e.Peer, "why", e.Err)
 		}
 	}
+	var runner *execRunner
+	if opts.Exec != "" {
+		runner = newExecRunner(opts.Exec, opts.ExecMax, opts.ExecTimeout, os.Environ(), g.Log)
+	}
 	s, err := startSession(ctx, g, ios, rtc.RoleListen, "", func(c *rtc.Config) {
 		c.OnEvent = onEvent
-		if execCmd != "" {
+		if runner != nil {
 			c.OnQuestion = func(qctx context.Context, p *rtc.Peer, topic string, content json.RawMessage) (any, error) {
-				return runExec(qctx, g, execCmd, p.Bare(), topic, content)
+				return runner.answer(qctx, execQuestion{Peer: p.Bare(), PeerFull: p.Name(), Topic: topic, Content: content})
 			}
 		}
 	})
@@ -79,60 +132,13 @@ func runListen(ctx context.Context, g *Globals, ios *IO, execCmd string) error {
 		return err
 	}
 	defer s.close()
-	out = s.out
+	out := s.out
 	if g.JSON {
-		_ = out.object(map[string]any{"type": "listening", "name": s.client.Name(), "room": g.Room})
+		_ = out.object(listeningJSON{Type: "listening", Name: s.client.Name(), Room: g.Room})
 	} else {
 		fmt.Fprintf(ios.Err, "rtchat: listening in room %q as %s (Ctrl-C to stop)\n", g.Room, s.client.Name())
 	}
+	printerReady.Store(out)
 	<-ctx.Done()
 	return nil
-}
-
-// runExec answers one question with sh -c CMD.
-func runExec(ctx context.Context, g *Globals, execCmd, peer, topic string, content json.RawMessage) (any, error) {
-	ctx, cancel := context.WithTimeout(ctx, g.Timeout)
-	defer cancel()
-	c := exec.CommandContext(ctx, "sh", "-c", execCmd)
-	c.Stdin = bytes.NewReader(questionText(content))
-	c.Env = append(os.Environ(), "RTCHAT_PEER="+peer, "RTCHAT_TOPIC="+topic)
-	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
-	err := c.Run()
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("the answering command timed out after %v", g.Timeout)
-	}
-	if err != nil {
-		var ee *exec.ExitError
-		msg := strings.TrimSpace(stderr.String())
-		if errors.As(err, &ee) {
-			if msg != "" {
-				return nil, fmt.Errorf("exit status %d: %s", ee.ExitCode(), lastLine(msg))
-			}
-			return nil, fmt.Errorf("exit status %d", ee.ExitCode())
-		}
-		return nil, fmt.Errorf("cannot run the answering command: %v", err)
-	}
-	ans := strings.TrimSuffix(stdout.String(), "\n")
-	if len(ans) > maxAnswer {
-		return nil, fmt.Errorf("answer of %d bytes is over the %d-byte limit", len(ans), maxAnswer)
-	}
-	return ans, nil
-}
-
-// questionText is the question as the answering command reads it: a JSON string's text,
-// any other JSON value as JSON.
-func questionText(content json.RawMessage) []byte {
-	var s string
-	if json.Unmarshal(content, &s) == nil {
-		return []byte(s)
-	}
-	return content
-}
-
-func lastLine(s string) string {
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
 }

@@ -15,14 +15,17 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// printer writes NDJSON objects or human lines to stdout, one writer at a time.
+// printer writes NDJSON objects or human lines to one stream, one writer at a time.
 type printer struct {
-	mu   sync.Mutex
-	w    io.Writer
-	json bool
+	mu sync.Mutex
+	w  io.Writer
 }
 
-func (p *printer) object(v map[string]any) error {
+// object writes one of the objects of jsonout.go as an NDJSON line; nil writes nothing.
+func (p *printer) object(v any) error {
+	if v == nil {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return writeJSON(p.w, v)

@@ -20,7 +20,16 @@ import (
 // pipeChunk is the copy buffer: the largest message every WebRTC stack accepts (pion-notes).
 const pipeChunk = stream.MaxChunk
 
-func newPipeCmd(g *Globals, ios *IO) *cobra.Command {
+// pipeOptions is what 'rtchat pipe' runs with.
+type pipeOptions struct {
+	Globals *Globals
+	IO      *IO
+
+	Peer string
+}
+
+func newPipeCmd(g *Globals, ios *IO, runF func(context.Context, *pipeOptions) error) *cobra.Command {
+	opts := &pipeOptions{Globals: g, IO: ios}
 	return &cobra.Command{
 		Use:   "pipe PEER",
 		Short: "Join stdin/stdout to a verified peer's byte stream",
@@ -34,20 +43,33 @@ acknowledged every byte I sent. If PEER vanishes, the connection fails or PEER's
 closes early, rtchat says so on stderr and exits non-zero (5). Once the stream is up the
 MQTT broker is no longer needed.
 
-A progress line appears on stderr when it is a terminal; --json prints a final summary.`,
+A progress line appears on stderr when it is a terminal. With --json the NDJSON (events,
+progress each second, the final summary and any error) goes to stderr, since stdout is
+the byte stream.`,
 		Example: `  # machine A                          # machine B
   tar c . | rtchat pipe bob              rtchat pipe alice | tar x
   rtchat pipe bob < backup.sql.gz        rtchat pipe alice > backup.sql.gz
   pg_dump db | gzip | rtchat pipe bob    rtchat pipe alice | gunzip | psql db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPipe(cmd.Context(), g, ios, args[0])
+			peer, err := peerArg(args[0])
+			if err != nil {
+				return err
+			}
+			opts.Peer = peer
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runPipe(cmd.Context(), opts)
 		},
 		ValidArgsFunction: completePeers(g),
+		// Run writes the error object with the rest of the NDJSON: on stderr.
+		Annotations: map[string]string{annotNDJSON: "stderr"},
 	}
 }
 
-func runPipe(ctx context.Context, g *Globals, ios *IO, peer string) error {
+func runPipe(ctx context.Context, opts *pipeOptions) error {
+	g, ios, peer := opts.Globals, opts.IO, opts.Peer
 	// A closed stdout must be a write error we report (and tell the peer about), not a
 	// silent death by SIGPIPE: Go kills a program writing to a broken pipe on fd 1 unless
 	// SIGPIPE is ignored or notified.
@@ -123,10 +145,9 @@ func runPipe(ctx context.Context, g *Globals, ios *IO, peer string) error {
 	if g.JSON {
 		// The summary comes on failure too (bytes each way so far); Run then adds the
 		// error object with its exit code.
-		summary := map[string]any{
-			"type": "summary", "peer": p.Name(), "name": p.Bare(), "ok": err == nil,
-			"sent": stats.Sent, "received": stats.Received, "seconds": secs,
-			"connection": connType,
+		summary := pipeSummaryJSON{
+			Type: "summary", Peer: p.Name(), Name: p.Bare(), OK: err == nil,
+			Sent: stats.Sent, Received: stats.Received, Seconds: secs, Connection: connType,
 		}
 		if err := s.out.object(summary); err != nil {
 			g.Log.Debug("writing the summary", "err", err)
@@ -145,7 +166,7 @@ func pipeProgress(out *printer, st *stream.Stream, start time.Time, stop <-chan 
 			return
 		case <-t.C:
 			stats := st.Stats()
-			_ = out.object(map[string]any{"type": "progress", "sent": stats.Sent, "received": stats.Received, "seconds": time.Since(start).Seconds()})
+			_ = out.object(progressJSON{Type: "progress", Sent: stats.Sent, Received: stats.Received, Seconds: time.Since(start).Seconds()})
 		}
 	}
 }

@@ -5,6 +5,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -69,24 +70,54 @@ func Execute() int {
 // Run runs rtchat in-process: tests call it with buffers and their own environment.
 func Run(ctx context.Context, ios *IO, args []string, lookupEnv func(string) (string, bool)) int {
 	root, g := newRoot(ios, lookupEnv)
+	return execute(ctx, root, g, ios, args)
+}
+
+// execute runs a command tree and reports a failure: "rtchat: ERROR" on stderr, then
+// "rtchat: hint: HINT" when there is something to do about it, and with --json an error
+// object as the last NDJSON line. It returns the exit code.
+func execute(ctx context.Context, root *cobra.Command, g *Globals, ios *IO, args []string) int {
 	root.SetArgs(args)
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.Err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if cmd == nil {
+		cmd = root
 	}
 	code := codeOf(err)
 	if isCobraUsage(err) {
 		code = ExitUsage
 	}
+	if code == ExitUsage && !strings.Contains(err.Error(), "--help") {
+		// Every usage error says where the usage is (unless its text already does).
+		err = withHint(err, fmt.Sprintf("run '%s --help' for usage", cmd.CommandPath()))
+	}
 	fmt.Fprintf(ios.Err, "rtchat: %v\n", err)
+	if h := hintOf(err); h != "" {
+		fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", h)
+	}
 	if g.JSON {
-		// Scripts reading NDJSON see the failure too, with the exit code it causes.
-		_ = writeJSON(ios.Out, map[string]any{"type": "error", "error": err.Error(), "code": code})
+		// Scripts reading NDJSON see the failure too, with the exit code it causes, on the
+		// stream that carries the command's NDJSON.
+		_ = writeJSON(ndjsonStream(cmd, ios), newErrorJSON(err, code))
 	}
 	return code
+}
+
+// annotNDJSON on a command names the stream its NDJSON goes to when it is not stdout.
+const annotNDJSON = "rtchat/ndjson"
+
+// ndjsonStream is where cmd's NDJSON goes: stdout, or stderr for a command whose stdout is
+// data (pipe's byte stream).
+func ndjsonStream(cmd *cobra.Command, ios *IO) io.Writer {
+	if cmd.Annotations[annotNDJSON] == "stderr" {
+		return ios.Err
+	}
+	return ios.Out
 }
 
 // isCobraUsage spots the usage errors Cobra makes itself (unknown command, bad arg count).
@@ -127,7 +158,7 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 		},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
+		return withHint(usageErrorf("%v", err), fmt.Sprintf("run '%s --help' for usage", c.CommandPath()))
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.ConfigDir, "config-dir", "", "identity and pinned peers live here (env RTCHAT_CONFIG_DIR; default $XDG_CONFIG_HOME/rtchat or ~/.config/rtchat)")
@@ -143,13 +174,13 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 	root.AddCommand(
 		newKeysCmd(g, ios),
 		newBrokerCmd(g, ios),
-		newListenCmd(g, ios),
-		newConnectCmd(g, ios),
-		newSendCmd(g, ios),
-		newAskCmd(g, ios),
-		newPipeCmd(g, ios),
-		newDoctorCmd(g, ios),
-		newConfigCmd(g, ios),
+		newListenCmd(g, ios, nil),
+		newConnectCmd(g, ios, nil),
+		newSendCmd(g, ios, nil),
+		newAskCmd(g, ios, nil),
+		newPipeCmd(g, ios, nil),
+		newDoctorCmd(g, ios, nil),
+		newConfigCmd(g, ios, nil),
 	)
 	setupVersion(root, g, ios)
 	setupCompletion(root, g, ios)
@@ -242,7 +273,7 @@ func defaultConfigDir(lookupEnv func(string) (string, bool)) (string, error) {
 	if !ok || home == "" {
 		h, err := os.UserHomeDir()
 		if err != nil {
-			return "", fmt.Errorf("no config dir: set --config-dir or RTCHAT_CONFIG_DIR (%w)", err)
+			return "", withHint(fmt.Errorf("no config dir: %w", err), "set --config-dir or RTCHAT_CONFIG_DIR")
 		}
 		home = h
 	}

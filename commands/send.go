@@ -14,7 +14,17 @@ import (
 // maxMessage keeps a message inside one data channel frame.
 const maxMessage = 60000
 
-func newSendCmd(g *Globals, ios *IO) *cobra.Command {
+// sendOptions is what 'rtchat send' runs with.
+type sendOptions struct {
+	Globals *Globals
+	IO      *IO
+
+	Peer    string
+	Message string // the words joined, or stdin less one trailing newline
+}
+
+func newSendCmd(g *Globals, ios *IO, runF func(context.Context, *sendOptions) error) *cobra.Command {
+	opts := &sendOptions{Globals: g, IO: ios}
 	return &cobra.Command{
 		Use:   "send PEER [MESSAGE...]",
 		Short: "Send one message to a verified peer",
@@ -26,6 +36,10 @@ The words of MESSAGE are joined by spaces; with none, all of stdin is the messag
   git log -1 --oneline | rtchat send bob`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			peer, err := peerArg(args[0])
+			if err != nil {
+				return err
+			}
 			msg := strings.Join(args[1:], " ")
 			if len(args) == 1 {
 				b, err := io.ReadAll(io.LimitReader(ios.In, maxMessage+1))
@@ -35,28 +49,33 @@ The words of MESSAGE are joined by spaces; with none, all of stdin is the messag
 				msg = strings.TrimSuffix(string(b), "\n")
 			}
 			if len(msg) > maxMessage {
-				return usageErrorf("message is over the %d-byte limit; use 'rtchat pipe' for data", maxMessage)
+				return withHint(usageErrorf("message is over the %d-byte limit", maxMessage), "use 'rtchat pipe' for data")
 			}
-			return runSend(cmd.Context(), g, ios, args[0], msg)
+			opts.Peer, opts.Message = peer, msg
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runSend(cmd.Context(), opts)
 		},
 		ValidArgsFunction: completePeers(g),
 	}
 }
 
-func runSend(ctx context.Context, g *Globals, ios *IO, peer, msg string) error {
-	s, p, err := openPeer(ctx, g, ios, rtc.RoleSend, peer, nil)
+func runSend(ctx context.Context, opts *sendOptions) error {
+	g := opts.Globals
+	s, p, err := openPeer(ctx, g, opts.IO, rtc.RoleSend, opts.Peer, nil)
 	if err != nil {
 		return err
 	}
 	defer s.close()
 	dctx, cancel := context.WithTimeout(ctx, g.Timeout)
 	defer cancel()
-	if err := p.Deliver(dctx, msg); err != nil {
+	if err := p.Deliver(dctx, opts.Message); err != nil {
 		return err
 	}
 	s.finished.Store(true)
 	if g.JSON {
-		return s.out.object(map[string]any{"type": "delivered", "peer": p.Name(), "name": p.Bare()})
+		return s.out.object(deliveredJSON{Type: "delivered", Peer: p.Name(), Name: p.Bare()})
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 	if _, err := signal.ParseBrokerURL(g.Broker); err != nil {
 		return nil, usageErrorf("--broker: %v", err)
 	}
-	s := &session{g: g, ios: ios, out: &printer{w: ios.Out, json: g.JSON}}
+	s := &session{g: g, ios: ios, out: &printer{w: ios.Out}}
 	if role == rtc.RolePipe {
 		s.out.w = ios.Err // pipe's stdout is the byte stream: its NDJSON goes to stderr
 	}
@@ -64,7 +64,7 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 		next := cfg.OnEvent
 		cfg.OnEvent = func(e rtc.Event) {
 			if e.Type != rtc.EventMessage && !s.finished.Load() {
-				_ = s.out.object(eventObject(e))
+				_ = s.out.object(eventJSON(e))
 			}
 			if next != nil {
 				next(e)
@@ -75,7 +75,7 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 	defer cancel()
 	s.client, err = rtc.Start(dctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("join room %q: %w\ncheck --broker (or RTCHAT_BROKER), or run 'rtchat doctor'", g.Room, err)
+		return nil, withHint(fmt.Errorf("join room %q: %w", g.Room, err), "check --broker (or RTCHAT_BROKER), or run 'rtchat doctor'")
 	}
 	g.Log.Debug("joined room", "room", g.Room, "as", s.client.Name())
 	return s, nil
@@ -84,8 +84,8 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 // openPeer joins the room and finds, connects and verifies peer. The caller closes the
 // session when the peer is returned.
 func openPeer(ctx context.Context, g *Globals, ios *IO, role rtc.Role, peer string, tune func(*rtc.Config)) (*session, *rtc.Peer, error) {
-	if err := keys.ValidateName(peer); err != nil {
-		return nil, nil, usageErrorf("peer name %q: %v", peer, err)
+	if _, err := peerArg(peer); err != nil {
+		return nil, nil, err
 	}
 	pipeTo := ""
 	if role == rtc.RolePipe {
@@ -101,6 +101,14 @@ func openPeer(ctx context.Context, g *Globals, ios *IO, role rtc.Role, peer stri
 		return nil, nil, err
 	}
 	return s, p, nil
+}
+
+// peerArg checks a PEER argument: a bare name (protocol §4).
+func peerArg(name string) (string, error) {
+	if err := keys.ValidateName(name); err != nil {
+		return "", usageErrorf("peer name %q: %w", name, err)
+	}
+	return name, nil
 }
 
 // close leaves the room, bounded so that a dead broker cannot hold the exit.
@@ -122,21 +130,4 @@ func (s *session) dial(ctx context.Context, peer string) (*rtc.Peer, error) {
 	}
 	s.g.Log.Debug("verified peer", "peer", p.Name(), "fingerprint", p.Fingerprint(), "bound", p.Bound())
 	return p, nil
-}
-
-// eventObject is the NDJSON form of a core event.
-func eventObject(e rtc.Event) map[string]any {
-	m := map[string]any{"type": e.Type, "peer": e.Peer, "name": e.Bare}
-	if e.Type == rtc.EventMessage {
-		m["channel"] = e.Channel
-		m["text"] = e.Text
-	}
-	if e.Type == rtc.EventVerified {
-		m["bound"] = e.Bound
-	}
-	if e.Err != nil {
-		m["error"] = e.Err.Error()
-		m["code"] = codeOf(e.Err)
-	}
-	return m
 }

@@ -163,10 +163,7 @@ With --json, one object: {"type":"version","version":...,"commit":...,"date":...
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v := currentVersion()
 			if g.JSON {
-				return writeJSON(ios.Out, struct {
-					Type string `json:"type"`
-					versionInfo
-				}{"version", v})
+				return writeJSON(ios.Out, versionJSON{Type: "version", versionInfo: v})
 			}
 			_, err := fmt.Fprintf(ios.Out, "%s %s\n", cmd.Root().Name(), v)
 			return err
