@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rtchat/rtchat/keys"
@@ -19,12 +20,28 @@ const (
 	firstAnnounceDelay = 500 * time.Millisecond
 	browserFallback    = 1100 * time.Millisecond
 	rtchatFallback     = 2 * time.Second
-	offerLifetime      = 20 * time.Second
-	stuckNew           = 10 * time.Second
-	maxPendingCands    = 64
-	// maxPeers bounds the connections one process holds, so a flood of offers from
-	// anyone on the public topic cannot exhaust sockets and memory.
-	maxPeers = 128
+	// offerLifetime: an offer of ours that got no answer is abandoned after this; a
+	// connection must be up within it (the web client never times out, §3.4).
+	offerLifetime = 20 * time.Second
+	stuckNew      = 10 * time.Second
+	// pendingVerify bounds the identity exchange of a connection nobody here asked for, so
+	// that strangers who connect and never answer cannot hold a slot for long.
+	pendingVerify = 10 * time.Second
+)
+
+// Budgets: everything a stranger on the topic can make us hold is bounded.
+const (
+	maxVerified        = 128 // verified connections
+	maxPending         = 32  // connections not yet verified
+	maxPendingPerName  = 2   // of those, per bare name
+	maxPresence        = 512 // remembered presences (full names)
+	maxCandSenders     = 128 // senders whose trickled candidates wait for a connection
+	maxPendingCands    = maxSDPCandidates
+	maxReplayNonces    = 4096
+	signalFreshness    = 10 * time.Minute // how far an offer's clock may be from ours
+	maxQueuedMessages  = 64               // messages held until a peer is verified
+	maxQueuedQuestions = 16
+	maxHandlers        = 16 // questions being answered at once per peer
 )
 
 // Config is what a Client needs; the commands build it from flags.
@@ -39,67 +56,91 @@ type Config struct {
 	PipeTo   string // RolePipe: the bare name we pipe with
 	Log      *slog.Logger
 
-	// VerifyTimeout bounds one identify/challenge exchange.
+	// VerifyTimeout bounds the identity exchange of connections we dial.
 	VerifyTimeout time.Duration
 	// BrokerTimeout bounds the first connection to the broker (0: the signal default).
 	BrokerTimeout time.Duration
 	// OnQuestion answers questions on topics other than the identity ones. Nil: every
 	// such question gets an error answer.
 	OnQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
-	// OnEvent receives lifecycle events and messages from verified peers. It must not block
-	// for long.
+	// OnEvent receives lifecycle events and messages from verified peers. It is called from
+	// several goroutines and must not block for long.
 	OnEvent func(Event)
 }
 
 // Client is one process's presence in a room.
+//
+// Concurrency: one goroutine, the room loop, owns the room's tables (peers, presences,
+// candidates, Dial targets); everything else hands it work through inbox. Each connection
+// has its own owner goroutine (see peer). Neither ever waits for the other in a way that
+// could close a cycle: the room never blocks on a peer, peers may block on the room.
 type Client struct {
-	cfg    Config
-	me     string // my full name
-	bare   string
-	log    *slog.Logger
-	mqtt   *signal.Conn
-	tb     *tieBreak
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cfg   Config
+	me    string // my full name
+	bare  string
+	topic string
+	log   *slog.Logger
+	mqtt  *signal.Conn
+	tb    *tieBreak
 
-	announceNow chan struct{}
+	life     context.Context // ends when Close is done with the peers
+	endLife  context.CancelFunc
+	inbox    chan func()
+	stop     chan struct{} // closed by Close: the room loop closes every peer and exits
+	roomDone chan struct{} // closed when the room loop exited
+	stopOnce sync.Once
+	wg       sync.WaitGroup // the room loop and publishers
+	peerWG   sync.WaitGroup // every peer's owner goroutine
 
-	mu      sync.Mutex
-	peers   map[string]*conn       // by remote full name
-	seen    map[string]userInfo    // latest userInfo per full name
-	cands   map[string][]candidate // trickled candidates waiting for a connection
-	wants   map[string]*want       // Dial targets by bare name
-	nextQ   int
-	closing bool
+	nextQ    atomic.Int64                    // question numbers, shared across peers like the web client's
+	priority atomic.Pointer[map[string]bool] // bare names we dial or are connected to (read by classify)
+	issued   challenges                      // challenges we sent and wait answers for
+	pins     *pinCache                       // room loop only
+	nextID   atomic.Uint64
+
+	// Owned by the room loop.
+	peers    map[string]*peer // by remote full name
+	views    map[*peer]*peerView
+	presence *lru[string, presence]
+	cands    *lru[string, []candidate]
+	replay   *lru[string, int64] // nonces of signed offers we accepted
+	wants    map[string]*want    // Dial targets by bare name
+	poked    bool
+	anyUp    bool
 }
 
-type want struct {
-	bare string
-	done chan struct{}
-	peer *Peer
-	err  error
-	// phase for the timeout message
-	appeared bool
-}
-
-// userInfo is what `connect` and `RTCOffer` carry about the sender (§3.1). The rtchat key is
-// our extension; browsers ignore unknown keys.
-type userInfo struct {
-	PublicKeyString string      `json:"publicKeyString,omitempty"`
-	RTChat          *rtchatInfo `json:"rtchat,omitempty"`
-}
-
-type rtchatInfo struct {
-	V    int    `json:"v"`
-	Role Role   `json:"role,omitempty"`
-	Pipe string `json:"pipe,omitempty"`
+// presence is what a peer last said about itself.
+type presence struct {
+	info userInfo
 }
 
 // Start joins the room: connects to the broker, subscribes and begins announcing.
 func Start(ctx context.Context, cfg Config) (*Client, error) {
+	c, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m, err := signal.Dial(ctx, signal.Config{
+		BrokerURL: c.cfg.Broker, Topic: c.topic, Logger: c.cfg.Log, ConnectTimeout: c.cfg.BrokerTimeout,
+		Classify: c.classify,
+	})
+	if err != nil {
+		c.endLife()
+		return nil, err
+	}
+	c.mqtt = m
+	c.wg.Add(1)
+	go c.roomLoop()
+	return c, nil
+}
+
+// newClient checks cfg and builds a Client that is not yet connected to anything.
+func newClient(cfg Config) (*Client, error) {
 	if cfg.Identity == nil {
 		return nil, errors.New("no identity")
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("no key store")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -110,33 +151,38 @@ func Start(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Trust == "" {
 		cfg.Trust = TrustKnown
 	}
+	if _, err := ParseTrust(string(cfg.Trust)); err != nil {
+		return nil, err
+	}
+	if !cfg.Role.Valid() {
+		return nil, fmt.Errorf("unknown role %q", cfg.Role)
+	}
 	topic, err := signal.Topic(cfg.Room)
 	if err != nil {
 		return nil, err
 	}
 	bare := keys.BareName(cfg.Identity.Name)
 	c := &Client{
-		cfg:         cfg,
-		bare:        bare,
-		me:          fullName(bare),
-		tb:          newTieBreak(),
-		announceNow: make(chan struct{}, 1),
-		peers:       map[string]*conn{},
-		seen:        map[string]userInfo{},
-		cands:       map[string][]candidate{},
-		wants:       map[string]*want{},
+		cfg:      cfg,
+		bare:     bare,
+		me:       fullName(bare),
+		topic:    topic,
+		tb:       newTieBreak(),
+		inbox:    make(chan func(), 256),
+		stop:     make(chan struct{}),
+		roomDone: make(chan struct{}),
+		issued:   challenges{m: map[string]int{}},
+		pins:     newPinCache(cfg.Store),
+		peers:    map[string]*peer{},
+		views:    map[*peer]*peerView{},
+		presence: newLRU[string, presence](maxPresence),
+		cands:    newLRU[string, []candidate](maxCandSenders),
+		replay:   newLRU[string, int64](maxReplayNonces),
+		wants:    map[string]*want{},
 	}
 	c.log = cfg.Log.With("me", c.me)
-	c.ctx, c.cancel = context.WithCancel(context.Background())
-	m, err := signal.Dial(ctx, signal.Config{BrokerURL: cfg.Broker, Topic: topic, Logger: cfg.Log, ConnectTimeout: cfg.BrokerTimeout})
-	if err != nil {
-		c.cancel()
-		return nil, err
-	}
-	c.mqtt = m
-	c.wg.Add(2)
-	go c.receive()
-	go c.announcer()
+	c.setInterest()
+	c.life, c.endLife = context.WithCancel(context.Background())
 	return c, nil
 }
 
@@ -145,40 +191,67 @@ func (c *Client) Name() string { return c.me }
 
 // Close publishes unload, closes every peer connection and leaves the broker.
 func (c *Client) Close(ctx context.Context) error {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
+	first := false
+	c.stopOnce.Do(func() { first = true; close(c.stop) })
+	if !first {
 		return nil
 	}
-	c.closing = true
-	peers := make([]*conn, 0, len(c.peers))
-	for _, p := range c.peers {
-		peers = append(peers, p)
+	<-c.roomDone // the room loop asked every peer to close
+	peersDone := make(chan struct{})
+	go func() { c.peerWG.Wait(); close(peersDone) }()
+	select {
+	case <-peersDone:
+	case <-ctx.Done():
 	}
-	c.mu.Unlock()
-	c.cancel()
-	for _, p := range peers {
-		p.close(nil)
-	}
-	var errs []error
-	if payload, err := signal.Encode(c.me, signal.SubUnload, "disconnecting", time.Now()); err == nil {
-		errs = append(errs, c.mqtt.CloseWith(ctx, payload))
+	var err error
+	if payload, e := signal.Encode(c.me, signal.SubUnload, "disconnecting", time.Now()); e == nil {
+		err = c.mqtt.CloseWith(ctx, payload)
 	} else {
-		errs = append(errs, c.mqtt.Close(ctx))
+		err = c.mqtt.Close(ctx)
 	}
+	c.endLife()
 	c.wg.Wait()
-	for _, p := range peers {
-		p.wait()
+	select {
+	case <-peersDone:
+	case <-ctx.Done():
+		return errors.Join(err, fmt.Errorf("closing connections: %w", ctx.Err()))
 	}
-	return errors.Join(errs...)
+	return err
 }
 
-func (c *Client) myInfo() userInfo {
-	info := userInfo{PublicKeyString: c.cfg.Identity.PublicJWK, RTChat: &rtchatInfo{V: 1, Role: c.cfg.Role}}
-	if c.cfg.Role == RolePipe {
-		info.RTChat.Pipe = c.cfg.PipeTo
+// do runs fn on the room loop. It gives up once the room loop has ended.
+func (c *Client) do(fn func()) bool {
+	select {
+	case c.inbox <- fn:
+		return true
+	case <-c.roomDone:
+		return false
 	}
-	return info
+}
+
+// call runs fn on the room loop and waits until it ran; false if the room loop ended.
+func (c *Client) call(fn func()) bool {
+	ran := make(chan struct{})
+	if !c.do(func() { fn(); close(ran) }) {
+		return false
+	}
+	select {
+	case <-ran:
+		return true
+	case <-c.roomDone:
+		return false
+	}
+}
+
+// goPublish publishes in the background (the room loop never waits for the network).
+func (c *Client) goPublish(subtopic string, data any) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		if err := c.publish(subtopic, data); err != nil {
+			c.log.Debug("publish failed", "subtopic", subtopic, "err", err)
+		}
+	}()
 }
 
 func (c *Client) publish(subtopic string, data any) error {
@@ -186,7 +259,7 @@ func (c *Client) publish(subtopic string, data any) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(c.life, 10*time.Second)
 	defer cancel()
 	if err := c.mqtt.Publish(ctx, payload); err != nil {
 		return fmt.Errorf("publish %s: %w", subtopic, err)
@@ -200,439 +273,163 @@ func (c *Client) emit(e Event) {
 	}
 }
 
-// announcer publishes `connect` like the browser (§1.2): 500 ms after each (re)connect, then
-// every 3 s five times, then every 30 s, only while no peer is connected and no negotiation
-// is open. A poke on announceNow publishes as soon as no browser negotiation is open.
-func (c *Client) announcer() {
-	defer c.wg.Done()
-	events := c.mqtt.Events()
-	ticks := 0
-	timer := time.NewTimer(firstAnnounceDelay)
-	defer timer.Stop()
-	poked := false
-	retry := time.NewTimer(time.Hour)
-	defer retry.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case ev := <-events:
-			if ev.Connected {
-				ticks = 0
-				timer.Reset(firstAnnounceDelay)
-			}
-		case <-timer.C:
-			if !c.anyConnected() && !c.negotiating(false) {
-				c.sendAnnounce()
-			}
-			ticks++
-			if ticks <= 5 {
-				timer.Reset(3 * time.Second)
-			} else {
-				timer.Reset(30 * time.Second)
-			}
-		case <-c.announceNow:
-			poked = true
-		case <-retry.C:
-		}
-		if poked {
-			if c.negotiating(true) {
-				retry.Reset(100 * time.Millisecond)
-			} else {
-				poked = false
-				c.sendAnnounce()
-			}
-		}
+func (c *Client) myInfo() userInfo {
+	info := userInfo{PublicKeyString: c.cfg.Identity.PublicJWK, RTChat: &rtchatInfo{V: protocolVersion, Role: c.cfg.Role}}
+	if c.cfg.Role.spec().pipe {
+		info.RTChat.Pipe = c.cfg.PipeTo
 	}
+	return info
 }
 
-func (c *Client) poke() {
-	select {
-	case c.announceNow <- struct{}{}:
-	default:
+// classify picks the lane of a payload on the MQTT client's goroutine: what is addressed to
+// us, or comes from a name we dial or are connected to, goes first; offers and answers for
+// others and our own echoes are dropped at once (§1: MQTT 3.1.1 has no no-local).
+func (c *Client) classify(payload []byte) signal.Lane {
+	env, err := signal.Decode(payload)
+	if err != nil || env.Sender == c.me || len(env.Sender) > maxNameBytes {
+		return signal.LaneDrop
 	}
-}
-
-func (c *Client) sendAnnounce() {
-	if err := c.publish(signal.SubConnect, c.myInfo()); err != nil {
-		c.log.Debug("announce failed", "err", err)
-	}
-}
-
-func (c *Client) anyConnected() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, p := range c.peers {
-		if p.isConnected() {
-			return true
-		}
-	}
-	return false
-}
-
-// negotiating reports an open offer/answer exchange; browsersOnly limits it to browsers,
-// whose pending connection prompt a new `connect` would cancel (§3.4).
-func (c *Client) negotiating(browsersOnly bool) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, p := range c.peers {
-		if browsersOnly && p.isRTChat() {
-			continue
-		}
-		if p.isNegotiating() {
-			return true
-		}
-	}
-	return false
-}
-
-// receive hands each MQTT message to the handler for its subtopic. paho's goroutine only
-// queues; the work happens here and in per-connection goroutines.
-func (c *Client) receive() {
-	defer c.wg.Done()
-	msgs := c.mqtt.Messages()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case payload, ok := <-msgs:
-			if !ok {
-				return
-			}
-			env, err := signal.Decode(payload)
-			if err != nil {
-				c.log.Debug("dropped MQTT payload", "err", err)
-				continue
-			}
-			if env.Sender == c.me {
-				continue // MQTT 3.1.1 echoes our own publications
-			}
-			c.handle(env)
-		}
-	}
-}
-
-func (c *Client) handle(env signal.Envelope) {
 	switch env.Subtopic {
-	case signal.SubConnect:
-		var info userInfo
-		if json.Unmarshal(env.Data, &info) != nil {
-			c.log.Debug("connect with a non-object userInfo", "from", env.Sender)
-			return
-		}
-		c.onConnect(env.Sender, info)
 	case signal.SubOffer:
 		var d struct {
-			UserInfo userInfo `json:"userInfo"`
-			Offer    struct {
-				LocalDescription sessionDesc `json:"localDescription"`
-				Target           string      `json:"target"`
+			Offer struct {
+				Target string `json:"target"`
 			} `json:"offer"`
 		}
-		if json.Unmarshal(env.Data, &d) != nil || d.Offer.Target != c.me || d.Offer.LocalDescription.Type != "offer" {
-			return
+		if json.Unmarshal(env.Data, &d) != nil || d.Offer.Target != c.me {
+			return signal.LaneDrop
 		}
-		c.onOffer(env.Sender, d.UserInfo, d.Offer.LocalDescription.SDP)
+		return signal.LanePriority
 	case signal.SubAnswer:
 		var d struct {
-			LocalDescription sessionDesc `json:"localDescription"`
-			Target           string      `json:"target"`
+			Target string `json:"target"`
 		}
-		if json.Unmarshal(env.Data, &d) != nil || d.Target != c.me || d.LocalDescription.Type != "answer" {
-			return
+		if json.Unmarshal(env.Data, &d) != nil || d.Target != c.me {
+			return signal.LaneDrop
 		}
-		c.onAnswer(env.Sender, d.LocalDescription.SDP)
-	case signal.SubCandidate:
-		var cand candidate
-		if len(env.Data) == 0 || string(env.Data) == "null" || json.Unmarshal(env.Data, &cand) != nil || cand.Candidate == "" {
-			return
+		return signal.LanePriority
+	case signal.SubConnect, signal.SubCandidate, signal.SubUnload, signal.SubNameChange:
+		if (*c.priority.Load())[keys.BareName(env.Sender)] {
+			return signal.LanePriority
 		}
-		c.onCandidate(env.Sender, cand)
-	case signal.SubUnload:
-		c.onUnload(env.Sender)
-	case signal.SubNameChange:
-		// Renames are hints (anyone can forge one): a live connection keeps its verified
-		// full name; the renamed peer must reconnect, and re-verify, under its new name.
-		var d struct {
-			OldName string `json:"oldName"`
-		}
-		if json.Unmarshal(env.Data, &d) == nil && d.OldName != "" && d.OldName != c.me {
-			c.onUnload(d.OldName)
-		}
+		return signal.LaneNormal
 	}
+	return signal.LaneDrop
 }
 
-type sessionDesc struct {
-	Type string `json:"type"`
-	SDP  string `json:"sdp"`
+// setInterest publishes the bare names classify gives priority to. Room loop only.
+func (c *Client) setInterest() {
+	m := map[string]bool{}
+	for bare := range c.wants {
+		m[bare] = true
+	}
+	for _, p := range c.peers {
+		m[p.bare] = true
+	}
+	c.priority.Store(&m)
 }
 
-type candidate struct {
-	Candidate        string  `json:"candidate"`
-	SDPMid           *string `json:"sdpMid,omitempty"`
-	SDPMLineIndex    *uint16 `json:"sdpMLineIndex,omitempty"`
-	UsernameFragment *string `json:"usernameFragment,omitempty"`
+// challenges remembers the challenges we sent, so that we never sign one of them for
+// somebody else (a reflection of our own question back to us).
+type challenges struct {
+	mu sync.Mutex
+	m  map[string]int
 }
 
-// interest says whether we want a connection with the peer at all, and whether it should be
-// us who offers without waiting (dialers offer to listeners; listeners never offer to dialers).
-func (c *Client) interest(full string, info userInfo) (want bool, offerNow bool, fallback time.Duration) {
-	bare := keys.BareName(full)
-	isRT := info.RTChat != nil
-	var peerRole Role
-	if isRT {
-		peerRole = info.RTChat.Role
-	}
-	c.mu.Lock()
-	_, wanted := c.wants[bare]
-	c.mu.Unlock()
-	symmetric := func() (bool, bool, time.Duration) {
-		if c.tb.weInitiate(c.me, full) {
-			return true, true, 0
-		}
-		if isRT {
-			return true, false, rtchatFallback
-		}
-		return true, false, browserFallback
-	}
-	if c.cfg.Role == RoleListen {
-		if isRT && peerRole != RoleListen {
-			return false, false, 0 // dialers offer to us
-		}
-		if !c.allowed(bare) {
-			return false, false, 0
-		}
-		return symmetric()
-	}
-	if !wanted || !servesFor(info, c.cfg.Role, c.bare) {
-		return false, false, 0
-	}
-	if !isRT {
-		return symmetric() // a browser
-	}
-	if c.cfg.Role == RolePipe {
-		return symmetric()
-	}
-	return true, true, 0 // a dialer offers to a listener at once
+func (s *challenges) add(ch []byte) {
+	s.mu.Lock()
+	s.m[string(ch)]++
+	s.mu.Unlock()
 }
 
-// servesFor says whether a peer with this userInfo serves what a command of role asks.
-func servesFor(info userInfo, role Role, myBare string) bool {
-	if info.PublicKeyString == "" {
-		return false
+func (s *challenges) remove(ch []byte) {
+	s.mu.Lock()
+	if s.m[string(ch)]--; s.m[string(ch)] <= 0 {
+		delete(s.m, string(ch))
 	}
-	if info.RTChat == nil {
-		return role != RolePipe // a browser chats and answers identity questions
-	}
-	switch role {
-	case RolePipe:
-		return info.RTChat.Role == RolePipe && info.RTChat.Pipe == myBare
-	case RoleAsk, RoleSend:
-		return info.RTChat.Role == RoleListen
-	case RoleConnect:
-		return info.RTChat.Role == RoleListen || info.RTChat.Role == RoleConnect
-	}
-	return false
+	s.mu.Unlock()
 }
 
-// allowed applies the trust policy before connecting: a listener under `known` connects only
-// to pinned names. The real check is the proof after connecting.
-func (c *Client) allowed(bare string) bool {
-	if c.cfg.Trust == TrustTOFU {
-		return true
-	}
-	_, ok, err := c.cfg.Store.Lookup(bare)
-	return err == nil && ok
+func (s *challenges) has(ch []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[string(ch)] > 0
 }
 
-func (c *Client) onConnect(from string, info userInfo) {
-	p, _ := c.note(from, info)
-	if p != nil {
-		if p.isConnected() {
-			return
-		}
-		if !p.stale() {
-			return
-		}
-		c.log.Debug("replacing a stale connection", "peer", from)
-		p.close(fmt.Errorf("%w: replaced a stale connection", ErrConnectionLost))
-	}
-	// A listener answers a dialer's presence with its own, so the dialer learns our full
-	// name even when we stopped announcing because another peer is connected.
-	if c.cfg.Role == RoleListen && info.RTChat != nil && info.RTChat.Role != RoleListen {
-		c.poke()
-		return
-	}
-	want, offerNow, fallback := c.interest(from, info)
-	if !want {
-		return
-	}
-	if offerNow {
-		c.offer(from, info)
-		return
-	}
-	// The tie-break says the peer offers; an rtchat peer may have missed our presence (it
-	// joined after our last announce), so say we are here. Only this side replies, so two
-	// peers never answer each other's presence in a loop. Browsers offer on their own after
-	// 1.1 s, and a second `connect` would re-open their connection prompt (§3.4).
-	if info.RTChat != nil {
-		c.poke()
-	}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		t := time.NewTimer(fallback)
-		defer t.Stop()
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-t.C:
-		}
-		c.mu.Lock()
-		_, exists := c.peers[from]
-		c.mu.Unlock()
-		if !exists {
-			c.offer(from, info)
-		}
-	}()
+// pinCache keeps the pinned peers in memory for the room loop, which looks a name up for
+// every presence and offer (a flood of them must not become a flood of file reads). It
+// re-reads the files when they change, at most every reloadEvery.
+type pinCache struct {
+	store    *keys.Store
+	checked  time.Time
+	stamp    string
+	peers    map[string]keys.Pinned
+	err      error
+	lastWarn time.Time
 }
 
-// onUnload treats unload as a hint: a connection whose transport is still healthy stays up,
-// since anyone can forge an unload (§8).
-func (c *Client) onUnload(from string) {
-	c.mu.Lock()
-	p := c.peers[from]
-	delete(c.seen, from)
-	c.mu.Unlock()
-	if p != nil && !p.transportHealthy() {
-		p.close(fmt.Errorf("%w: %s left", ErrConnectionLost, from))
-	}
-}
+const reloadEvery = 100 * time.Millisecond
 
-func (c *Client) onCandidate(from string, cand candidate) {
-	c.mu.Lock()
-	p := c.peers[from]
-	if p == nil {
-		if len(c.cands[from]) < maxPendingCands {
-			c.cands[from] = append(c.cands[from], cand)
-		}
-		c.mu.Unlock()
-		return
-	}
-	c.mu.Unlock()
-	p.addCandidate(cand)
-}
+func newPinCache(s *keys.Store) *pinCache { return &pinCache{store: s} }
 
-func (c *Client) takeCandidates(from string) []candidate {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	cs := c.cands[from]
-	delete(c.cands, from)
-	return cs
-}
-
-// offer starts a connection to full as the offerer.
-func (c *Client) offer(full string, info userInfo) {
-	c.mu.Lock()
-	if c.closing || c.peers[full] != nil || len(c.peers) >= maxPeers {
-		c.mu.Unlock()
-		return
-	}
-	p := newConn(c, full, info, true)
-	c.peers[full] = p
-	c.mu.Unlock()
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		p.runOffer()
-	}()
-}
-
-// note records what a peer says about itself (connect or offer): its userInfo, and that a
-// Dial for it saw it appear. It returns the current connection and Dial, if any.
-func (c *Client) note(from string, info userInfo) (*conn, *want) {
-	c.mu.Lock()
-	_, known := c.seen[from]
-	c.seen[from] = info
-	p := c.peers[from]
-	w := c.wants[keys.BareName(from)]
-	if w != nil && servesFor(info, c.cfg.Role, c.bare) {
-		w.appeared = true
-	}
-	c.mu.Unlock()
-	if !known {
-		c.emit(Event{Type: EventSeen, Peer: from, Bare: keys.BareName(from)})
-	}
-	return p, w
-}
-
-func (c *Client) onOffer(from string, info userInfo, sdp string) {
-	bare := keys.BareName(from)
-	old, w := c.note(from, info)
-	if c.cfg.Role == RoleListen {
-		if !c.allowed(bare) && info.RTChat == nil {
-			// Unknown browsers are not worth a connection under `known`; unknown rtchat
-			// peers get one so that they learn why they are refused.
-			c.log.Debug("ignoring offer from an unpinned browser", "peer", from)
-			return
-		}
-	} else if w == nil || !servesFor(info, c.cfg.Role, c.bare) {
-		return
-	}
-	if old != nil {
-		if old.offerer && old.isNegotiating() && old.age() < offerLifetime {
-			// Glare. With a browser we stay impolite: it yields to our offer (§3.4).
-			// Between rtchat peers the tie-break initiator is the impolite side.
-			if info.RTChat == nil || c.tb.weInitiate(c.me, from) {
-				c.log.Debug("glare: keeping our offer", "peer", from)
-				return
+func (p *pinCache) lookup(bare string) (keys.Pinned, bool, error) {
+	if now := time.Now(); p.peers == nil || now.Sub(p.checked) >= reloadEvery {
+		p.checked = now
+		if st := fileStamp(p.store.PinsPath(), p.store.KindsPath()); st != p.stamp || p.peers == nil {
+			p.peers, p.err = p.store.PinnedPeers()
+			if p.err == nil {
+				p.stamp = st
 			}
 		}
-		old.close(fmt.Errorf("%w: %s reconnected", ErrConnectionLost, from))
-		old.wait()
 	}
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return
+	if p.err != nil {
+		return keys.Pinned{}, false, p.err
 	}
-	if cur := c.peers[from]; (cur != nil && cur != old) || len(c.peers) >= maxPeers {
-		c.mu.Unlock()
-		c.log.Debug("not answering an offer", "peer", from, "peers", len(c.peers))
-		return
-	}
-	p := newConn(c, from, info, false)
-	c.peers[from] = p
-	c.mu.Unlock()
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		p.runAnswer(sdp)
-	}()
+	pin, ok := p.peers[bare]
+	return pin, ok, nil
 }
 
-func (c *Client) onAnswer(from, sdp string) {
-	c.mu.Lock()
-	p := c.peers[from]
-	c.mu.Unlock()
-	if p != nil && p.offerer {
-		p.applyAnswer(sdp)
+// names lists the pinned names (for "did you mean").
+func (p *pinCache) names() []string {
+	if _, _, err := p.lookup(""); err != nil {
+		return nil
 	}
+	out := make([]string, 0, len(p.peers))
+	for n := range p.peers {
+		out = append(out, n)
+	}
+	return out
 }
 
-// forget drops a connection from the map once it is closed.
-func (c *Client) forget(p *conn) {
-	c.mu.Lock()
-	if c.peers[p.remote] == p {
-		delete(c.peers, p.remote)
+// offerData is our RTCOffer's data (§3.1), signed (see signedSignal).
+func (c *Client) offerData(target, sdp, nonce string) offerData {
+	var d offerData
+	d.UserInfo = c.myInfo()
+	d.Offer.LocalDescription = sessionDesc{Type: "offer", SDP: sdp}
+	d.Offer.Target = target
+	s := signedSignal{kind: "offer", room: c.topic, sender: c.me, target: target, ts: time.Now().UnixMilli(),
+		nonce: nonce, role: d.UserInfo.RTChat.Role, pipe: d.UserInfo.RTChat.Pipe, sdp: sdp}
+	if sig, err := c.cfg.Identity.Sign(s.message()); err == nil {
+		d.RTChat = &signalSig{V: protocolVersion, TS: s.ts, Nonce: nonce, Role: s.role, Pipe: s.pipe, Sig: b64.EncodeToString(sig)}
+	} else {
+		c.log.Warn("cannot sign our offer", "err", err)
 	}
-	c.mu.Unlock()
+	return d
 }
 
-func (c *Client) nextN() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := c.nextQ
-	c.nextQ++
-	return n
+// answerData is our RTCAnswer's data (§3.1), signed for rtchat peers.
+func (c *Client) answerData(target, sdp, offerNonce string, rt bool) (answerData, error) {
+	d := answerData{LocalDescription: sessionDesc{Type: "answer", SDP: sdp}, Target: target}
+	if !rt {
+		return d, nil
+	}
+	info := c.myInfo()
+	s := signedSignal{kind: "answer", room: c.topic, sender: c.me, target: target, ts: time.Now().UnixMilli(),
+		nonce: b64.EncodeToString(randomBytes(16)), offerNonce: offerNonce, role: info.RTChat.Role, pipe: info.RTChat.Pipe, sdp: sdp}
+	sig, err := c.cfg.Identity.Sign(s.message())
+	if err != nil {
+		return d, fmt.Errorf("sign our answer: %w", err)
+	}
+	d.RTChat = &signalSig{V: protocolVersion, TS: s.ts, Nonce: s.nonce, OfferNonce: offerNonce, Role: s.role, Pipe: s.pipe, Sig: b64.EncodeToString(sig)}
+	return d, nil
 }

@@ -78,7 +78,8 @@ type clientOpts struct {
 	role       Role
 	trust      Trust
 	pipeTo     string
-	pins       map[string]string // bare name → JWK
+	pins       map[string]string // bare name → JWK, pinned as rtchat peers
+	webPins    map[string]string // bare name → JWK, pinned as web-page peers
 	onQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
 	log        *slog.Logger
 }
@@ -95,6 +96,11 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 	store := keys.Open(t.TempDir())
 	for name, jwk := range o.pins {
 		if _, err := store.Pin(name, jwk, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, jwk := range o.webPins {
+		if _, err := store.PinAs(name, jwk, keys.KindWeb, false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -165,9 +171,9 @@ func (tc *testClient) noEvent(t testing.TB, typ EventType, d time.Duration) {
 }
 
 func (tc *testClient) numPeers() int {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	return len(tc.peers)
+	n := 0
+	tc.call(func() { n = len(tc.peers) })
+	return n
 }
 
 // rawSub is a plain MQTT subscriber on the room topic that records every envelope.
@@ -475,10 +481,12 @@ func TestGlare(t *testing.T) {
 }
 
 func testGlare(t *testing.T, names [2]string, crossing bool) {
-	_, url := startBroker(t)
-	roomA, roomB := uniqueRoom(t), uniqueRoom(t)
-	if !crossing {
-		roomB = roomA
+	_, urlA := startBroker(t)
+	urlB := urlA
+	room := uniqueRoom(t)
+	if crossing {
+		// Two brokers joined by a relay: the room (which signed offers name) is the same.
+		_, urlB = startBroker(t)
 	}
 	aID, bID := testIdentity(t, names[0], 0), testIdentity(t, names[1], 1)
 	var glares sync.Map
@@ -489,10 +497,10 @@ func testGlare(t *testing.T, names [2]string, crossing bool) {
 			}
 		}})
 	}
-	a := startClient(t, url, roomA, aID, clientOpts{role: RoleConnect, pins: map[string]string{names[1]: bID.PublicJWK}, log: logFor("a")})
-	b := startClient(t, url, roomB, bID, clientOpts{role: RoleConnect, pins: map[string]string{names[0]: aID.PublicJWK}, log: logFor("b")})
+	a := startClient(t, urlA, room, aID, clientOpts{role: RoleConnect, pins: map[string]string{names[1]: bID.PublicJWK}, log: logFor("a")})
+	b := startClient(t, urlB, room, bID, clientOpts{role: RoleConnect, pins: map[string]string{names[0]: aID.PublicJWK}, log: logFor("b")})
 	if crossing {
-		relay(t, url, roomA, a.Name(), roomB, b.Name())
+		relay(t, urlA, urlB, room, a.Name(), b.Name())
 	}
 	// Both must know the other's full name first, so that both Dials offer at once.
 	a.waitEvent(t, EventSeen, 5*time.Second, func(e Event) bool { return e.Peer == b.Name() })
@@ -539,11 +547,11 @@ func testGlare(t *testing.T, names [2]string, crossing bool) {
 	t.Logf("a=%s b=%s a initiates=%v; glare logged by a=%v b=%v", a.Name(), b.Name(), aInit, ga, gb)
 }
 
-// relay joins two rooms: what nameA publishes in roomA is republished in roomB and vice
-// versa. The first RTCOffer is held until the other side published one too, so the two
-// offers cross.
-func relay(t *testing.T, url, roomA, nameA, roomB, nameB string) {
-	subA, subB := subscribe(t, url, roomA), subscribe(t, url, roomB)
+// relay joins one room on two brokers: what nameA publishes on broker A is republished on
+// broker B and vice versa. The first RTCOffer is held until the other side published one
+// too, so the two offers cross.
+func relay(t *testing.T, urlA, urlB, room, nameA, nameB string) {
+	subA, subB := subscribe(t, urlA, room), subscribe(t, urlB, room)
 	var mu sync.Mutex
 	var held []func()
 	offers := 0
@@ -823,7 +831,11 @@ func (b *browser) newPC() *webrtc.PeerConnection {
 			return
 		}
 		init := c.ToJSON() // RTCIceCandidate.toJSON() with the usernameFragment a browser adds
-		ufrag := sdpAttr(pc.LocalDescription().SDP, "ice-ufrag")
+		facts, err := checkSDP(pc.LocalDescription().SDP)
+		if err != nil {
+			b.t.Errorf("our own SDP: %v", err)
+		}
+		ufrag := facts.ufrag
 		init.UsernameFragment = &ufrag
 		b.publish(signal.SubCandidate, init)
 	})
@@ -1101,7 +1113,7 @@ func browserOffers(t *testing.T, badSig bool) (*testClient, *browser) {
 	_, url := startBroker(t)
 	room := uniqueRoom(t)
 	bID, gID := testIdentity(t, "Alice", 1), testIdentity(t, "zoe", 0)
-	g := startClient(t, url, room, gID, clientOpts{role: RoleListen, pins: map[string]string{"Alice": bID.PublicJWK}})
+	g := startClient(t, url, room, gID, clientOpts{role: RoleListen, webPins: map[string]string{"Alice": bID.PublicJWK}})
 	if g.tb.weInitiate(g.Name(), "Alice") {
 		t.Fatal("test setup: our client would initiate")
 	}
@@ -1161,7 +1173,7 @@ func TestBrowserAnswers(t *testing.T) {
 	_, url := startBroker(t)
 	room := uniqueRoom(t)
 	bID, gID := testIdentity(t, "Zed", 1), testIdentity(t, "aaron", 0)
-	g := startClient(t, url, room, gID, clientOpts{role: RoleListen, pins: map[string]string{"Zed": bID.PublicJWK}})
+	g := startClient(t, url, room, gID, clientOpts{role: RoleListen, webPins: map[string]string{"Zed": bID.PublicJWK}})
 	if !g.tb.weInitiate(g.Name(), "Zed") {
 		t.Fatal("test setup: our client would not initiate")
 	}
@@ -1188,9 +1200,8 @@ func TestBrowserAnswers(t *testing.T) {
 	// Let the foreign candidates arrive (they follow the browser's own) and check that none
 	// reached the ICE agent.
 	time.Sleep(200 * time.Millisecond)
-	g.mu.Lock()
-	p := g.peers["Zed"]
-	g.mu.Unlock()
+	var p *peer
+	g.call(func() { p = g.peers["Zed"] })
 	if p == nil || !p.offerer {
 		t.Fatal("no offered connection to Zed")
 	}

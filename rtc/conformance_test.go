@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"os/exec"
 	"reflect"
 	"sort"
@@ -62,11 +63,29 @@ func checkUserInfo(t *testing.T, raw json.RawMessage, id *keys.Identity, role Ro
 	}
 	ext := objKeys(t, ui["rtchat"])
 	var v int
-	if json.Unmarshal(ext["v"], &v) != nil || v != 1 {
+	if json.Unmarshal(ext["v"], &v) != nil || v != protocolVersion {
 		t.Fatalf("rtchat.v = %s", ext["v"])
 	}
 	if r := jsonString(t, ext["role"], "rtchat.role"); Role(r) != role {
 		t.Fatalf("rtchat.role = %q, want %q", r, role)
+	}
+}
+
+// checkSignature checks the shape of the signature of an offer or answer.
+func checkSignature(t *testing.T, raw json.RawMessage, answer bool) {
+	t.Helper()
+	var s signalSig
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil || s.V != protocolVersion || s.TS < 1.7e12 {
+		t.Fatalf("signature %s", raw)
+	}
+	if sig, err := decodeB64(s.Sig, 256); err != nil || len(sig) != 256 {
+		t.Fatalf("signature value: %v", err)
+	}
+	if n, err := decodeB64(s.Nonce, 16); err != nil || len(n) != 16 {
+		t.Fatalf("nonce: %v", err)
+	}
+	if answer != (s.OfferNonce != "") {
+		t.Fatalf("offerNonce %q in an answer=%v", s.OfferNonce, answer)
 	}
 }
 
@@ -119,6 +138,7 @@ func TestConformanceEnvelopes(t *testing.T) {
 		case signal.SubOffer:
 			d := objKeys(t, data)
 			checkUserInfo(t, d["userInfo"], id, role)
+			checkSignature(t, d["rtchat"], false)
 			o := objKeys(t, d["offer"])
 			if tg := jsonString(t, o["target"], "offer.target"); tg != peer {
 				t.Fatalf("offer target %q, want %q", tg, peer)
@@ -132,9 +152,11 @@ func TestConformanceEnvelopes(t *testing.T) {
 			}
 		case signal.SubAnswer:
 			d := objKeys(t, data)
-			if !reflect.DeepEqual(sortedKeys(d), []string{"localDescription", "target"}) {
+			// Between rtchat peers the answer is signed (our extension key "rtchat").
+			if !reflect.DeepEqual(sortedKeys(d), []string{"localDescription", "rtchat", "target"}) {
 				t.Fatalf("answer data keys %v", sortedKeys(d))
 			}
+			checkSignature(t, d["rtchat"], true)
 			if tg := jsonString(t, d["target"], "target"); tg != peer {
 				t.Fatalf("answer target %q, want %q", tg, peer)
 			}
@@ -305,9 +327,9 @@ func TestConformanceIdentityAnswers(t *testing.T) {
 	}
 }
 
-// TestConformanceBoundProof: rtchat.challenge / rtchat.identify answers sign
-// boundMessage(challenge, offerer fingerprint, answerer fingerprint), not the raw challenge,
-// so a relay in the middle cannot reuse them.
+// TestConformanceBoundProof: the rtchat proof (topicProve) signs proofMessage over the room,
+// both full names and both DTLS certificates as negotiated, the verifier's challenge and the
+// prover's nonce, never the raw challenge, so a relay in the middle cannot reuse it.
 func TestConformanceBoundProof(t *testing.T) {
 	alice, bob := pair(t, RoleAsk, nil)
 	p, err := alice.Dial(ctxFor(t, 20*time.Second), "bob")
@@ -317,61 +339,85 @@ func TestConformanceBoundProof(t *testing.T) {
 	bob.waitEvent(t, EventVerified, 5*time.Second, nil)
 	challenge := make([]byte, 32)
 	_, _ = rand.Read(challenge)
-	raw, err := p.Ask(ctxFor(t, 10*time.Second), topicBoundChallenge, wire.Latin1(challenge))
+	raw, err := p.Ask(ctxFor(t, 10*time.Second), topicProve, proveQuestion{Challenge: b64.EncodeToString(challenge)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := wire.FromLatin1(jsonString(t, raw, "rtchat.challenge answer"))
+	var ans proveAnswer
+	if err := json.Unmarshal(raw, &ans); err != nil {
+		t.Fatal(err)
+	}
+	if ans.PublicKeyString != bob.id.PublicJWK {
+		t.Fatal("the proof carries another key")
+	}
+	nonce, err := decodeB64(ans.Nonce, 32)
 	if err != nil {
 		t.Fatal(err)
 	}
-	offFP, ansFP, err := p.p.fingerprints()
+	sig, err := decodeB64(ans.Signature, 256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob.mu.Lock()
-	bp := bob.peers[alice.Name()]
-	bob.mu.Unlock()
+	ab, err := p.p.binding()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bp *peer
+	bob.call(func() { bp = bob.peers[alice.Name()] })
 	if bp == nil {
 		t.Fatal("bob has no connection to alice")
 	}
-	if o, a, err := bp.fingerprints(); err != nil || o != offFP || a != ansFP {
-		t.Fatalf("the two sides disagree on the fingerprints: %q %q vs %q %q (%v)", o, a, offFP, ansFP, err)
-	}
-	if !strings.HasPrefix(offFP, "sha-256 ") || offFP == ansFP {
-		t.Fatalf("fingerprints %q %q", offFP, ansFP)
-	}
-	bound := boundMessage(challenge, offFP, ansFP)
-	want := append([]byte("rtchat-dtls-bound-v1\x00"), challenge...)
-	want = append(append(append(append(want, 0), offFP...), 0), ansFP...)
-	if !bytes.Equal(bound, want) {
-		t.Fatal("boundMessage layout changed: update docs/protocol.md")
-	}
-	if err := keys.Verify(bob.id.PublicJWK, challenge, sig); err == nil {
-		t.Fatal("the bound proof verifies over the raw challenge")
-	}
-	if err := keys.Verify(bob.id.PublicJWK, bound, sig); err != nil {
-		t.Fatalf("the bound proof does not verify over boundMessage: %v", err)
-	}
-	// Swapped roles (what a relay's other DTLS session would have) must not verify.
-	if err := keys.Verify(bob.id.PublicJWK, boundMessage(challenge, ansFP, offFP), sig); err == nil {
-		t.Fatal("the bound proof verifies with the fingerprints swapped")
-	}
-	rawID, err := p.Ask(ctxFor(t, 10*time.Second), topicBoundIdentify, wire.Latin1(challenge))
+	bb, err := bp.binding()
 	if err != nil {
 		t.Fatal(err)
 	}
-	idAns := objKeys(t, rawID)
-	if jsonString(t, idAns["publicKeyString"], "publicKeyString") != bob.id.PublicJWK {
-		t.Fatal("rtchat.identify carries another key")
+	if ab != bb {
+		t.Fatalf("the two sides disagree on the binding:\n%+v\n%+v", ab, bb)
 	}
-	chFrame, _ := json.Marshal(map[string]any{"n": 0, "answer": json.RawMessage(raw)})
-	idFrame, _ := json.Marshal(map[string]any{"n": 1, "answer": json.RawMessage(rawID)})
+	if ab.offerer != alice.Name() || ab.answerer != bob.Name() || ab.room != alice.topic || ab.offererCert == ab.answererCert {
+		t.Fatalf("binding %+v", ab)
+	}
+	// The certificates are the ones DTLS uses: bob's view of alice's is what alice's DTLS
+	// transport says its own is.
+	if got := sha256.Sum256(bp.pc.SCTP().Transport().GetRemoteCertificate()); got != ab.offererCert {
+		t.Fatal("offerer certificate hash differs from the certificate bob's DTLS saw")
+	}
+	msg := proofMessage(ab, bob.Name(), alice.Name(), challenge, nonce)
+	// The layout of docs/protocol.md: length-prefixed fields under the domain label.
+	var want []byte
+	for _, f := range [][]byte{[]byte("rtchat proof v2"), []byte(ab.room), []byte(ab.offerer), []byte(ab.answerer),
+		ab.offererCert[:], ab.answererCert[:], []byte(bob.Name()), []byte(alice.Name()), challenge, nonce} {
+		want = append(want, byte(len(f)>>24), byte(len(f)>>16), byte(len(f)>>8), byte(len(f)))
+		want = append(want, f...)
+	}
+	if !bytes.Equal(msg, want) {
+		t.Fatal("proofMessage layout changed: update docs/protocol.md")
+	}
+	if err := keys.Verify(bob.id.PublicJWK, msg, sig); err != nil {
+		t.Fatalf("the proof does not verify over proofMessage: %v", err)
+	}
+	// What a relay's other DTLS session, or a reflected proof, would present must not verify.
+	relayed := ab
+	relayed.answererCert[0] ^= 1
+	for name, m := range map[string][]byte{
+		"raw challenge":    challenge,
+		"other session":    proofMessage(relayed, bob.Name(), alice.Name(), challenge, nonce),
+		"prover reflected": proofMessage(ab, alice.Name(), bob.Name(), challenge, nonce),
+	} {
+		if err := keys.Verify(bob.id.PublicJWK, m, sig); err == nil {
+			t.Errorf("the proof verifies over %s", name)
+		}
+	}
+	frame, _ := json.Marshal(map[string]any{"n": 0, "answer": wire.Latin1(sig)})
 	res := webcryptoVerify(t, []nodeCase{
-		{Name: "bound", Frame: string(chFrame), Key: bob.id.PublicJWK, Message: wire.Latin1(bound)},
-		{Name: "raw", Frame: string(chFrame), Key: bob.id.PublicJWK, Message: wire.Latin1(challenge)},
-		{Name: "identify-bound", Frame: string(idFrame), Message: wire.Latin1(bound)},
-		{Name: "identify-raw", Frame: string(idFrame), Message: wire.Latin1(challenge)},
+		{Name: "bound", Frame: string(frame), Key: bob.id.PublicJWK, Message: wire.Latin1(msg)},
+		{Name: "raw", Frame: string(frame), Key: bob.id.PublicJWK, Message: wire.Latin1(challenge)},
 	})
-	expectNode(t, res, map[string]bool{"bound": true, "raw": false, "identify-bound": true, "identify-raw": false})
+	expectNode(t, res, map[string]bool{"bound": true, "raw": false})
+	// The web client's unbound questions get no signature from an rtchat peer.
+	for _, topic := range []string{topicIdentify, topicChallenge} {
+		if _, err := p.Ask(ctxFor(t, 10*time.Second), topic, wire.Latin1(challenge)); !errors.Is(err, ErrRemote) {
+			t.Errorf("%s to an rtchat peer: %v, want an error answer", topic, err)
+		}
+	}
 }

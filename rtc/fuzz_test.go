@@ -1,45 +1,38 @@
 package rtc
 
 import (
-	"context"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"github.com/rtchat/rtchat/keys"
-	"github.com/rtchat/rtchat/rtc/iceconf"
 	"github.com/rtchat/rtchat/rtc/signal"
 	"github.com/rtchat/rtchat/rtc/wire"
 )
 
 // Fuzz targets for every decoder in package rtc that takes network input:
-//   - FuzzEnvelope: an MQTT payload → signal.Decode → Client.handle (userInfo, offer,
-//     answer, candidate decoding, the presence logic) on a Client without network;
-//   - FuzzFrame: a data-channel text frame on any label → conn.onFrame (question, answer,
-//     chat, control decoding, the identity-answer path with its latin-1 and length checks)
-//     on a conn without a PeerConnection;
-//   - FuzzSDPHelpers: sdpAttr, candidateUfrag, the candidate JSON, servesFor.
+//   - FuzzEnvelope: an MQTT payload → classify and onPayload (userInfo, offer, answer,
+//     candidate decoding, signature checks, the presence logic) on a Client without network;
+//   - FuzzFrame: a data-channel text frame on any label → peer.onFrame (question, answer,
+//     chat, control decoding, the identity-answer paths with their checks) on a peer whose
+//     owner is the fuzz function itself;
+//   - FuzzSDP: checkSDP, candidateUfrag, the candidate JSON, servesFor.
 //
 // Run: go test ./rtc/ -run '^$' -fuzz '^FuzzEnvelope$' -fuzztime 30s -fuzzminimizetime 2s
 
 // offlineClient is a Client with no broker and no ICE: role ask with no Dial open never
 // makes a PeerConnection or publishes, so every handler path that runs stays offline.
 func offlineClient(tb testing.TB, store *keys.Store, id *keys.Identity) *Client {
-	log := slog.New(slog.DiscardHandler)
-	c := &Client{
-		cfg: Config{Identity: id, Store: store, Trust: TrustKnown, Role: RoleAsk, Log: log,
-			VerifyTimeout: time.Second},
-		me: "me(0000)", bare: "me", log: log, tb: newTieBreak(),
-		announceNow: make(chan struct{}, 1),
-		peers:       map[string]*conn{}, seen: map[string]userInfo{},
-		cands: map[string][]candidate{}, wants: map[string]*want{},
+	c, err := newClient(Config{Identity: id, Store: store, Trust: TrustKnown, Role: RoleAsk,
+		Room: "fuzz", Log: slog.New(slog.DiscardHandler), VerifyTimeout: time.Second})
+	if err != nil {
+		tb.Fatal(err)
 	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.me = "me(0000)"
 	return c
 }
 
@@ -49,13 +42,15 @@ func envelopeSeeds() [][]byte {
 		return b
 	}
 	jwk := `{"alg":"PS256","e":"AQAB","ext":true,"key_ops":["verify"],"kty":"RSA","n":"AAAA"}`
-	rt := map[string]any{"publicKeyString": jwk, "rtchat": map[string]any{"v": 1, "role": "listen"}}
-	sdp := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\na=ice-ufrag:abcd\r\na=fingerprint:sha-256 AA:BB\r\n"
+	rt := map[string]any{"publicKeyString": jwk, "rtchat": map[string]any{"v": 2, "role": "listen"}}
+	sdp := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 AA:BB\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n"
+	sig := map[string]any{"v": 2, "ts": 1700000000000, "nonce": "AAAA", "role": "listen", "sig": "AAAA"}
 	seeds := [][]byte{
 		enc("Alice", "connect", map[string]string{"publicKeyString": jwk}),
 		enc("bob(1a2b)", "connect", rt),
 		enc("peer", "connect", rt),
 		enc("Alice", "RTCOffer", map[string]any{"userInfo": rt, "offer": map[string]any{"localDescription": map[string]string{"type": "offer", "sdp": sdp}, "target": "me(0000)"}}),
+		enc("bob(1a2b)", "RTCOffer", map[string]any{"userInfo": rt, "rtchat": sig, "offer": map[string]any{"localDescription": map[string]string{"type": "offer", "sdp": sdp}, "target": "me(0000)"}}),
 		enc("peer", "RTCAnswer", map[string]any{"localDescription": map[string]string{"type": "answer", "sdp": sdp}, "target": "me(0000)"}),
 		enc("peer", "RTCIceCandidate", map[string]any{"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host ufrag abcd", "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "abcd"}),
 		enc("Alice", "RTCIceCandidate", nil),
@@ -85,39 +80,31 @@ func FuzzEnvelope(f *testing.F) {
 	}
 	store := keys.Open(f.TempDir())
 	id := testIdentity(f, "me", 0)
+	if _, err := store.Pin("bob", testIdentity(f, "bob", 1).PublicJWK, false); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		c := offlineClient(t, store, id)
-		defer c.cancel()
-		// A connection in progress with "peer" (no PeerConnection yet), so that answers,
-		// candidates and unloads for it reach the conn paths too.
-		p := newConn(c, "peer", userInfo{}, true)
+		defer c.endLife()
+		// A connection in progress with "peer" (no owner running), so that answers,
+		// candidates and unloads for it reach the peer paths too.
+		p := newPeer(c, "peer", userInfo{}, true, false)
 		c.peers["peer"] = p
-		env, err := signal.Decode(payload)
-		if err != nil {
-			return
-		}
-		if env.Sender == c.me {
-			return
-		}
-		c.handle(env)
-		c.handle(env) // twice: the second one meets the state the first one left
-		c.mu.Lock()
-		for from, cs := range c.cands {
+		c.views[p] = &peerView{created: time.Now()}
+		_ = c.classify(payload)
+		c.onPayload(payload)
+		c.onPayload(payload) // twice: the second one meets the state the first one left
+		c.cands.each(func(from string, cs []candidate) {
 			if len(cs) > maxPendingCands {
 				t.Fatalf("%d candidates buffered for %q", len(cs), from)
 			}
+		})
+		if c.cands.len() > maxCandSenders || c.presence.len() > maxPresence {
+			t.Fatalf("tables over their bounds: %d %d", c.cands.len(), c.presence.len())
 		}
 		if len(c.peers) > 1 {
 			t.Fatalf("a network-less handle created a connection: %v", len(c.peers))
 		}
-		c.mu.Unlock()
-		p.mu.Lock()
-		if len(p.pending) > maxPendingCands {
-			t.Fatalf("%d pending candidates", len(p.pending))
-		}
-		p.mu.Unlock()
-		p.close(nil)
-		p.wait()
 	})
 }
 
@@ -138,8 +125,8 @@ func FuzzFrame(f *testing.F) {
 		{1, []byte(`"dm"`)},
 		{3, q(topicIdentify, challenge)},
 		{3, q(topicChallenge, challenge)},
-		{3, q(topicBoundIdentify, challenge)},
-		{3, q(topicBoundChallenge, challenge)},
+		{3, q(topicProve, map[string]string{"challenge": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"})},
+		{3, q(topicProve, "x")},
 		{3, q(topicMessage, "hi")},
 		{3, q("weather", nil)},
 		{3, q(topicIdentify, "\u0100")},
@@ -156,27 +143,29 @@ func FuzzFrame(f *testing.F) {
 	}
 	store := keys.Open(f.TempDir())
 	id := testIdentity(f, "me", 0)
-	pc := negotiatedPC(f)
 	f.Fuzz(func(t *testing.T, label byte, frame []byte) {
 		c := offlineClient(t, store, id)
-		defer c.cancel()
-		p := newConn(c, "peer(1)", userInfo{PublicKeyString: "k", RTChat: &rtchatInfo{V: 1, Role: RoleListen}}, false)
-		c.peers[p.remote] = p
-		// Closed: every send fails at once instead of waiting for a channel, and nothing
-		// is served to an unverified peer; the decoding and checks before that still run.
-		p.close(nil)
-		p.pc = pc                // after close, which would close it
-		for n := 0; n < 4; n++ { // questions of ours waiting for answers 0..3
-			p.asks[n] = make(chan answerFrame, 1)
+		defer c.endLife()
+		for _, st := range []peerState{stConnected, stVerified} {
+			p := newPeer(c, "peer(1)", userInfo{PublicKeyString: "k", RTChat: &rtchatInfo{V: protocolVersion, Role: RoleListen}}, false, false)
+			p.timer = time.NewTimer(time.Hour)
+			p.st = st
+			// Every channel is "open" on a writer that fails at once, and there is no
+			// PeerConnection: the decoding and the checks before sending all run.
+			for _, s := range p.slots {
+				s.rwc = failingChannel{}
+				close(s.open)
+			}
+			for n := 0; n < 4; n++ { // questions of ours waiting for answers 0..3
+				p.asks[n] = make(chan answerFrame, 1)
+			}
+			l := frameLabels[int(label)%len(frameLabels)]
+			p.onFrame(l, frame)
+			p.wg.Wait()
+			if len(p.msgQ) > maxQueuedMessages || len(p.questionQ) > maxQueuedQuestions || len(p.legacyQ) > maxQueuedQuestions {
+				t.Fatal("queues over their bounds")
+			}
 		}
-		l := frameLabels[int(label)%len(frameLabels)]
-		p.onFrame(l, frame)
-		p.wg.Wait()
-		// The same bytes decoded as each frame type (what onFrame does per label).
-		var qf questionFrame
-		_ = json.Unmarshal(frame, &qf)
-		var af answerFrame
-		_ = json.Unmarshal(frame, &af)
 		var cf controlFrame
 		if json.Unmarshal(frame, &cf) == nil {
 			_ = refusalText(cf.Reason, "peer")
@@ -184,58 +173,27 @@ func FuzzFrame(f *testing.F) {
 	})
 }
 
-// negotiatedPC is a loopback PeerConnection with local and remote descriptions (an
-// offer/answer exchange with a second one), so the bound proofs find both fingerprints.
-func negotiatedPC(tb testing.TB) *webrtc.PeerConnection {
-	ice := iceconf.Loopback()
-	a, cleanA, err := ice.NewPeerConnection(nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b, cleanB, err := ice.NewPeerConnection(nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = a.GracefulClose()
-		_ = b.GracefulClose()
-		_, _ = cleanA(), cleanB()
-	})
-	if _, err := a.CreateDataChannel("x", nil); err != nil {
-		tb.Fatal(err)
-	}
-	offer, err := a.CreateOffer(nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := a.SetLocalDescription(offer); err != nil {
-		tb.Fatal(err)
-	}
-	if err := b.SetRemoteDescription(offer); err != nil {
-		tb.Fatal(err)
-	}
-	answer, err := b.CreateAnswer(nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := b.SetLocalDescription(answer); err != nil {
-		tb.Fatal(err)
-	}
-	if err := a.SetRemoteDescription(answer); err != nil {
-		tb.Fatal(err)
-	}
-	return a
-}
+// failingChannel is a detached data channel whose writes fail.
+type failingChannel struct{}
 
-func FuzzSDPHelpers(f *testing.F) {
-	f.Add("v=0\r\na=ice-ufrag:abcd\r\na=fingerprint:sha-256 AA:BB\r\n", `{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host ufrag abcd","usernameFragment":"abcd","sdpMid":"0","sdpMLineIndex":0}`, []byte(`{"publicKeyString":"k","rtchat":{"v":1,"role":"pipe","pipe":"me"}}`))
-	f.Add("a=ice-ufrag:", `{"candidate":"ufrag"}`, []byte(`{"rtchat":null}`))
+func (failingChannel) Read([]byte) (int, error)                  { return 0, io.EOF }
+func (failingChannel) Write([]byte) (int, error)                 { return 0, io.ErrClosedPipe }
+func (failingChannel) ReadDataChannel([]byte) (int, bool, error) { return 0, false, io.EOF }
+func (failingChannel) WriteDataChannel([]byte, bool) (int, error) {
+	return 0, io.ErrClosedPipe
+}
+func (failingChannel) Close() error { return nil }
+
+func FuzzSDP(f *testing.F) {
+	f.Add("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=ice-ufrag:abcd\r\na=fingerprint:sha-256 AA:BB\r\n", `{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host ufrag abcd","usernameFragment":"abcd","sdpMid":"0","sdpMLineIndex":0}`, []byte(`{"publicKeyString":"k","rtchat":{"v":2,"role":"pipe","pipe":"me"}}`))
+	f.Add("v=0\r\na=fingerprint:sha-256 AA\r\n\ra=fingerprint:sha-256 BB\r\n", `{"candidate":"ufrag"}`, []byte(`{"rtchat":null}`))
 	f.Add("", `null`, []byte(`[]`))
+	store := keys.Open(f.TempDir())
+	id := testIdentity(f, "me", 0)
 	f.Fuzz(func(t *testing.T, sdp, cand string, info []byte) {
-		for _, name := range []string{"ice-ufrag", "fingerprint", "", "candidate"} {
-			v := sdpAttr(sdp, name)
-			if len(v) > len(sdp) {
-				t.Fatal("attribute longer than the SDP")
+		if facts, err := checkSDP(sdp); err == nil {
+			if facts.candidates > maxSDPCandidates || facts.ufrag == "" || facts.fingerprint == "" {
+				t.Fatalf("accepted SDP facts %+v", facts)
 			}
 		}
 		if u := candidateUfrag(cand); len(u) > len(cand) {
@@ -247,8 +205,14 @@ func FuzzSDPHelpers(f *testing.F) {
 		}
 		var ui userInfo
 		if json.Unmarshal(info, &ui) == nil {
-			for _, role := range []Role{RoleListen, RoleConnect, RoleSend, RoleAsk, RolePipe, ""} {
-				_ = servesFor(ui, role, "me")
+			for _, role := range []Role{RoleListen, RoleConnect, RoleSend, RoleAsk, RolePipe} {
+				cl, err := newClient(Config{Identity: id, Store: store, Role: role, Room: "fuzz"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = cl.servesFor(ui)
+				_ = ui.sane()
+				cl.endLife()
 			}
 		}
 	})

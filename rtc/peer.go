@@ -5,283 +5,799 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/datachannel"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/signal"
 	"github.com/rtchat/rtchat/rtc/stream"
 )
 
-// questionFrame and answerFrame are the question/answer channel values (§5.3). The error
-// key is our extension: rtchat peers answer a question they cannot serve with an error
-// instead of silence; browsers ignore it.
-type questionFrame struct {
-	N        int      `json:"n"`
-	Question question `json:"question"`
+// The 11 data channel labels of the web client, in its creation order (§5.2).
+var browserLabels = []string{
+	"connectedViaRTC", "dm", "chat", "question", "answer",
+	"ping", "pong", "streamice", "streamoffer", "streamanswer", "endcall",
 }
 
-type question struct {
-	Topic   string          `json:"topic"`
-	Content json.RawMessage `json:"content,omitempty"`
+// rtchat-to-rtchat extension channels, created only toward rtchat peers.
+const (
+	labelControl = "rtchat"
+	labelPipe    = "rtchat-pipe"
+)
+
+// badAnswerGrace: after an answer whose signature fails, how long a valid one may still come
+// (the real peer answers within a round trip) before we conclude its key differs from the pin.
+const badAnswerGrace = 3 * time.Second
+
+// peerState is where a connection is in its life. It only moves forward; a connection that
+// fails is closed, and a new one may be made.
+type peerState int
+
+const (
+	stStarting    peerState = iota // building the PeerConnection, making our offer or answer
+	stSignaled                     // our offer or answer is published
+	stConnecting                   // offerer: the answer is applied; ICE and DTLS at work
+	stConnected                    // every channel open, the handshake done: verifying
+	stVerified                     // we verified the peer (rtchat: it has not yet said it verified us)
+	stEstablished                  // verified both ways (a web page: once we verified it)
+	stClosed
+)
+
+var stateNames = [...]string{"starting", "signaled", "connecting", "connected", "verified", "established", "closed"}
+
+func (s peerState) String() string { return stateNames[s] }
+
+// Events a peer's owner goroutine handles. Pion callbacks, channel readers, the room loop,
+// timers and API calls only send these; only the owner touches the peer's state.
+type (
+	evChanOpen struct {
+		dc  *webrtc.DataChannel
+		rwc datachannel.ReadWriteCloser
+		err error
+	}
+	evFrame struct {
+		label string
+		data  []byte
+	}
+	evPCState  struct{ s webrtc.PeerConnectionState }
+	evSignaled struct{ err error } // our offer or answer was published (or not)
+	evAnswer   struct {
+		sdp string
+		sig *signalSig
+	}
+	evCandidate     struct{ c candidate }
+	evHandshakeSent struct{ err error }
+	evVerifyDone    struct {
+		res proofResult
+		err error
+	}
+	evAsk struct {
+		n     int
+		reply chan answerFrame
+	}
+	evAskDone     struct{ n int }
+	evSent        struct{ what string } // a background send of this kind finished
+	evHandlerDone struct{}
+)
+
+// offerInput is what the room hands a connection that answers an offer.
+type offerInput struct {
+	sdp       string
+	facts     sdpFacts
+	nonce     string // the offer's signature nonce (rtchat peers)
+	cands     []candidate
+	protected bool
 }
 
-type answerFrame struct {
-	N        int             `json:"n"`
-	Answer   json.RawMessage `json:"answer,omitempty"`
-	Question question        `json:"question"`
-	Error    string          `json:"error,omitempty"`
+// slot is one expected data channel. The map of slots is fixed when the peer is made; each
+// slot's fields are written once, by the owner, before open is closed.
+type slot struct {
+	label  string
+	open   chan struct{}
+	dc     *webrtc.DataChannel
+	rwc    datachannel.ReadWriteCloser
+	stream *stream.Stream // the pipe channel
+	mu     sync.Mutex     // one writer at a time
 }
 
-// ErrRemote wraps an error answer from the peer.
-var ErrRemote = errors.New("peer answered with an error")
-
-// Peer is a connected peer whose identity we verified.
-type Peer struct{ p *conn }
-
-// Name is the peer's full name in the room.
-func (pr *Peer) Name() string { return pr.p.remote }
-
-// Bare is the peer's bare name: whose key it proved.
-func (pr *Peer) Bare() string { return pr.p.bare }
-
-// Fingerprint is the short fingerprint of the key the peer proved.
-func (pr *Peer) Fingerprint() string { return pr.p.fingerprint }
-
-// Bound reports whether the proof was bound to this connection's DTLS fingerprints (rtchat
-// peers); browsers give the unbound legacy proof.
-func (pr *Peer) Bound() bool { return pr.p.boundProof }
-
-// IsRTChat reports whether the peer is an rtchat process rather than a web page.
-func (pr *Peer) IsRTChat() bool { return pr.p.isRTChat() }
-
-// Done is closed when the connection ends; Err then says why.
-func (pr *Peer) Done() <-chan struct{} { return pr.p.done }
-
-// Err is why the connection ended, or nil while it is up.
-func (pr *Peer) Err() error {
+func (s *slot) isOpen() bool {
 	select {
-	case <-pr.p.done:
-		return pr.p.lostErr()
+	case <-s.open:
+		return true
 	default:
-		return nil
+		return false
 	}
 }
 
-// Close ends the connection.
-func (pr *Peer) Close() { pr.p.close(nil) }
-
-// Chat sends one chat message (fire and forget, like the web client).
-func (pr *Peer) Chat(text string) error {
-	if text == "" {
-		text = "chat" // the browser's falsy-value quirk (§5.3): never send an empty value
-	}
-	return pr.p.send("chat", text)
+// proofResult is what verifying a peer established.
+type proofResult struct {
+	bound       bool   // the rtchat proof, bound to this connection
+	fingerprint string // of the key it proved
+	pinned      bool   // the key was pinned now (tofu)
 }
 
-// Deliver sends a message and, with rtchat peers, returns once the peer printed it. A web
-// page gets a chat frame, which is all it displays.
-func (pr *Peer) Deliver(ctx context.Context, text string) error {
-	if !pr.p.isRTChat() {
-		return pr.Chat(text)
-	}
-	_, err := pr.p.ask(ctx, topicMessage, text)
-	return err
+// peer is one PeerConnection with one remote full name, run by its owner goroutine (run).
+type peer struct {
+	c         *Client
+	remote    string
+	bare      string
+	offerer   bool
+	rt        bool // an rtchat peer (its signaling said so; signed when it offered)
+	info      userInfo
+	withPipe  bool
+	protected bool // we dialled it, or its offer was signed by a pinned key
+	created   time.Time
+	log       *slog.Logger
+
+	ctx      context.Context // ends when the connection closes
+	cancel   context.CancelFunc
+	inbox    chan any
+	closeReq chan error // first request wins; nil asks for a graceful close
+	done     chan struct{}
+	slots    map[string]*slot
+
+	// Written by the owner once, before the channel after them is closed.
+	pc            *webrtc.PeerConnection
+	proof         proofResult
+	verifiedCh    chan struct{}
+	establishedCh chan struct{}
+	err           error // before done
+
+	wg sync.WaitGroup // goroutines working for this peer
+
+	// Owner only.
+	st         peerState
+	up         bool
+	cleanup    func() error
+	offerNonce string
+	remoteSet  bool
+	ufrag      string
+	pending    []candidate
+	cands      int
+	opened     int
+	handshake  bool
+	asks       map[int]chan answerFrame
+	signed     int
+	msgQ       []Event
+	questionQ  []questionFrame
+	legacyQ    []questionFrame
+	they       bool // an rtchat peer said it verified us
+	refusal    error
+	badAnswer  error
+	busy       map[string]bool
+	handlers   int
+	timer      *time.Timer
+	timerWhy   string
 }
 
-// Ask sends a question and waits for its answer.
-func (pr *Peer) Ask(ctx context.Context, topic string, content any) (json.RawMessage, error) {
-	return pr.p.ask(ctx, topic, content)
+func newPeer(c *Client, remote string, info userInfo, offerer bool, protected bool) *peer {
+	p := &peer{
+		c: c, remote: remote, bare: keys.BareName(remote), info: info, offerer: offerer,
+		rt: info.isRTChat(), protected: protected, created: time.Now(),
+		inbox: make(chan any, 64), closeReq: make(chan error, 1), done: make(chan struct{}),
+		slots: map[string]*slot{}, verifiedCh: make(chan struct{}), establishedCh: make(chan struct{}),
+		asks: map[int]chan answerFrame{}, busy: map[string]bool{},
+	}
+	p.log = c.log.With("peer", remote, "offerer", offerer)
+	p.ctx, p.cancel = context.WithCancel(c.life)
+	p.withPipe = p.rt && c.cfg.Role.spec().pipe && info.role() == c.cfg.Role &&
+		info.RTChat.Pipe == c.bare && c.cfg.PipeTo == p.bare
+	for _, l := range p.labels() {
+		p.slots[l] = &slot{label: l, open: make(chan struct{})}
+	}
+	return p
 }
 
-// Stream waits for the pipe channel of two rtchat pipe processes.
-func (pr *Peer) Stream(ctx context.Context) (*stream.Stream, error) {
-	select {
-	case <-pr.p.pipeCh:
-		pr.p.mu.Lock()
-		defer pr.p.mu.Unlock()
-		return pr.p.pipe, nil
-	case <-pr.p.done:
-		return nil, pr.p.lostErr()
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: waiting for the pipe channel of %s", ErrTimeout, pr.p.remote)
-	}
-}
-
-func (p *conn) ask(ctx context.Context, topic string, content any) (json.RawMessage, error) {
-	raw, err := json.Marshal(content)
-	if err != nil {
-		return nil, err
-	}
-	n := p.c.nextN()
-	ch := make(chan answerFrame, 1)
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil, p.lostErr()
-	}
-	p.asks[n] = ch
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		delete(p.asks, n)
-		p.mu.Unlock()
-	}()
-	if err := p.send("question", questionFrame{N: n, Question: question{Topic: topic, Content: raw}}); err != nil {
-		return nil, err
-	}
-	select {
-	case a, ok := <-ch:
-		if !ok {
-			return nil, p.lostErr()
+// labels are the channels of this connection: the web client's 11, and ours with rtchat.
+func (p *peer) labels() []string {
+	labels := append([]string{}, browserLabels...)
+	if p.rt {
+		labels = append(labels, labelControl)
+		if p.withPipe {
+			labels = append(labels, labelPipe)
 		}
-		if a.Error != "" {
-			return nil, fmt.Errorf("%w: %s", ErrRemote, a.Error)
-		}
-		if a.Answer == nil {
-			return json.RawMessage("null"), nil
-		}
-		return a.Answer, nil
-	case <-p.done:
-		return nil, p.lostErr()
-	case <-ctx.Done():
+	}
+	return labels
+}
+
+// post hands an event to the owner. Blocking posts (from goroutines that may wait) give up
+// once the peer is closed; the room loop's non-blocking posts drop when the inbox is full.
+func (p *peer) post(ev any, block bool) {
+	if block {
 		select {
-		case <-p.done: // the connection ended: say why, not "timed out"
-			return nil, p.lostErr()
-		default:
+		case p.inbox <- ev:
+		case <-p.done:
 		}
-		return nil, fmt.Errorf("%w: %s did not answer %q", ErrTimeout, p.remote, topic)
-	}
-}
-
-func (p *conn) answerError(q questionFrame, msg string) {
-	_ = p.send("answer", answerFrame{N: q.N, Question: q.Question, Error: msg})
-}
-
-func (p *conn) onQuestion(q questionFrame) {
-	switch q.Question.Topic {
-	case topicIdentify, topicChallenge, topicBoundIdentify, topicBoundChallenge:
-		p.answerIdentity(q)
 		return
 	}
-	if !p.awaitVerified() {
-		return // never serve an unverified peer
+	select {
+	case p.inbox <- ev:
+	default:
+		p.log.Debug("peer inbox full: dropped an event", "event", fmt.Sprintf("%T", ev))
 	}
-	if q.Question.Topic == topicMessage {
-		var text string
-		if json.Unmarshal(q.Question.Content, &text) != nil {
-			p.answerError(q, "a message must be a string")
+}
+
+// call hands an event to the owner, waiting while ctx allows.
+func (p *peer) call(ctx context.Context, ev any) error {
+	select {
+	case p.inbox <- ev:
+		return nil
+	case <-p.done:
+		return p.lostErr()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// requestClose asks the owner to close (err nil: gracefully, delivering what was sent).
+func (p *peer) requestClose(err error) {
+	select {
+	case p.closeReq <- err:
+	default: // a close is already requested
+	}
+}
+
+// goWork runs fn on a goroutine of this peer's.
+func (p *peer) goWork(fn func()) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		fn()
+	}()
+}
+
+func (p *peer) setTimer(d time.Duration, why string) {
+	if !p.timer.Stop() {
+		select {
+		case <-p.timer.C:
+		default:
+		}
+	}
+	p.timer.Reset(d)
+	p.timerWhy = why
+}
+
+func (p *peer) stopTimer() {
+	p.timer.Stop()
+	p.timerWhy = ""
+}
+
+// setState moves the state machine and tells the room.
+func (p *peer) setState(st peerState) {
+	if st == p.st {
+		return
+	}
+	p.log.Debug("connection state", "from", p.st, "to", st)
+	p.st = st
+	p.c.report(p, st, p.up, nil)
+}
+
+// run is the owner goroutine.
+func (p *peer) run(in *offerInput) {
+	defer p.c.peerWG.Done()
+	p.timer = time.NewTimer(offerLifetime)
+	p.timerWhy = "connect"
+	if err := p.start(in); err != nil {
+		p.closeWith(err, false)
+	}
+	for p.st != stClosed {
+		select {
+		case ev := <-p.inbox:
+			p.handle(ev)
+		case err := <-p.closeReq:
+			p.closeWith(err, err == nil)
+		case <-p.timer.C:
+			p.onTimer()
+		}
+	}
+}
+
+// start builds the PeerConnection and begins our offer or answer.
+func (p *peer) start(in *offerInput) error {
+	pc, cleanup, err := p.c.cfg.ICE.NewPeerConnection(p.c.cfg.Log)
+	if err != nil {
+		return fmt.Errorf("new peer connection: %w", err)
+	}
+	p.pc, p.cleanup = pc, cleanup
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.post(evPCState{s}, true) })
+	if p.offerer {
+		// Only the offerer creates channels (§5.2).
+		pc.OnDataChannel(func(dc *webrtc.DataChannel) { _ = dc.Close() })
+		for _, l := range p.labels() {
+			dc, err := pc.CreateDataChannel(l, nil)
+			if err != nil {
+				return fmt.Errorf("create channel %s: %w", l, err)
+			}
+			p.watch(dc)
+		}
+		offer, err := pc.CreateOffer(nil)
+		if err != nil {
+			return fmt.Errorf("create offer: %w", err)
+		}
+		p.offerNonce = b64.EncodeToString(randomBytes(16))
+		return p.signal(offer, "")
+	}
+	pc.OnDataChannel(p.watch)
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: in.sdp}); err != nil {
+		return fmt.Errorf("apply offer from %s: %w", p.remote, err)
+	}
+	p.remoteReady(in.facts)
+	for _, c := range in.cands {
+		p.addCandidate(c)
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return fmt.Errorf("create answer: %w", err)
+	}
+	return p.signal(answer, in.nonce)
+}
+
+// signal sets the local description and, once ICE gathering is done (so the SDP holds every
+// candidate: web pages lose trickled ones in some states, §3.3), signs and publishes it.
+func (p *peer) signal(desc webrtc.SessionDescription, offerNonce string) error {
+	gathered := webrtc.GatheringCompletePromise(p.pc)
+	if err := p.pc.SetLocalDescription(desc); err != nil {
+		return fmt.Errorf("set local description: %w", err)
+	}
+	nonce := p.offerNonce
+	p.goWork(func() {
+		t := time.NewTimer(10 * time.Second)
+		defer t.Stop()
+		select {
+		case <-gathered:
+		case <-t.C: // send what we have; host candidates come first
+		case <-p.done:
 			return
 		}
-		p.c.emit(Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: "dm", Text: text})
-		_ = p.send("answer", answerFrame{N: q.N, Answer: json.RawMessage("true"), Question: q.Question})
-		return
-	}
-	h := p.c.cfg.OnQuestion
-	if h == nil {
-		p.answerError(q, fmt.Sprintf("%s answers no questions on topic %q", p.c.me, q.Question.Topic))
-		return
-	}
-	ans, err := h(p.ctx, &Peer{p}, q.Question.Topic, q.Question.Content)
-	if err != nil {
-		p.answerError(q, err.Error())
-		return
-	}
-	_ = p.send("answer", answerFrame{N: q.N, Answer: mustJSON(ans), Question: q.Question})
-}
-
-// Dial finds a peer with this bare name that serves what our role asks for, connects,
-// verifies it, and (rtchat peers) waits until it verified us too.
-func (c *Client) Dial(ctx context.Context, bare string) (*Peer, error) {
-	if err := keys.ValidateName(bare); err != nil {
-		return nil, fmt.Errorf("peer name: %w", err)
-	}
-	w := &want{bare: bare, done: make(chan struct{})}
-	c.mu.Lock()
-	if c.wants[bare] != nil {
-		c.mu.Unlock()
-		return nil, fmt.Errorf("already dialling %s", bare)
-	}
-	c.wants[bare] = w
-	known := map[string]userInfo{}
-	for full, info := range c.seen {
-		if keys.BareName(full) == bare {
-			known[full] = info
-		}
-	}
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.wants, bare)
-		c.mu.Unlock()
-	}()
-	for full, info := range known {
-		c.onConnect(full, info)
-	}
-	c.poke()
-	select {
-	case <-w.done:
-		return w.peer, w.err
-	case <-ctx.Done():
-		c.mu.Lock()
-		appeared := w.appeared
-		c.mu.Unlock()
-		if !appeared {
-			return nil, fmt.Errorf("%w: no peer named %q that serves %s appeared in room %q", ErrTimeout, bare, c.cfg.Role, c.cfg.Room)
-		}
-		return nil, fmt.Errorf("%w: %q appeared but did not connect and verify in time", ErrTimeout, bare)
-	}
-}
-
-// resolveWants settles a Dial for p's bare name: on success once both sides verified, on
-// failure only for verification errors (a lost attempt may be retried by the peer).
-func (c *Client) resolveWants(p *conn, err error) {
-	c.mu.Lock()
-	w := c.wants[p.bare]
-	c.mu.Unlock()
-	if w == nil || !servesFor(p.info, c.cfg.Role, c.bare) {
-		return
-	}
-	settle := func(peer *Peer, err error) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		select {
-		case <-w.done:
-		default:
-			w.peer, w.err = peer, err
-			close(w.done)
-		}
-	}
-	if err != nil {
-		if errors.Is(err, ErrNotVerified) {
-			settle(nil, err)
-		}
-		return
-	}
-	if !p.isRTChat() {
-		settle(&Peer{p}, nil)
-		return
-	}
-	go func() {
-		select {
-		case <-p.theyVerifiedCh:
-			settle(&Peer{p}, nil)
-		case <-p.done:
-			if errors.Is(p.lostErr(), ErrNotVerified) {
-				settle(nil, p.lostErr())
+		sdp := p.pc.LocalDescription().SDP
+		var err error
+		if p.offerer {
+			err = p.c.publish(signal.SubOffer, p.c.offerData(p.remote, sdp, nonce))
+		} else {
+			var data answerData
+			data, err = p.c.answerData(p.remote, sdp, offerNonce, p.rt)
+			if err == nil {
+				err = p.c.publish(signal.SubAnswer, data)
 			}
-		case <-w.done:
 		}
-	}()
+		p.post(evSignaled{err}, true)
+	})
+	return nil
 }
 
-// ConnectionType is the local candidate type of the selected pair: host, srflx, prflx or
-// relay ("" before ICE selected one).
-func (pr *Peer) ConnectionType() string {
-	pc := pr.p.pc
-	if pc == nil || pc.SCTP() == nil || pc.SCTP().Transport() == nil {
-		return ""
+// watch makes a channel's opening an event.
+func (p *peer) watch(dc *webrtc.DataChannel) {
+	dc.OnOpen(func() {
+		rwc, err := dc.Detach()
+		p.post(evChanOpen{dc: dc, rwc: rwc, err: err}, true)
+	})
+}
+
+func (p *peer) remoteReady(f sdpFacts) {
+	p.remoteSet = true
+	p.ufrag = f.ufrag
+	pend := p.pending
+	p.pending = nil
+	for _, c := range pend {
+		p.addCandidate(c)
 	}
-	pair, err := pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
-	if err != nil || pair == nil || pair.Local == nil {
-		return ""
+}
+
+// addCandidate applies a trickled candidate of a web page (rtchat peers never trickle).
+func (p *peer) addCandidate(c candidate) {
+	if p.cands >= maxPendingCands {
+		return
 	}
-	return pair.Local.Typ.String()
+	if !p.remoteSet {
+		p.pending = append(p.pending, c)
+		return
+	}
+	// Web pages broadcast the candidates of all their connections: keep only ours (§3.3).
+	if c.UsernameFragment != nil && *c.UsernameFragment != "" && *c.UsernameFragment != p.ufrag {
+		return
+	}
+	if u := candidateUfrag(c.Candidate); u != "" && u != p.ufrag {
+		return
+	}
+	p.cands++
+	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment}
+	if err := p.pc.AddICECandidate(init); err != nil {
+		p.log.Debug("bad remote candidate", "err", err)
+	}
+}
+
+// handle runs one event.
+func (p *peer) handle(ev any) {
+	switch ev := ev.(type) {
+	case evSignaled:
+		if ev.err != nil {
+			p.closeWith(ev.err, false)
+			return
+		}
+		p.log.Debug("signaled")
+		if p.st == stStarting {
+			p.setState(stSignaled)
+		}
+	case evAnswer:
+		p.onAnswer(ev)
+	case evCandidate:
+		p.addCandidate(ev.c)
+	case evPCState:
+		p.onPCState(ev.s)
+	case evChanOpen:
+		p.onChanOpen(ev)
+	case evHandshakeSent:
+		if ev.err != nil {
+			p.closeWith(ev.err, false)
+			return
+		}
+		p.connected()
+	case evFrame:
+		p.onFrame(ev.label, ev.data)
+	case evVerifyDone:
+		p.onVerifyDone(ev.res, ev.err)
+	case evAsk:
+		p.asks[ev.n] = ev.reply
+	case evAskDone:
+		delete(p.asks, ev.n)
+	case evSent:
+		delete(p.busy, ev.what)
+	case evHandlerDone:
+		p.handlers--
+	}
+}
+
+func (p *peer) onAnswer(ev evAnswer) {
+	if !p.offerer || p.remoteSet || p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+		return
+	}
+	if err := p.checkAnswer(ev); err != nil {
+		// Anyone can publish an answer in the peer's name: ignore it, the real one may come.
+		// If none does soon, the peer itself signs with another key than the pinned one.
+		p.log.Info("ignoring an answer", "err", err)
+		if p.badAnswer == nil {
+			p.badAnswer = &verifyError{reason: "key mismatch",
+				msg:  fmt.Sprintf("%s answered with a signature that does not verify with the key pinned for %q: its key differs from the pin, or someone else uses the name", p.remote, p.bare),
+				hint: fmt.Sprintf("check fingerprints with %s out of band (rtchat keys list); if %s really changed keys, re-pin with 'rtchat keys register --replace'", p.bare, p.bare)}
+			p.setTimer(badAnswerGrace, "bad answer")
+		}
+		return
+	}
+	facts, err := checkSDP(ev.sdp)
+	if err != nil {
+		p.log.Info("ignoring an answer", "err", err)
+		return
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ev.sdp}); err != nil {
+		p.closeWith(fmt.Errorf("apply answer from %s: %w", p.remote, err), false)
+		return
+	}
+	p.remoteReady(facts)
+	if p.badAnswer != nil {
+		p.setTimer(offerLifetime-time.Since(p.created), "connect") // a good answer came after all
+	}
+	if p.st < stConnecting {
+		p.setState(stConnecting)
+	}
+}
+
+// checkAnswer verifies an rtchat peer's signature on its answer to our offer.
+func (p *peer) checkAnswer(ev evAnswer) error {
+	key := p.info.PublicKeyString
+	pin, pinned, err := p.c.cfg.Store.LookupPin(p.bare)
+	if err != nil {
+		return err
+	}
+	if pinned {
+		key = pin.Key
+	}
+	if !p.rt && !(pinned && pin.Kind == keys.KindRTChat) {
+		return nil // a web page's answer carries no signature
+	}
+	s := ev.sig
+	if s == nil || s.V != protocolVersion {
+		return errors.New("unsigned answer from an rtchat peer")
+	}
+	if s.OfferNonce != p.offerNonce {
+		return errors.New("answer to another offer")
+	}
+	sig, err := decodeB64(s.Sig, 0)
+	if err != nil {
+		return err
+	}
+	msg := signedSignal{kind: "answer", room: p.c.topic, sender: p.remote, target: p.c.me, ts: s.TS,
+		nonce: s.Nonce, offerNonce: s.OfferNonce, role: s.Role, pipe: s.Pipe, sdp: ev.sdp}.message()
+	return keys.Verify(key, msg, sig)
+}
+
+func (p *peer) onPCState(s webrtc.PeerConnectionState) {
+	p.log.Debug("transport state", "state", s.String())
+	up := transportUp(s)
+	if up != p.up {
+		p.up = up
+		p.c.report(p, p.st, up, nil)
+	}
+	switch s {
+	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateDisconnected:
+		p.closeWith(fmt.Errorf("%w: connection to %s %s", ErrConnectionLost, p.remote, s), false)
+	case webrtc.PeerConnectionStateClosed:
+		p.closeWith(fmt.Errorf("%w: connection to %s closed", ErrConnectionLost, p.remote), false)
+	}
+}
+
+func (p *peer) onChanOpen(ev evChanOpen) {
+	if ev.err != nil {
+		p.log.Debug("detach failed", "label", ev.dc.Label(), "err", ev.err)
+		return
+	}
+	s := p.slots[ev.dc.Label()]
+	if s == nil || s.isOpen() || p.st == stClosed {
+		_ = ev.rwc.Close() // a label we do not expect, or a second one: keep the first
+		return
+	}
+	s.dc, s.rwc = ev.dc, ev.rwc
+	if s.label == labelPipe {
+		s.stream = stream.New(ev.rwc)
+	} else {
+		p.wg.Add(1)
+		go p.readLoop(s)
+	}
+	close(s.open)
+	p.opened++
+	if p.opened < len(p.slots) {
+		return
+	}
+	if p.offerer {
+		// Only the offerer sends the connected handshake, once (§5.3, §9 (b)4).
+		p.goWork(func() { p.post(evHandshakeSent{p.sendFrame(browserLabels[0], nil)}, true) })
+		return
+	}
+	if p.handshake {
+		p.connected()
+	}
+}
+
+// connected: every channel is open and the handshake done. Verify the peer now.
+func (p *peer) connected() {
+	if p.st >= stConnected {
+		return
+	}
+	p.setState(stConnected)
+	p.c.emit(Event{Type: EventConnected, Peer: p.remote, Bare: p.bare})
+	verify := pendingVerify
+	if p.protected {
+		verify = p.c.cfg.VerifyTimeout
+	}
+	// The peer must also verify us in about that time (rtchat peers tell us).
+	p.setTimer(verify+5*time.Second, "verify")
+	p.goWork(func() {
+		ctx, cancel := context.WithTimeout(p.ctx, verify)
+		defer cancel()
+		res, err := p.verify(ctx)
+		p.post(evVerifyDone{res, err}, true)
+	})
+}
+
+func (p *peer) onTimer() {
+	switch p.timerWhy {
+	case "connect":
+		p.closeWith(fmt.Errorf("%w: %s did not connect", ErrTimeout, p.remote), false)
+	case "verify":
+		p.closeWith(&verifyError{reason: "no proof", msg: fmt.Sprintf("%s did not finish verifying us in time", p.remote)}, false)
+	case "refusal":
+		p.closeWith(p.refusal, false)
+	case "bad answer":
+		p.closeWith(p.badAnswer, false)
+	}
+}
+
+func (p *peer) onVerifyDone(res proofResult, err error) {
+	if p.st != stConnected {
+		return
+	}
+	if err != nil {
+		p.log.Debug("verification failed", "err", err)
+		p.c.emit(Event{Type: EventRefused, Peer: p.remote, Bare: p.bare, Err: err})
+		p.refusal = err
+		p.c.refused(p, err)
+		p.msgQ, p.questionQ, p.legacyQ = nil, nil, nil
+		if !p.rt {
+			p.closeWith(err, false)
+			return
+		}
+		// Tell the peer why before the connection goes away; it closes on receipt, which
+		// ends the grace period early.
+		p.goWork(func() { _ = p.sendFrame(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)}) })
+		p.setTimer(refusalGrace, "refusal")
+		return
+	}
+	p.proof = res
+	p.setState(stVerified)
+	close(p.verifiedCh)
+	p.c.emit(Event{Type: EventVerified, Peer: p.remote, Bare: p.bare, Bound: res.bound, Fingerprint: res.fingerprint, Pinned: res.pinned})
+	for _, e := range p.msgQ {
+		p.c.emit(e)
+	}
+	p.msgQ = nil
+	for _, q := range p.questionQ {
+		p.dispatch(q)
+	}
+	p.questionQ = nil
+	for _, q := range p.legacyQ {
+		p.answerLegacy(q)
+	}
+	p.legacyQ = nil
+	if p.rt {
+		p.goWork(func() { _ = p.sendFrame(labelControl, controlFrame{Type: "verified"}) })
+	}
+	if !p.rt || p.they {
+		p.establish()
+	}
+}
+
+func (p *peer) establish() {
+	p.stopTimer()
+	p.setState(stEstablished)
+	close(p.establishedCh)
+}
+
+// onFrame handles one message from a channel.
+func (p *peer) onFrame(label string, frame []byte) {
+	switch label {
+	case "connectedViaRTC":
+		// The handshake may overtake the opening of other channels (no order across
+		// channels): connected once it came and every expected channel is open.
+		p.handshake = true
+		if !p.offerer && p.opened == len(p.slots) {
+			p.connected()
+		}
+	case "question":
+		var q questionFrame
+		if json.Unmarshal(frame, &q) != nil || q.Question.Topic == "" || len(q.Question.Topic) > 256 {
+			return
+		}
+		p.onQuestion(q)
+	case "answer":
+		var a answerFrame
+		if json.Unmarshal(frame, &a) != nil {
+			return
+		}
+		if ch := p.asks[a.N]; ch != nil {
+			delete(p.asks, a.N)
+			ch <- a // buffered: never blocks
+		}
+	case "chat", "dm":
+		var text string
+		if json.Unmarshal(frame, &text) != nil {
+			return
+		}
+		e := Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: label, Text: text}
+		switch {
+		case p.st >= stVerified && p.st != stClosed:
+			p.c.emit(e)
+		case p.st < stVerified && p.refusal == nil && len(p.msgQ) < maxQueuedMessages:
+			// Nothing from an unverified peer reaches the user; it may still prove itself.
+			p.msgQ = append(p.msgQ, e)
+		}
+	case "ping":
+		if p.st >= stVerified {
+			p.background("pong", "pong", "pong")
+		}
+	case "streamoffer":
+		p.background("decline", "endcall", nil) // we take no calls: decline (§5.6)
+	case labelControl:
+		var m controlFrame
+		if json.Unmarshal(frame, &m) != nil {
+			return
+		}
+		switch m.Type {
+		case "verified":
+			p.they = true
+			if p.st == stVerified {
+				p.establish()
+			}
+		case "refused":
+			p.closeWith(&verifyError{reason: "refused", msg: fmt.Sprintf("%s refused us: %s", p.remote, refusalText(m.Reason, p.bare)), hint: refusalHint(m.Reason)}, false)
+		}
+	}
+}
+
+// background sends a small reply, at most one of each kind at a time (a peer that floods
+// pings gets one pong in flight, not a goroutine per ping).
+func (p *peer) background(kind, label string, v any) {
+	if p.busy[kind] {
+		return
+	}
+	p.busy[kind] = true
+	p.goWork(func() {
+		_ = p.sendFrame(label, v)
+		p.post(evSent{kind}, true)
+	})
+}
+
+// closeWith ends the connection, recording why; nil-error requests arrive as graceful.
+func (p *peer) closeWith(err error, graceful bool) {
+	if p.st == stClosed {
+		return
+	}
+	if p.refusal != nil {
+		err, graceful = p.refusal, false
+	}
+	if err == nil {
+		err = fmt.Errorf("%w: closed", ErrConnectionLost)
+	}
+	wasConnected := p.st >= stConnected
+	p.err = err
+	p.stopTimer()
+	p.st = stClosed
+	p.c.report(p, stClosed, false, err)
+	if graceful && p.pc != nil && p.up {
+		p.flush() // a graceful close delivers what we already sent
+	}
+	// done before cancel: whoever sees the context end can already read why.
+	close(p.done)
+	p.cancel()
+	for _, ch := range p.asks {
+		close(ch)
+	}
+	p.asks = nil
+	var pipe *stream.Stream
+	for _, s := range p.slots {
+		if s.stream != nil {
+			pipe = s.stream
+		} else if s.rwc != nil {
+			_ = s.rwc.Close()
+		}
+	}
+	if pipe != nil && graceful {
+		_ = pipe.Close()
+	}
+	if p.pc != nil {
+		_ = p.pc.GracefulClose()
+	}
+	if pipe != nil && !graceful {
+		// The connection failed: what is still queued will never be acknowledged, so close
+		// the PeerConnection first (ending the stream's reads and writes at once) instead
+		// of letting the stream wait for acknowledgements.
+		_ = pipe.Close()
+	}
+	if p.cleanup != nil {
+		_ = p.cleanup()
+	}
+	p.wg.Wait()
+	if wasConnected {
+		ev := Event{Type: EventDisconnected, Peer: p.remote, Bare: p.bare, Err: err}
+		if graceful {
+			ev.Err = nil // we ended it: not a failure
+		}
+		p.c.emit(ev)
+	}
+}
+
+// flush waits, briefly, until the message channels handed every queued byte to the peer.
+// The pipe stream flushes itself.
+func (p *peer) flush() {
+	deadline := time.Now().Add(2 * time.Second)
+	for _, s := range p.slots {
+		if s.label == labelPipe || s.dc == nil {
+			continue
+		}
+		for s.dc.ReadyState() == webrtc.DataChannelStateOpen && s.dc.BufferedAmount() > 0 &&
+			p.pc.ConnectionState() == webrtc.PeerConnectionStateConnected && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func (p *peer) lostErr() error {
+	select {
+	case <-p.done:
+		return p.err
+	default:
+		return fmt.Errorf("%w: %s", ErrConnectionLost, p.remote)
+	}
 }

@@ -107,6 +107,7 @@ type Event struct {
 	// false for a web page's proof, which a relay could pass on.
 	Bound       bool
 	Fingerprint string // verified: the short fingerprint of the key the peer proved
+	Pinned      bool   // verified: the key was pinned now, on first use (tofu)
 	Err         error
 }
 

@@ -2,28 +2,29 @@ package rtc
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc/wire"
 )
 
-// Question topics of the identity exchange. The browser's two (§6.4) sign the raw 32
-// challenge bytes; our rtchat-to-rtchat pair signs them bound to both DTLS fingerprints, so
-// a relay in the middle (two DTLS sessions) cannot pass the proof on (§8 weakness 1).
+// Question topics of the identity exchange. The web client's two (§6.4) sign the raw 32
+// challenge bytes, which anyone in the middle can pass on; rtchat peers use topicProve,
+// whose answer is bound to this connection (see proofMessage).
 const (
-	topicIdentify       = "identify"
-	topicChallenge      = "challenge"
-	topicBoundIdentify  = "rtchat.identify"
-	topicBoundChallenge = "rtchat.challenge"
-	topicMessage        = "rtchat.message"
+	topicIdentify  = "identify"
+	topicChallenge = "challenge"
+	topicProve     = "rtchat.prove"
+	topicMessage   = "rtchat.message"
 
 	challengeLen = 32
-	// maxSignatures bounds the signing oracle per connection (§8 weakness 5).
+	// maxSignatures bounds what one connection can have us sign (§8 weakness 5).
 	maxSignatures = 16
 )
 
@@ -31,51 +32,341 @@ const (
 // the peer closes on receipt, which ends the wait at once.
 const refusalGrace = 5 * time.Second
 
-// boundMessage is what the rtchat proofs sign: a domain tag, the challenge, and the
-// offerer's and answerer's DTLS fingerprints as their SDPs state them.
-func boundMessage(challenge []byte, offererFP, answererFP string) []byte {
-	msg := []byte("rtchat-dtls-bound-v1\x00")
-	msg = append(msg, challenge...)
-	msg = append(msg, 0)
-	msg = append(msg, offererFP...)
-	msg = append(msg, 0)
-	msg = append(msg, answererFP...)
-	return msg
+// verifyError is a failed verification: a reason code the peer is told, a message for our
+// user, and what they can do about it.
+type verifyError struct {
+	reason string
+	msg    string
+	hint   string
 }
 
-// fingerprints returns the offerer's and answerer's DTLS fingerprints of this connection.
-func (p *conn) fingerprints() (offerer, answerer string, err error) {
-	local, remote := p.pc.LocalDescription(), p.pc.RemoteDescription()
-	if local == nil || remote == nil {
-		return "", "", errors.New("no descriptions yet")
+func (e *verifyError) Error() string { return e.msg }
+func (e *verifyError) Unwrap() error { return ErrNotVerified }
+func (e *verifyError) Hint() string  { return e.hint }
+
+func refusalReason(err error) string {
+	var ve *verifyError
+	if errors.As(err, &ve) {
+		return ve.reason
 	}
-	l, r := sdpAttr(local.SDP, "fingerprint"), sdpAttr(remote.SDP, "fingerprint")
-	if l == "" || r == "" {
-		return "", "", errors.New("no DTLS fingerprint in the SDP")
-	}
-	if p.offerer {
-		return l, r, nil
-	}
-	return r, l, nil
+	return "verification failed"
 }
 
-// signedContent is what we sign when asked on topic with these challenge bytes.
-func (p *conn) signedContent(topic string, challenge []byte) ([]byte, error) {
-	switch topic {
-	case topicIdentify, topicChallenge:
-		return challenge, nil
-	default:
-		o, a, err := p.fingerprints()
-		if err != nil {
-			return nil, err
+// refusalText explains a peer's refusal reason in terms of what happened.
+func refusalText(reason, peer string) string {
+	switch reason {
+	case "not pinned":
+		return fmt.Sprintf("%s has not pinned our key", peer)
+	case "key mismatch":
+		return fmt.Sprintf("%s has a different key pinned for our name", peer)
+	case "no proof", "bad proof":
+		return fmt.Sprintf("%s could not verify our proof of identity (%s)", peer, reason)
+	case "downgrade":
+		return fmt.Sprintf("%s has our name pinned as another kind of peer", peer)
+	}
+	if len(reason) > 200 {
+		reason = reason[:200]
+	}
+	return fmt.Sprintf("%q", reason)
+}
+
+func refusalHint(reason string) string {
+	switch reason {
+	case "not pinned":
+		return "give them the output of 'rtchat keys show' to register"
+	case "key mismatch":
+		return "if we changed keys, they must re-register us with --replace"
+	}
+	return ""
+}
+
+// binding returns what this connection's proofs are bound to, as DTLS negotiated it: the
+// certificate each side really uses, not what an SDP says.
+func (p *peer) binding() (binding, error) {
+	b := binding{room: p.c.topic}
+	if p.pc == nil {
+		return b, errors.New("no connection")
+	}
+	sctp := p.pc.SCTP()
+	if sctp == nil || sctp.Transport() == nil {
+		return b, errors.New("no DTLS transport yet")
+	}
+	dt := sctp.Transport()
+	remote := dt.GetRemoteCertificate()
+	if len(remote) == 0 {
+		return b, errors.New("no remote DTLS certificate yet")
+	}
+	params, err := dt.GetLocalParameters()
+	if err != nil {
+		return b, fmt.Errorf("local DTLS parameters: %w", err)
+	}
+	var local []byte
+	for _, fp := range params.Fingerprints {
+		if strings.EqualFold(fp.Algorithm, "sha-256") {
+			local, err = hex.DecodeString(strings.ReplaceAll(fp.Value, ":", ""))
+			if err != nil || len(local) != sha256.Size {
+				return b, errors.New("bad local DTLS fingerprint")
+			}
 		}
-		return boundMessage(challenge, o, a), nil
+	}
+	if local == nil {
+		return b, errors.New("no SHA-256 fingerprint of our DTLS certificate")
+	}
+	remoteSum := sha256.Sum256(remote)
+	if p.offerer {
+		b.offerer, b.answerer = p.c.me, p.remote
+		copy(b.offererCert[:], local)
+		b.answererCert = remoteSum
+	} else {
+		b.offerer, b.answerer = p.remote, p.c.me
+		b.offererCert = remoteSum
+		copy(b.answererCert[:], local)
+	}
+	return b, nil
+}
+
+// verify proves the peer's identity. Which proof is enough depends on how its name is pinned:
+// a name pinned as an rtchat peer only by the bound proof, so nobody can downgrade the check
+// by passing itself off as a web page.
+func (p *peer) verify(ctx context.Context) (proofResult, error) {
+	pin, pinned, err := p.c.cfg.Store.LookupPin(p.bare)
+	if err != nil {
+		return proofResult{}, fmt.Errorf("read pinned peers: %w", err)
+	}
+	switch {
+	case pinned && pin.Kind == keys.KindRTChat && !p.rt:
+		return proofResult{}, &verifyError{reason: "downgrade",
+			msg:  fmt.Sprintf("%s connected as a web page, but %q is pinned as an rtchat peer: only rtchat's proof bound to the connection verifies it", p.remote, p.bare),
+			hint: fmt.Sprintf("if %s now uses the RTChat web page, pin it as one: rtchat keys register --web %s JWK", p.bare, p.bare)}
+	case pinned && p.rt:
+		res, err := p.askProof(ctx, pin.Key)
+		if err == nil && pin.Kind != keys.KindRTChat {
+			// It proved itself bound: from now on nothing less is accepted for this name.
+			if err := p.c.cfg.Store.SetKind(p.bare, keys.KindRTChat); err != nil {
+				p.log.Warn("could not record the peer as an rtchat peer", "err", err)
+			}
+		}
+		return res, err
+	case pinned:
+		return p.askLegacy(ctx, pin.Key)
+	case p.c.cfg.Trust != TrustTOFU:
+		return proofResult{}, &verifyError{reason: "not pinned",
+			msg:  fmt.Sprintf("%q is not a pinned peer (trust policy 'known')", p.bare),
+			hint: fmt.Sprintf("pin its key with 'rtchat keys register %s JWK' or use --trust tofu", p.bare)}
+	}
+	// Trust on first use: the key the peer proves is pinned, as the kind of peer it is.
+	if p.rt {
+		return p.askProof(ctx, "")
+	}
+	return p.askLegacy(ctx, "")
+}
+
+// askProof asks the rtchat proof and checks it with key ("" for trust on first use: the
+// key the peer sends, which is then pinned).
+func (p *peer) askProof(ctx context.Context, key string) (proofResult, error) {
+	b, err := p.binding()
+	if err != nil {
+		return proofResult{}, err
+	}
+	challenge := randomBytes(challengeLen)
+	p.c.issued.add(challenge)
+	defer p.c.issued.remove(challenge)
+	raw, err := p.ask(ctx, topicProve, proveQuestion{Challenge: b64.EncodeToString(challenge)})
+	if err != nil {
+		return proofResult{}, p.proofErr(err)
+	}
+	var a proveAnswer
+	if json.Unmarshal(raw, &a) != nil {
+		return proofResult{}, p.badProof("an answer that is not a proof")
+	}
+	nonce, err := decodeB64(a.Nonce, challengeLen)
+	if err != nil {
+		return proofResult{}, p.badProof("a bad nonce")
+	}
+	sig, err := decodeB64(a.Signature, 0)
+	if err != nil {
+		return proofResult{}, p.badProof("a malformed signature")
+	}
+	msg := proofMessage(b, p.remote, p.c.me, challenge, nonce)
+	if key != "" {
+		if err := keys.Verify(key, msg, sig); err != nil {
+			return proofResult{}, p.mismatch(key)
+		}
+		return proofResult{bound: true, fingerprint: keys.Fingerprint(key)}, nil
+	}
+	if a.PublicKeyString == "" || len(a.PublicKeyString) > maxKeyString {
+		return proofResult{}, p.badProof("no key")
+	}
+	if err := keys.Verify(a.PublicKeyString, msg, sig); err != nil {
+		return proofResult{}, p.badProof(fmt.Sprintf("a proof that does not verify with the key it sent: %v", err))
+	}
+	return p.pinNew(a.PublicKeyString, keys.KindRTChat, true)
+}
+
+// askLegacy asks the web client's unbound proof (§6.4): `challenge` for a pinned key,
+// `identify` for trust on first use. Unlike the web client, the signature must verify in
+// both.
+func (p *peer) askLegacy(ctx context.Context, key string) (proofResult, error) {
+	challenge := randomBytes(challengeLen)
+	p.c.issued.add(challenge)
+	defer p.c.issued.remove(challenge)
+	topic := topicChallenge
+	if key == "" {
+		topic = topicIdentify
+	}
+	raw, err := p.ask(ctx, topic, wire.Latin1(challenge))
+	if err != nil {
+		return proofResult{}, p.proofErr(err)
+	}
+	if key != "" {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return proofResult{}, p.badProof("no signature")
+		}
+		sig, err := wire.FromLatin1(s)
+		if err != nil {
+			return proofResult{}, p.badProof("a malformed signature")
+		}
+		if err := keys.Verify(key, challenge, sig); err != nil {
+			return proofResult{}, p.mismatch(key)
+		}
+		return proofResult{fingerprint: keys.Fingerprint(key)}, nil
+	}
+	var a struct {
+		PublicKeyString string `json:"publicKeyString"`
+		Signature       string `json:"signature"`
+	}
+	if json.Unmarshal(raw, &a) != nil || a.PublicKeyString == "" || len(a.PublicKeyString) > maxKeyString {
+		return proofResult{}, p.badProof("an identify answer without a key")
+	}
+	sig, err := wire.FromLatin1(a.Signature)
+	if err != nil {
+		return proofResult{}, p.badProof("a malformed signature")
+	}
+	if err := keys.Verify(a.PublicKeyString, challenge, sig); err != nil {
+		return proofResult{}, p.badProof(fmt.Sprintf("a proof that does not verify with the key it sent: %v", err))
+	}
+	return p.pinNew(a.PublicKeyString, keys.KindWeb, false)
+}
+
+// pinNew pins a key proved on first use (tofu).
+func (p *peer) pinNew(key string, kind keys.Kind, bound bool) (proofResult, error) {
+	if _, err := p.c.cfg.Store.PinAs(p.bare, key, kind, false); err != nil {
+		return proofResult{}, &verifyError{reason: "key mismatch", msg: fmt.Sprintf("pin %s on first use: %v", p.bare, err)}
+	}
+	fp := keys.Fingerprint(key)
+	p.log.Info("pinned a new peer on first use", "peer", p.bare, "fingerprint", fp, "kind", kind)
+	return proofResult{bound: bound, fingerprint: fp, pinned: true}, nil
+}
+
+func (p *peer) badProof(what string) error {
+	return &verifyError{reason: "bad proof", msg: fmt.Sprintf("%s sent %s as its proof of identity", p.remote, what)}
+}
+
+func (p *peer) mismatch(key string) error {
+	return &verifyError{reason: "key mismatch",
+		msg:  fmt.Sprintf("%s did not prove the key pinned for %q (%s): its key differs from the pin, or someone else uses the name", p.remote, p.bare, keys.Fingerprint(key)),
+		hint: fmt.Sprintf("check fingerprints with %s out of band (rtchat keys list); if %s really changed keys, re-pin with 'rtchat keys register --replace'", p.bare, p.bare)}
+}
+
+func (p *peer) proofErr(err error) error {
+	if errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		return &verifyError{reason: "no proof", msg: fmt.Sprintf("%s did not prove its identity in time", p.remote)}
+	}
+	if errors.Is(err, ErrNotVerified) {
+		return err
+	}
+	var re *remoteError
+	if errors.As(err, &re) {
+		return &verifyError{reason: "no proof", msg: fmt.Sprintf("%s would not prove its identity: %s", p.remote, re.msg)}
+	}
+	return fmt.Errorf("verify %s: %w", p.remote, err)
+}
+
+// onQuestion handles an incoming question. Owner goroutine.
+func (p *peer) onQuestion(q questionFrame) {
+	switch q.Question.Topic {
+	case topicProve:
+		p.answerProve(q)
+	case topicIdentify, topicChallenge:
+		p.onLegacyQuestion(q)
+	default:
+		switch {
+		case p.st >= stVerified:
+			p.dispatch(q)
+		case p.refusal == nil && len(p.questionQ) < maxQueuedQuestions:
+			p.questionQ = append(p.questionQ, q) // answered once the peer proved itself
+		default:
+			p.answerError(q, "too many questions before verification")
+		}
 	}
 }
 
-// answerIdentity answers identify/challenge questions, even before we verified the peer
-// (otherwise a browser never verifies us), but only for 32-byte contents.
-func (p *conn) answerIdentity(q questionFrame) {
+// answerProve answers the rtchat proof at once, verified or not: the answer is bound to
+// this connection's certificates and names, so it proves nothing anywhere else.
+func (p *peer) answerProve(q questionFrame) {
+	var pq proveQuestion
+	if json.Unmarshal(q.Question.Content, &pq) != nil {
+		p.answerError(q, "a proof question needs a challenge")
+		return
+	}
+	challenge, err := decodeB64(pq.Challenge, challengeLen)
+	if err != nil {
+		p.answerError(q, "the challenge must be 32 bytes")
+		return
+	}
+	if p.c.issued.has(challenge) {
+		p.answerError(q, "refusing to sign our own challenge")
+		return
+	}
+	if p.signed >= maxSignatures {
+		p.answerError(q, "too many identity questions")
+		return
+	}
+	p.signed++
+	p.goWork(func() {
+		b, err := p.binding()
+		if err != nil {
+			p.answerError(q, "not connected")
+			return
+		}
+		nonce := randomBytes(challengeLen)
+		sig, err := p.c.cfg.Identity.Sign(proofMessage(b, p.c.me, p.remote, challenge, nonce))
+		if err != nil {
+			p.answerError(q, "signing failed")
+			return
+		}
+		ans := proveAnswer{PublicKeyString: p.c.cfg.Identity.PublicJWK, Nonce: b64.EncodeToString(nonce), Signature: b64.EncodeToString(sig)}
+		_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: mustJSON(ans), Question: q.Question})
+	})
+}
+
+// onLegacyQuestion handles the web client's identify/challenge, whose signature anyone who
+// sits between us and someone else could pass on. We sign one only for a web page we have
+// verified ourselves (the web page waits for our answer as long as it takes, §6.4), never
+// for an rtchat peer or a name pinned as one.
+func (p *peer) onLegacyQuestion(q questionFrame) {
+	if p.rt {
+		p.answerError(q, "rtchat peers prove themselves with "+topicProve)
+		return
+	}
+	if pin, ok, err := p.c.cfg.Store.LookupPin(p.bare); err != nil || (ok && pin.Kind == keys.KindRTChat) {
+		p.answerError(q, "that name is pinned as an rtchat peer here")
+		return
+	}
+	switch {
+	case p.st >= stVerified:
+		p.answerLegacy(q)
+	case p.refusal == nil && len(p.legacyQ) < maxQueuedQuestions:
+		p.legacyQ = append(p.legacyQ, q)
+	default:
+		p.answerError(q, "too many identity questions")
+	}
+}
+
+// answerLegacy signs a 32-byte identify/challenge of a verified web page. Contents that
+// are not exactly 32 latin-1 bytes get an error answer and do not count against the limit.
+func (p *peer) answerLegacy(q questionFrame) {
 	var s string
 	if json.Unmarshal(q.Question.Content, &s) != nil {
 		p.answerError(q, "identity content must be a string")
@@ -86,162 +377,67 @@ func (p *conn) answerIdentity(q questionFrame) {
 		p.answerError(q, "identity content must be 32 bytes")
 		return
 	}
-	p.mu.Lock()
-	p.signed++
-	tooMany := p.signed > maxSignatures
-	p.mu.Unlock()
-	if tooMany {
+	if p.c.issued.has(challenge) {
+		p.answerError(q, "refusing to sign our own challenge")
+		return
+	}
+	if p.signed >= maxSignatures {
 		p.answerError(q, "too many identity questions")
 		return
 	}
-	msg, err := p.signedContent(q.Question.Topic, challenge)
-	if err != nil {
-		p.answerError(q, err.Error())
-		return
-	}
-	sig, err := p.c.cfg.Identity.Sign(msg)
-	if err != nil {
-		p.answerError(q, "signing failed")
-		return
-	}
-	var ans any = wire.Latin1(sig)
-	if q.Question.Topic == topicIdentify || q.Question.Topic == topicBoundIdentify {
-		ans = map[string]string{"publicKeyString": p.c.cfg.Identity.PublicJWK, "signature": wire.Latin1(sig)}
-	}
-	_ = p.send("answer", answerFrame{N: q.N, Answer: mustJSON(ans), Question: q.Question})
-}
-
-// runVerify proves the peer's identity and tells it (rtchat peers) the outcome.
-func (p *conn) runVerify() {
-	ctx, cancel := context.WithTimeout(p.ctx, p.c.cfg.VerifyTimeout)
-	defer cancel()
-	err := p.verifyPeer(ctx)
-	if err != nil {
-		p.c.log.Debug("verification failed", append(p.logf(), "err", err)...)
-		p.c.emit(Event{Type: EventRefused, Peer: p.remote, Bare: p.bare, Err: err})
-		if p.isRTChat() {
-			// Tell the peer first: once the Dial fails, our process may exit and close the
-			// connection, and the peer would only see it vanish.
-			_ = p.send(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)})
-		}
-		p.c.resolveWants(p, err)
-		if p.isRTChat() {
-			// Give the refusal a moment to leave before the connection goes away: the peer
-			// closes on receipt, which ends this wait early.
-			t := time.NewTimer(refusalGrace)
-			select {
-			case <-p.done:
-			case <-t.C:
-			}
-			t.Stop()
-		}
-		p.close(err)
-		return
-	}
-	p.verifyOnce.Do(func() { close(p.verifiedCh) })
-	p.c.emit(Event{Type: EventVerified, Peer: p.remote, Bare: p.bare, Bound: p.boundProof})
-	if p.isRTChat() {
-		_ = p.send(labelControl, controlFrame{Type: "verified"})
-	}
-	p.c.resolveWants(p, nil)
-}
-
-func refusalReason(err error) string {
-	var ve *verifyError
-	if errors.As(err, &ve) {
-		return ve.reason
-	}
-	return "verification failed"
-}
-
-type verifyError struct {
-	reason string
-	msg    string
-}
-
-func (e *verifyError) Error() string { return e.msg }
-func (e *verifyError) Unwrap() error { return ErrNotVerified }
-
-func (p *conn) verifyPeer(ctx context.Context) error {
-	pinned, ok, err := p.c.cfg.Store.Lookup(p.bare)
-	if err != nil {
-		return fmt.Errorf("read pinned peers: %w", err)
-	}
-	challenge := make([]byte, challengeLen)
-	if _, err := rand.Read(challenge); err != nil {
-		return err
-	}
-	identify, chal := topicIdentify, topicChallenge
-	if p.isRTChat() {
-		identify, chal = topicBoundIdentify, topicBoundChallenge
-		p.boundProof = true
-	}
-	msg, err := p.signedContent(chal, challenge)
-	if err != nil {
-		return err
-	}
-	if ok {
-		raw, err := p.ask(ctx, chal, wire.Latin1(challenge))
+	p.signed++
+	p.goWork(func() {
+		sig, err := p.c.cfg.Identity.Sign(challenge)
 		if err != nil {
-			return p.proofErr(err)
+			p.answerError(q, "signing failed")
+			return
 		}
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return &verifyError{"bad proof", fmt.Sprintf("%s answered the %s with no signature", p.remote, chal)}
+		var ans any = wire.Latin1(sig)
+		if q.Question.Topic == topicIdentify {
+			ans = map[string]string{"publicKeyString": p.c.cfg.Identity.PublicJWK, "signature": wire.Latin1(sig)}
 		}
-		sig, err := wire.FromLatin1(s)
+		_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: mustJSON(ans), Question: q.Question})
+	})
+}
+
+// dispatch serves a question of a verified peer. Owner goroutine.
+func (p *peer) dispatch(q questionFrame) {
+	if q.Question.Topic == topicMessage {
+		var text string
+		if json.Unmarshal(q.Question.Content, &text) != nil {
+			p.answerError(q, "a message must be a string")
+			return
+		}
+		p.c.emit(Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: "dm", Text: text})
+		p.goWork(func() {
+			_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: json.RawMessage("true"), Question: q.Question})
+		})
+		return
+	}
+	h := p.c.cfg.OnQuestion
+	if h == nil {
+		p.answerError(q, fmt.Sprintf("%s answers no questions on topic %q", p.c.me, q.Question.Topic))
+		return
+	}
+	if p.handlers >= maxHandlers {
+		p.answerError(q, fmt.Sprintf("busy: %d questions from you are being answered", p.handlers))
+		return
+	}
+	p.handlers++
+	p.goWork(func() {
+		defer p.post(evHandlerDone{}, true)
+		ans, err := h(p.ctx, &Peer{p}, q.Question.Topic, q.Question.Content)
 		if err != nil {
-			return &verifyError{"bad proof", fmt.Sprintf("%s sent a malformed signature: %v", p.remote, err)}
+			p.answerError(q, err.Error())
+			return
 		}
-		if err := keys.Verify(pinned, msg, sig); err != nil {
-			return &verifyError{"key mismatch", fmt.Sprintf("%s did not prove the key pinned for %q (%s): its key differs from the pin or its proof is bad; if %s really changed keys, re-pin with 'rtchat keys register --replace'", p.remote, p.bare, keys.Fingerprint(pinned), p.bare)}
-		}
-		p.fingerprint = keys.Fingerprint(pinned)
-		return nil
-	}
-	if p.c.cfg.Trust != TrustTOFU {
-		return &verifyError{"not pinned", fmt.Sprintf("%q is not a pinned peer (trust policy 'known'): pin its key with 'rtchat keys register %s|JWK' or use --trust tofu", p.bare, p.bare)}
-	}
-	raw, err := p.ask(ctx, identify, wire.Latin1(challenge))
-	if err != nil {
-		return p.proofErr(err)
-	}
-	var a struct {
-		PublicKeyString string `json:"publicKeyString"`
-		Signature       string `json:"signature"`
-	}
-	if json.Unmarshal(raw, &a) != nil || a.PublicKeyString == "" {
-		return &verifyError{"bad proof", fmt.Sprintf("%s answered %s without a key", p.remote, identify)}
-	}
-	sig, err := wire.FromLatin1(a.Signature)
-	if err != nil {
-		return &verifyError{"bad proof", fmt.Sprintf("%s sent a malformed signature: %v", p.remote, err)}
-	}
-	if err := keys.Verify(a.PublicKeyString, msg, sig); err != nil {
-		return &verifyError{"bad proof", fmt.Sprintf("%s's proof does not verify with the key it sent: %v", p.remote, err)}
-	}
-	if _, err := p.c.cfg.Store.Pin(p.bare, a.PublicKeyString, false); err != nil {
-		return &verifyError{"key mismatch", fmt.Sprintf("pin %s on first use: %v", p.bare, err)}
-	}
-	p.fingerprint = keys.Fingerprint(a.PublicKeyString)
-	p.c.log.Info("pinned a new peer on first use", "peer", p.bare, "fingerprint", p.fingerprint)
-	return nil
+		_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: mustJSON(ans), Question: q.Question})
+	})
 }
 
-func (p *conn) proofErr(err error) error {
-	if errors.Is(err, ErrTimeout) {
-		return &verifyError{"no proof", fmt.Sprintf("%s did not prove its identity in time: %v", p.remote, err)}
-	}
-	if errors.Is(err, ErrNotVerified) {
-		return err
-	}
-	return fmt.Errorf("verify %s: %w", p.remote, err)
-}
-
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return json.RawMessage("null")
-	}
-	return b
+// answerError sends an error answer in the background.
+func (p *peer) answerError(q questionFrame, msg string) {
+	p.goWork(func() {
+		_ = p.sendFrame("answer", answerFrame{N: q.N, Question: q.Question, Error: msg})
+	})
 }

@@ -24,9 +24,11 @@ const (
 )
 
 // MaxPayload caps what we accept from the broker, and MaxDecoded what LZ may expand to.
+// RTChat's largest messages are offers: a few kB (about 8 kB with 40 candidates), so both
+// caps leave ample room while bounding what one hostile payload can cost.
 const (
-	MaxPayload = 256 << 10
-	MaxDecoded = 1 << 20 // UTF-16 units
+	MaxPayload = 64 << 10
+	MaxDecoded = 64 << 10 // UTF-16 units
 )
 
 // Envelope is one MQTT message (§2.1).

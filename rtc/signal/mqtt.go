@@ -24,7 +24,8 @@ const (
 	DefaultConnectTimeout = 10 * time.Second // the web client's connectTimeout (§7)
 	KeepAlive             = 30 * time.Second
 	MaxReconnectInterval  = 5 * time.Second
-	MessageBuffer         = 256 // received payloads waiting for the reader; more are dropped
+	MessageBuffer         = 256 // received payloads waiting in the normal lane; more are dropped
+	PriorityBuffer        = 128 // received payloads waiting in the priority lane
 	EventBuffer           = 16
 	closePublishTimeout   = 2 * time.Second
 	disconnectQuiesceMs   = 250
@@ -147,12 +148,27 @@ func RedactURL(raw string) string {
 	return raw
 }
 
+// Lane is where a received payload waits for the reader.
+type Lane int
+
+// Lanes of received payloads. A flood of payloads that do not concern us fills only the
+// normal lane, so what is addressed to us is never dropped for lack of room behind it.
+const (
+	LaneNormal   Lane = iota // Messages()
+	LanePriority             // Priority()
+	LaneDrop                 // not queued at all
+)
+
 // Config configures Dial.
 type Config struct {
 	BrokerURL      string        // any form ParseBrokerURL accepts
 	Topic          string        // the room topic (see Topic); subscribed at QoS 0
 	Logger         *slog.Logger  // nil discards
 	ConnectTimeout time.Duration // how long Dial tries; 0 means DefaultConnectTimeout
+	// Classify picks the lane of each received payload (at most MaxPayload bytes). It runs
+	// on the MQTT client's goroutine, in arrival order: it must be quick and must not block.
+	// Nil queues everything in the normal lane.
+	Classify func(payload []byte) Lane
 }
 
 // Event reports a change of the broker connection. Connected=true arrives after every
@@ -174,6 +190,7 @@ type Conn struct {
 	client paho.Client
 
 	msgs   chan []byte
+	prio   chan []byte
 	events chan Event
 
 	mu     sync.RWMutex // guards closed and sends on msgs/events
@@ -184,6 +201,7 @@ type Conn struct {
 	first     chan error // first subscribe result, for Dial
 	firstDone atomic.Bool
 	dropped   atomic.Uint64
+	droppedP  atomic.Uint64
 	closeOnce sync.Once
 }
 
@@ -221,6 +239,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		broker: bu,
 		log:    log.With("broker", bu.String(), "topic", cfg.Topic),
 		msgs:   make(chan []byte, MessageBuffer),
+		prio:   make(chan []byte, PriorityBuffer),
 		events: make(chan Event, EventBuffer),
 		done:   make(chan struct{}),
 		first:  make(chan error, 1),
@@ -376,16 +395,32 @@ func (c *Conn) onMessage(_ paho.Client, m paho.Message) {
 		c.log.Debug("mqtt: dropped oversize payload", "bytes", len(p), "max", MaxPayload, "dropped", n)
 		return
 	}
+	lane := LaneNormal
+	if c.cfg.Classify != nil {
+		lane = c.cfg.Classify(p)
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.closed {
 		return
 	}
-	select {
-	case c.msgs <- p:
+	switch lane {
+	case LaneDrop:
+		return
+	case LanePriority:
+		select {
+		case c.prio <- p:
+		default:
+			n := c.droppedP.Add(1)
+			c.log.Debug("mqtt: priority lane full, dropped a payload", "dropped", n)
+		}
 	default:
-		n := c.dropped.Add(1)
-		c.log.Debug("mqtt: receive buffer full, dropped a payload", "dropped", n)
+		select {
+		case c.msgs <- p:
+		default:
+			n := c.dropped.Add(1)
+			c.log.Debug("mqtt: receive buffer full, dropped a payload", "dropped", n)
+		}
 	}
 }
 
@@ -410,14 +445,20 @@ func (c *Conn) emit(e Event) {
 }
 
 // Messages delivers the raw payloads received on the topic (own publications included),
-// at most MaxPayload bytes each. It is closed by Close.
+// at most MaxPayload bytes each, in the normal lane. It is closed by Close.
 func (c *Conn) Messages() <-chan []byte { return c.msgs }
+
+// Priority delivers the payloads Classify put in the priority lane. It is closed by Close.
+func (c *Conn) Priority() <-chan []byte { return c.prio }
 
 // Events delivers connection lost / reconnected notifications. It is closed by Close.
 func (c *Conn) Events() <-chan Event { return c.events }
 
 // Dropped counts payloads dropped because they were too large or the reader was too slow.
-func (c *Conn) Dropped() uint64 { return c.dropped.Load() }
+func (c *Conn) Dropped() uint64 { return c.dropped.Load() + c.droppedP.Load() }
+
+// DroppedPriority counts priority-lane payloads dropped because the reader was too slow.
+func (c *Conn) DroppedPriority() uint64 { return c.droppedP.Load() }
 
 // Broker is the broker URL in use (no credentials).
 func (c *Conn) Broker() string { return c.broker.String() }
@@ -483,6 +524,7 @@ func (c *Conn) shutdown(quiesce uint) {
 		c.wg.Wait()
 		c.mu.Lock()
 		close(c.msgs)
+		close(c.prio)
 		close(c.events)
 		c.mu.Unlock()
 	})

@@ -1,0 +1,82 @@
+package rtc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// readBufSize must hold the largest message a peer may send: a detached read into a
+// smaller buffer fails (pion-notes). Chrome allows 256 KiB messages.
+const readBufSize = 256 << 10
+
+// sendFrame writes one JSON value as a text frame on a label, waiting a while for the
+// channel to open like the web client does (§7): channels open in any order, so a question
+// may arrive before our answer channel is open. Safe from any goroutine.
+func (p *peer) sendFrame(label string, v any) error {
+	s := p.slots[label]
+	if s == nil {
+		return fmt.Errorf("no %q channel to %s", label, p.remote)
+	}
+	select {
+	case <-s.open:
+	case <-p.done:
+		return p.lostErr()
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("no %q channel to %s", label, p.remote)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.rwc.WriteDataChannel(b, true); err != nil {
+		select {
+		case <-p.done:
+			return p.lostErr()
+		default:
+		}
+		return fmt.Errorf("%w: send to %s: %v", ErrConnectionLost, p.remote, err)
+	}
+	return nil
+}
+
+// readLoop hands every text frame of a channel to the owner, in order. It blocks while the
+// owner is busy, which holds the peer's sender back (SCTP flow control) instead of queueing.
+func (p *peer) readLoop(s *slot) {
+	defer p.wg.Done()
+	buf := make([]byte, readBufSize)
+	for {
+		n, isString, err := s.rwc.ReadDataChannel(buf)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				p.log.Debug("channel read ended", "label", s.label, "err", err)
+			}
+			return
+		}
+		if !isString {
+			continue // the protocol is text JSON; binary frames are dropped like the browser does
+		}
+		p.post(evFrame{label: s.label, data: append([]byte(nil), buf[:n]...)}, true)
+		select {
+		case <-p.done:
+			return
+		default:
+		}
+	}
+}
+
+// candidateUfrag returns the ufrag extension of an ICE candidate line, if any.
+func candidateUfrag(c string) string {
+	f := strings.Fields(c)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "ufrag" {
+			return f[i+1]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,205 @@
+package rtc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/rtchat/rtchat/keys"
+)
+
+// want is one Dial in progress. The room loop owns every field but done's results, which it
+// sets once before closing done.
+type want struct {
+	bare string
+	done chan struct{}
+	peer *Peer
+	err  error
+
+	appeared   bool   // a peer of that name that serves us appeared
+	downgraded string // a full name that claimed the name without rtchat's proof
+	refusal    error  // the last verification failure
+}
+
+func (w *want) settled() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Dial finds a peer with this bare name that serves what our role asks for, connects,
+// verifies it, and (rtchat peers) waits until it verified us too. When several processes
+// use the name, each is tried; Dial fails with a verification error only when every one
+// that appeared was refused.
+func (c *Client) Dial(ctx context.Context, bare string) (*Peer, error) {
+	if err := keys.ValidateName(bare); err != nil {
+		return nil, fmt.Errorf("peer name: %w", err)
+	}
+	closed := fmt.Errorf("%w: the client is closed", ErrConnectionLost)
+	w := &want{bare: bare, done: make(chan struct{})}
+	if !c.do(func() { c.startWant(w) }) {
+		return nil, closed
+	}
+	select {
+	case <-w.done:
+		return w.peer, w.err
+	case <-c.roomDone:
+		return nil, closed
+	case <-ctx.Done():
+	}
+	if !c.call(func() { c.cancelWant(w) }) {
+		return nil, closed
+	}
+	return w.peer, w.err
+}
+
+// startWant registers a Dial and connects to every live process of that name. Room loop.
+func (c *Client) startWant(w *want) {
+	if c.wants[w.bare] != nil {
+		c.settle(w, nil, fmt.Errorf("already dialling %s", w.bare))
+		return
+	}
+	if _, pinned := c.pinOf(w.bare); !pinned && c.cfg.Trust != TrustTOFU {
+		err := &verifyError{reason: "not pinned",
+			msg:  fmt.Sprintf("%q is not a pinned peer (trust policy 'known')", w.bare),
+			hint: notPinnedHint(w.bare, c.pins.names())}
+		c.settle(w, nil, err)
+		return
+	}
+	c.wants[w.bare] = w
+	c.setInterest()
+	// Processes of that name we already know of, most recent first.
+	var fulls []string
+	c.presence.each(func(full string, _ presence) {
+		if keys.BareName(full) == w.bare {
+			fulls = append(fulls, full)
+		}
+	})
+	for _, full := range fulls {
+		pr, _ := c.presence.peek(full)
+		c.onConnect(full, pr.info)
+	}
+	c.poke()
+}
+
+// settle ends a Dial once. Room loop.
+func (c *Client) settle(w *want, p *Peer, err error) {
+	if w.settled() {
+		return
+	}
+	w.peer, w.err = p, err
+	close(w.done)
+	if c.wants[w.bare] == w {
+		delete(c.wants, w.bare)
+		c.setInterest()
+	}
+	if p == nil {
+		return
+	}
+	// The other attempts for this name are no longer needed.
+	for q, v := range c.views {
+		if q.bare == w.bare && q != p.p && !v.established() {
+			q.requestClose(nil)
+			c.forget(q)
+		}
+	}
+}
+
+// cancelWant ends a Dial whose context ended, saying why it failed. Room loop.
+func (c *Client) cancelWant(w *want) {
+	if w.settled() {
+		return
+	}
+	var err error
+	switch {
+	case w.refusal != nil:
+		err = w.refusal
+	case w.downgraded != "":
+		err = &verifyError{reason: "downgrade",
+			msg:  fmt.Sprintf("%s appeared without rtchat's proof of identity, but %q is pinned as an rtchat peer", w.downgraded, w.bare),
+			hint: fmt.Sprintf("if %s now uses the RTChat web page, pin it as one: rtchat keys register --web %s JWK", w.bare, w.bare)}
+	case w.appeared:
+		err = fmt.Errorf("%w: %q appeared but did not connect and verify in time", ErrTimeout, w.bare)
+	default:
+		err = withHint(fmt.Errorf("%w: no peer named %q that serves %s appeared in room %q", ErrTimeout, w.bare, c.cfg.Role, c.cfg.Room),
+			dialHint(c.cfg.Role, w.bare, c.bare))
+	}
+	c.settle(w, nil, err)
+}
+
+// settleSuccess: p is verified both ways. Room loop.
+func (c *Client) settleSuccess(p *peer) {
+	w := c.wants[p.bare]
+	if w == nil || !c.servesFor(p.info) {
+		return
+	}
+	c.settle(w, &Peer{p: p}, nil)
+}
+
+// settleFailure: p failed or closed. A verification failure ends the Dial only when no other
+// process of that name is still being tried. Room loop.
+func (c *Client) settleFailure(p *peer, err error) {
+	w := c.wants[p.bare]
+	if w == nil || err == nil || !errors.Is(err, ErrNotVerified) || !c.servesFor(p.info) {
+		return
+	}
+	w.refusal = err
+	for q, v := range c.views {
+		if q != p && q.bare == p.bare && v.state != stClosed {
+			return // another process of that name is still being tried
+		}
+	}
+	c.settle(w, nil, err)
+}
+
+// dialHint says what the other side must run for a Dial of role to meet it.
+func dialHint(role Role, peer, me string) string {
+	switch role {
+	case RolePipe:
+		return fmt.Sprintf("on %s's machine run 'rtchat pipe %s' with the same --broker and --room", peer, me)
+	case RoleConnect:
+		return fmt.Sprintf("is %s running 'rtchat listen' or 'rtchat connect %s' with the same --broker and --room?", peer, me)
+	}
+	return fmt.Sprintf("is %s running 'rtchat listen' with the same --broker and --room?", peer)
+}
+
+// notPinnedHint says how to pin a name, or which pinned name was probably meant.
+func notPinnedHint(name string, pinned []string) string {
+	best, bestD := "", 3
+	sort.Strings(pinned)
+	for _, n := range pinned {
+		if d := editDistance(name, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean %s? (pinned peers: rtchat keys list)", best)
+	}
+	return fmt.Sprintf("pin its key with 'rtchat keys register %s JWK' (ask %s for the output of 'rtchat keys show'), or use --trust tofu", name, name)
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,602 @@
+package rtc
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/signal"
+)
+
+// peerView is the room loop's copy of a connection's state, kept up to date by the peer's
+// reports (the room never reads a peer's own fields).
+type peerView struct {
+	state     peerState
+	up        bool // the transport is connected
+	protected bool // we asked for it (Dial) or its offer was signed by a pinned key
+	created   time.Time
+}
+
+func (v *peerView) established() bool { return v.state == stEstablished }
+
+// roomLoop owns the room: it reads signaling, runs the announcer and serves inbox.
+func (c *Client) roomLoop() {
+	defer c.wg.Done()
+	defer close(c.roomDone)
+	prio, msgs, events := c.mqtt.Priority(), c.mqtt.Messages(), c.mqtt.Events()
+	ticks := 0
+	announce := time.NewTimer(firstAnnounceDelay)
+	defer announce.Stop()
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
+	for {
+		// What concerns us first: a flood in the normal lane never delays it.
+		select {
+		case p, ok := <-prio:
+			if ok {
+				c.onPayload(p)
+				continue
+			}
+			prio = nil
+		default:
+		}
+		select {
+		case <-c.stop:
+			for _, p := range c.peers {
+				p.requestClose(nil)
+			}
+			return
+		case p, ok := <-prio:
+			if !ok {
+				prio = nil
+				continue
+			}
+			c.onPayload(p)
+		case p, ok := <-msgs:
+			if !ok {
+				msgs = nil
+				continue
+			}
+			c.onPayload(p)
+		case fn := <-c.inbox:
+			fn()
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			if ev.Connected {
+				ticks = 0
+				announce.Reset(firstAnnounceDelay)
+			}
+		case <-announce.C:
+			// The web client's schedule (§1.2): 500 ms after each (re)connect, every 3 s
+			// five times, then every 30 s, only while nothing is connected or negotiating.
+			if !c.anyConnected() && !c.negotiating(false) {
+				c.announce()
+			}
+			ticks++
+			if ticks <= 5 {
+				announce.Reset(3 * time.Second)
+			} else {
+				announce.Reset(30 * time.Second)
+			}
+		case <-retry.C:
+		}
+		if c.poked {
+			// A requested announcement waits while a web page negotiates with us: a new
+			// `connect` would cancel its pending connection prompt (§3.4).
+			if c.negotiating(true) {
+				retry.Reset(100 * time.Millisecond)
+			} else {
+				c.poked = false
+				c.announce()
+			}
+		}
+	}
+}
+
+func (c *Client) announce() { c.goPublish(signal.SubConnect, c.myInfo()) }
+
+// poke asks for an announcement soon.
+func (c *Client) poke() { c.poked = true }
+
+func (c *Client) anyConnected() bool {
+	for _, v := range c.views {
+		if v.state >= stConnected && v.state < stClosed {
+			return true
+		}
+	}
+	return false
+}
+
+// negotiating reports an open offer/answer exchange; browsersOnly limits it to web pages.
+func (c *Client) negotiating(browsersOnly bool) bool {
+	for p, v := range c.views {
+		if browsersOnly && p.rt {
+			continue
+		}
+		if v.state < stConnected {
+			return true
+		}
+	}
+	return false
+}
+
+// onPayload handles one MQTT payload.
+func (c *Client) onPayload(payload []byte) {
+	env, err := signal.Decode(payload)
+	if err != nil {
+		c.log.Debug("dropped MQTT payload", "err", err)
+		return
+	}
+	if env.Sender == c.me || len(env.Sender) > maxNameBytes {
+		return
+	}
+	switch env.Subtopic {
+	case signal.SubConnect:
+		var info userInfo
+		if json.Unmarshal(env.Data, &info) != nil || !info.sane() {
+			c.log.Debug("connect with a bad userInfo", "from", env.Sender)
+			return
+		}
+		c.onConnect(env.Sender, info)
+	case signal.SubOffer:
+		var d offerData
+		if json.Unmarshal(env.Data, &d) != nil || d.Offer.Target != c.me || d.Offer.LocalDescription.Type != "offer" || !d.UserInfo.sane() {
+			return
+		}
+		c.onOffer(env.Sender, d)
+	case signal.SubAnswer:
+		var d answerData
+		if json.Unmarshal(env.Data, &d) != nil || d.Target != c.me || d.LocalDescription.Type != "answer" {
+			return
+		}
+		if p := c.peers[env.Sender]; p != nil && p.offerer {
+			p.post(evAnswer{sdp: d.LocalDescription.SDP, sig: d.RTChat}, false)
+		}
+	case signal.SubCandidate:
+		var cand candidate
+		if len(env.Data) == 0 || string(env.Data) == "null" || json.Unmarshal(env.Data, &cand) != nil || cand.Candidate == "" || len(cand.Candidate) > 1024 {
+			return
+		}
+		c.onCandidate(env.Sender, cand)
+	case signal.SubUnload:
+		c.onUnload(env.Sender)
+	case signal.SubNameChange:
+		// Renames are hints (anyone can forge one): a live connection keeps its verified
+		// full name; the renamed peer must reconnect, and re-verify, under its new name.
+		var d struct {
+			OldName string `json:"oldName"`
+		}
+		if json.Unmarshal(env.Data, &d) == nil && d.OldName != "" && d.OldName != c.me {
+			c.onUnload(d.OldName)
+		}
+	}
+}
+
+// pinOf looks a bare name up in the pins; a broken pins file counts as no pin (and is said).
+func (c *Client) pinOf(bare string) (keys.Pinned, bool) {
+	pin, ok, err := c.pins.lookup(bare)
+	if err != nil {
+		if time.Since(c.pins.lastWarn) > 10*time.Second {
+			c.pins.lastWarn = time.Now()
+			c.log.Warn("cannot read the pinned peers", "err", err)
+		}
+		return keys.Pinned{}, false
+	}
+	return pin, ok
+}
+
+// pinnedRTChat: the name is pinned as an rtchat peer, so only signed signaling and the bound
+// proof count for it.
+func (c *Client) pinnedRTChat(bare string) (keys.Pinned, bool) {
+	pin, ok := c.pinOf(bare)
+	return pin, ok && pin.Kind == keys.KindRTChat
+}
+
+// allowed applies the trust policy before connecting: under `known` only pinned names. The
+// real check is the proof after connecting.
+func (c *Client) allowed(bare string) bool {
+	if c.cfg.Trust == TrustTOFU {
+		return true
+	}
+	_, ok := c.pinOf(bare)
+	return ok
+}
+
+// servesFor says whether a peer with this userInfo serves a Dial of our role.
+func (c *Client) servesFor(info userInfo) bool {
+	if info.PublicKeyString == "" {
+		return false
+	}
+	role := c.cfg.Role
+	if !info.isRTChat() {
+		return role.spec().webPage
+	}
+	if !role.servedBy(info.role()) {
+		return false
+	}
+	return !role.spec().pipe || info.RTChat.Pipe == c.bare
+}
+
+// interest says whether we want a connection with the peer, and whether we offer at once
+// or after a fallback delay (the tie-break's initiator offers first, §3.4).
+func (c *Client) interest(full string, info userInfo) (want, offerNow bool, fallback time.Duration) {
+	bare := keys.BareName(full)
+	symmetric := func() (bool, bool, time.Duration) {
+		if c.tb.weInitiate(c.me, full) {
+			return true, true, 0
+		}
+		if info.isRTChat() {
+			return true, false, rtchatFallback
+		}
+		return true, false, browserFallback
+	}
+	if !c.cfg.Role.Dials() {
+		if info.isRTChat() && !c.cfg.Role.symmetric(info.role()) {
+			return false, false, 0 // dialers offer to us
+		}
+		if !c.allowed(bare) {
+			return false, false, 0
+		}
+		return symmetric()
+	}
+	if c.wants[bare] == nil || !c.servesFor(info) {
+		return false, false, 0
+	}
+	if !info.isRTChat() || c.cfg.Role.symmetric(info.role()) {
+		return symmetric()
+	}
+	return true, true, 0 // a dialer offers to the process that stays
+}
+
+// downgraded: a name pinned as an rtchat peer presents itself as something else. Either a
+// web page took the name or someone strips our extension to get the weaker proof; neither
+// gets a connection.
+func (c *Client) downgraded(full string, info userInfo) bool {
+	if info.isRTChat() {
+		return false
+	}
+	_, rt := c.pinnedRTChat(keys.BareName(full))
+	return rt
+}
+
+func (c *Client) onConnect(from string, info userInfo) {
+	bare := keys.BareName(from)
+	if c.presence.put(from, presence{info: info}) {
+		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare})
+	}
+	if w := c.wants[bare]; w != nil {
+		if c.downgraded(from, info) {
+			w.downgraded = from
+			c.log.Info("ignoring a peer that claims a name pinned as an rtchat peer without rtchat's proof", "peer", from)
+			return
+		}
+		if c.servesFor(info) {
+			w.appeared = true
+		}
+	}
+	if p := c.peers[from]; p != nil {
+		if !c.stale(p) {
+			return
+		}
+		c.log.Debug("replacing a stale connection", "peer", from)
+		p.requestClose(fmt.Errorf("%w: replaced a stale connection", ErrConnectionLost))
+		c.forget(p)
+	}
+	if c.downgraded(from, info) {
+		return
+	}
+	// The process that stays answers a dialer's presence with its own, so the dialer learns
+	// our full name even when we stopped announcing because another peer is connected.
+	if !c.cfg.Role.Dials() && info.isRTChat() && !c.cfg.Role.symmetric(info.role()) {
+		if c.allowed(bare) {
+			c.poke()
+		}
+		return
+	}
+	want, offerNow, fallback := c.interest(from, info)
+	if !want {
+		return
+	}
+	if offerNow {
+		c.startPeer(from, info, true, nil)
+		return
+	}
+	// The tie-break says the peer offers; an rtchat peer may have missed our presence (it
+	// joined after our last announce), so say we are here. Only this side replies, so two
+	// peers never answer each other's presence in a loop. Web pages offer on their own
+	// after 1.1 s, and a second `connect` would re-open their connection prompt (§3.4).
+	if info.isRTChat() {
+		c.poke()
+	}
+	time.AfterFunc(fallback, func() {
+		c.do(func() {
+			if c.peers[from] != nil {
+				return
+			}
+			if pr, ok := c.presence.peek(from); ok {
+				if want, _, _ := c.interest(from, pr.info); want && !c.downgraded(from, pr.info) {
+					c.startPeer(from, pr.info, true, nil)
+				}
+			}
+		})
+	})
+}
+
+// stale: a connection that will not come up and may be replaced (§3.2 step 1).
+func (c *Client) stale(p *peer) bool {
+	v := c.views[p]
+	switch {
+	case v == nil || v.state == stClosed:
+		return true
+	case v.state >= stConnected:
+		return false
+	case v.up:
+		return time.Since(v.created) > offerLifetime
+	}
+	return time.Since(v.created) > stuckNew
+}
+
+// onUnload treats unload as a hint: a connection whose transport is still healthy stays up,
+// since anyone can forge an unload (§8).
+func (c *Client) onUnload(from string) {
+	c.presence.remove(from)
+	c.cands.remove(from)
+	if p := c.peers[from]; p != nil && !c.views[p].up {
+		p.requestClose(fmt.Errorf("%w: %s left", ErrConnectionLost, from))
+		c.forget(p)
+	}
+}
+
+func (c *Client) onCandidate(from string, cand candidate) {
+	if _, rt := c.pinnedRTChat(keys.BareName(from)); rt {
+		return // rtchat peers put every candidate in their SDP and never trickle
+	}
+	if p := c.peers[from]; p != nil {
+		p.post(evCandidate{cand}, false)
+		return
+	}
+	// Web pages trickle, possibly before their offer reaches us (§3.3).
+	cs, _ := c.cands.get(from)
+	if len(cs) < maxPendingCands {
+		c.cands.put(from, append(cs, cand))
+	}
+}
+
+// onOffer decides whether to answer an offer, and what it may replace.
+func (c *Client) onOffer(from string, d offerData) {
+	bare := keys.BareName(from)
+	info := d.UserInfo
+	sdpText := d.Offer.LocalDescription.SDP
+	facts, err := checkSDP(sdpText)
+	if err != nil {
+		c.log.Debug("ignoring an offer", "from", from, "err", err)
+		return
+	}
+	pin, pinned := c.pinOf(bare)
+	signed := false
+	switch {
+	case pinned && pin.Kind == keys.KindRTChat:
+		// Only the pinned key can send signaling for this name: nothing unsigned, stale or
+		// replayed gets a connection or tears one down.
+		if err := c.checkSignedOffer(from, d, pin.Key); err != nil {
+			c.log.Info("ignoring an offer not signed by the key pinned for its name", "from", from, "err", err)
+			if w := c.wants[bare]; w != nil && !info.isRTChat() {
+				w.downgraded = from
+			}
+			return
+		}
+		signed = true
+	case info.isRTChat():
+		// Not pinned as rtchat: the signature proves nothing yet (the key is the sender's
+		// claim), but an rtchat peer always signs, so an unsigned one is not what it says.
+		if err := c.checkSignedOffer(from, d, info.PublicKeyString); err != nil {
+			c.log.Debug("ignoring an unsigned rtchat offer", "from", from, "err", err)
+			return
+		}
+	}
+	c.presence.put(from, presence{info: info})
+	w := c.wants[bare]
+	if w != nil && c.servesFor(info) {
+		w.appeared = true
+	}
+	if !c.cfg.Role.Dials() {
+		if !c.allowed(bare) && !info.isRTChat() {
+			// Unknown web pages are not worth a connection under `known`; unknown rtchat
+			// peers get one so that they learn why they are refused.
+			c.log.Debug("ignoring offer from an unpinned web page", "peer", from)
+			return
+		}
+	} else if w == nil || !c.servesFor(info) {
+		return
+	}
+	if old := c.peers[from]; old != nil {
+		v := c.views[old]
+		if old.offerer && v.state < stConnected && time.Since(v.created) < offerLifetime {
+			// Glare. With a web page we stay impolite: it yields to our offer (§3.4).
+			// Between rtchat peers the tie-break initiator is the impolite side.
+			if !info.isRTChat() || c.tb.weInitiate(c.me, from) {
+				c.log.Debug("glare: keeping our offer", "peer", from)
+				return
+			}
+		}
+		if v.state >= stVerified && v.up && !signed {
+			// A healthy verified connection is never torn down by an offer anyone could
+			// have sent (§8): a web page whose connection really died is back once our
+			// transport notices.
+			c.log.Info("ignoring an offer for a live verified connection", "peer", from)
+			return
+		}
+		old.requestClose(fmt.Errorf("%w: %s reconnected", ErrConnectionLost, from))
+		c.forget(old)
+	}
+	protected := signed || w != nil
+	if !c.admit(bare, protected) {
+		c.log.Debug("not answering an offer: no room", "peer", from)
+		return
+	}
+	in := &offerInput{sdp: sdpText, facts: facts, protected: protected}
+	if d.RTChat != nil && info.isRTChat() {
+		in.nonce = d.RTChat.Nonce
+	}
+	c.startPeer(from, info, false, in)
+}
+
+// checkSignedOffer verifies the signature of an offer with key, its freshness, and that its
+// nonce was not seen before (then remembers it).
+func (c *Client) checkSignedOffer(from string, d offerData, key string) error {
+	s := d.RTChat
+	if s == nil || !d.UserInfo.isRTChat() {
+		return fmt.Errorf("unsigned")
+	}
+	if s.V != protocolVersion || s.Role != d.UserInfo.RTChat.Role || s.Pipe != d.UserInfo.RTChat.Pipe {
+		return fmt.Errorf("signature fields disagree with the offer")
+	}
+	age := time.Since(time.UnixMilli(s.TS))
+	if age > signalFreshness || age < -signalFreshness {
+		return fmt.Errorf("offer dated %v away from our clock (check the clocks)", age.Round(time.Second))
+	}
+	if _, seen := c.replay.peek(s.Nonce); seen {
+		return fmt.Errorf("replayed offer")
+	}
+	sig, err := decodeB64(s.Sig, 0)
+	if err != nil {
+		return fmt.Errorf("signature: %w", err)
+	}
+	msg := signedSignal{kind: "offer", room: c.topic, sender: from, target: c.me, ts: s.TS,
+		nonce: s.Nonce, role: s.Role, pipe: s.Pipe, sdp: d.Offer.LocalDescription.SDP}.message()
+	if err := keys.Verify(key, msg, sig); err != nil {
+		return err
+	}
+	c.replay.put(s.Nonce, s.TS)
+	return nil
+}
+
+// admit makes room for a connection nobody has verified yet: at most maxPendingPerName per
+// bare name and maxPending in all, evicting the oldest unprotected ones, so that a flood of
+// offers from made-up names never locks out the peers we expect.
+func (c *Client) admit(bare string, protected bool) bool {
+	verified, pending := 0, 0
+	var oldestName, oldestAny *peer
+	for p, v := range c.views {
+		if v.state == stClosed {
+			continue
+		}
+		if v.established() {
+			verified++
+			continue
+		}
+		pending++
+		if p.bare == bare {
+			if oldestName == nil || v.created.Before(c.views[oldestName].created) {
+				oldestName = p
+			}
+		}
+		if !v.protected && (oldestAny == nil || v.created.Before(c.views[oldestAny].created)) {
+			oldestAny = p
+		}
+	}
+	if verified >= maxVerified {
+		return false
+	}
+	evict := func(p *peer) {
+		p.requestClose(fmt.Errorf("%w: made room for newer connections", ErrConnectionLost))
+		c.forget(p)
+	}
+	if oldestName != nil && c.countPending(bare) >= maxPendingPerName {
+		if c.views[oldestName].protected && !protected {
+			return false
+		}
+		evict(oldestName)
+		pending--
+		if oldestAny == oldestName {
+			oldestAny = nil
+		}
+	}
+	if pending >= maxPending {
+		if oldestAny == nil {
+			return false
+		}
+		evict(oldestAny)
+	}
+	return true
+}
+
+func (c *Client) countPending(bare string) int {
+	n := 0
+	for p, v := range c.views {
+		if p.bare == bare && v.state != stClosed && !v.established() {
+			n++
+		}
+	}
+	return n
+}
+
+// startPeer creates a connection and its owner goroutine.
+func (c *Client) startPeer(full string, info userInfo, offerer bool, in *offerInput) {
+	if offerer {
+		if !c.admit(keys.BareName(full), c.wants[keys.BareName(full)] != nil) {
+			return
+		}
+	}
+	protected := (in != nil && in.protected) || (offerer && c.wants[keys.BareName(full)] != nil)
+	p := newPeer(c, full, info, offerer, protected)
+	if in != nil {
+		cs, _ := c.cands.peek(full)
+		in.cands = cs
+		c.cands.remove(full)
+	}
+	c.peers[full] = p
+	c.views[p] = &peerView{state: stStarting, created: p.created, protected: protected}
+	c.setInterest()
+	c.peerWG.Add(1)
+	go p.run(in)
+}
+
+// forget drops a connection from the room's tables (it closes on its own).
+func (c *Client) forget(p *peer) {
+	if c.peers[p.remote] == p {
+		delete(c.peers, p.remote)
+	}
+	delete(c.views, p)
+	c.setInterest()
+}
+
+// report is how a peer tells the room its state changed.
+func (c *Client) report(p *peer, st peerState, up bool, err error) {
+	c.do(func() {
+		v := c.views[p]
+		if v == nil {
+			return // already forgotten (replaced or evicted)
+		}
+		v.state, v.up = st, up
+		switch st {
+		case stEstablished:
+			c.settleSuccess(p)
+		case stClosed:
+			c.forget(p)
+			c.settleFailure(p, err)
+		}
+	})
+}
+
+// refused is how a peer tells the room that verification failed either way (before it
+// closes, which may take a grace period).
+func (c *Client) refused(p *peer, err error) {
+	c.do(func() {
+		if v := c.views[p]; v != nil {
+			v.state = stClosed // no longer a candidate for anything
+		}
+		c.settleFailure(p, err)
+	})
+}
+
+// transportState maps pion's connection state to "up".
+func transportUp(s webrtc.PeerConnectionState) bool {
+	return s == webrtc.PeerConnectionStateConnected
+}

@@ -1,0 +1,129 @@
+package rtc
+
+import "encoding/json"
+
+// userInfo is what `connect` and `RTCOffer` carry about the sender (§3.1). The rtchat member
+// is our extension; web pages ignore unknown keys.
+type userInfo struct {
+	PublicKeyString string      `json:"publicKeyString,omitempty"`
+	RTChat          *rtchatInfo `json:"rtchat,omitempty"`
+}
+
+// rtchatInfo says the sender is an rtchat process and what it serves.
+type rtchatInfo struct {
+	V    int    `json:"v"`
+	Role Role   `json:"role,omitempty"`
+	Pipe string `json:"pipe,omitempty"`
+}
+
+// Bounds on what a stranger's userInfo may hold: an RSA-4096 JWK is about 800 characters.
+const (
+	maxKeyString = 4096
+	maxNameBytes = 256
+)
+
+// sane reports whether info is within bounds and names a known protocol version and role.
+func (u userInfo) sane() bool {
+	if len(u.PublicKeyString) > maxKeyString {
+		return false
+	}
+	if u.RTChat != nil && (len(u.RTChat.Pipe) > maxNameBytes || (u.RTChat.Role != "" && !u.RTChat.Role.Valid())) {
+		return false
+	}
+	return true
+}
+
+// isRTChat: the sender says it speaks this version of the rtchat extension.
+func (u userInfo) isRTChat() bool { return u.RTChat != nil && u.RTChat.V == protocolVersion }
+
+func (u userInfo) role() Role {
+	if u.RTChat == nil {
+		return ""
+	}
+	return u.RTChat.Role
+}
+
+// signalSig is the signature of an rtchat peer's offer or answer, in the `rtchat` member of
+// the envelope's data (see signedSignal).
+type signalSig struct {
+	V          int    `json:"v"`
+	TS         int64  `json:"ts"`
+	Nonce      string `json:"nonce"`
+	OfferNonce string `json:"offerNonce,omitempty"`
+	Role       Role   `json:"role,omitempty"`
+	Pipe       string `json:"pipe,omitempty"`
+	Sig        string `json:"sig"`
+}
+
+type sessionDesc struct {
+	Type string `json:"type"`
+	SDP  string `json:"sdp"`
+}
+
+// offerData and answerData are the data of RTCOffer and RTCAnswer (§3.1) with our signature.
+type offerData struct {
+	UserInfo userInfo `json:"userInfo"`
+	Offer    struct {
+		LocalDescription sessionDesc `json:"localDescription"`
+		Target           string      `json:"target"`
+	} `json:"offer"`
+	RTChat *signalSig `json:"rtchat,omitempty"`
+}
+
+type answerData struct {
+	LocalDescription sessionDesc `json:"localDescription"`
+	Target           string      `json:"target"`
+	RTChat           *signalSig  `json:"rtchat,omitempty"`
+}
+
+type candidate struct {
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex    *uint16 `json:"sdpMLineIndex,omitempty"`
+	UsernameFragment *string `json:"usernameFragment,omitempty"`
+}
+
+// questionFrame and answerFrame are the question/answer channel values (§5.3). The error
+// key is our extension: rtchat peers answer a question they cannot serve with an error
+// instead of silence; browsers ignore it.
+type questionFrame struct {
+	N        int      `json:"n"`
+	Question question `json:"question"`
+}
+
+type question struct {
+	Topic   string          `json:"topic"`
+	Content json.RawMessage `json:"content,omitempty"`
+}
+
+type answerFrame struct {
+	N        int             `json:"n"`
+	Answer   json.RawMessage `json:"answer,omitempty"`
+	Question question        `json:"question"`
+	Error    string          `json:"error,omitempty"`
+}
+
+// controlFrame is a message on the rtchat control channel.
+type controlFrame struct {
+	Type   string `json:"type"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// proveQuestion and proveAnswer are the content and answer of the rtchat proof (topicProve).
+type proveQuestion struct {
+	Challenge string `json:"challenge"`
+}
+
+type proveAnswer struct {
+	PublicKeyString string `json:"publicKeyString"`
+	Nonce           string `json:"nonce"`
+	Signature       string `json:"signature"`
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
+}
