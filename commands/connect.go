@@ -74,7 +74,11 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 	if g.JSON {
 		_ = out.object(verifiedJSON{Type: "verified", Peer: p.Name(), Name: p.Bare(), Bound: p.Bound(), Fingerprint: p.Fingerprint()})
 	} else {
-		fmt.Fprintf(ios.Err, "rtchat: connected to %s, key verified (%s). Ctrl-D to quit.\n", p.Name(), p.Fingerprint())
+		how := "key verified"
+		if !p.Bound() {
+			how = "key verified (web page, not bound to this connection)"
+		}
+		fmt.Fprintf(ios.Err, "rtchat: connected to %s, %s (%s). Ctrl-D to quit.\n", p.Name(), how, p.Fingerprint())
 	}
 	prompt()
 	lines := make(chan string)

@@ -49,6 +49,7 @@ type verifiedJSON struct {
 	Name        string `json:"name"`
 	Bound       bool   `json:"bound"`
 	Fingerprint string `json:"fingerprint,omitempty"`
+	Pinned      bool   `json:"pinned,omitempty"`
 }
 
 type refusedJSON struct {
@@ -86,7 +87,7 @@ func eventJSON(e rtc.Event) any {
 	case rtc.EventConnected:
 		return connectedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare}
 	case rtc.EventVerified:
-		return verifiedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Bound: e.Bound, Fingerprint: e.Fingerprint}
+		return verifiedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Bound: e.Bound, Fingerprint: e.Fingerprint, Pinned: e.Pinned}
 	case rtc.EventRefused:
 		o := refusedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Code: ExitNotVerified}
 		if e.Err != nil {

@@ -106,7 +106,7 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 		case rtc.EventMessage:
 			_ = out.line("%s: %s", e.Bare, e.Text)
 		case rtc.EventVerified:
-			fmt.Fprintf(ios.Err, "rtchat: %s verified\n", e.Peer)
+			fmt.Fprintf(ios.Err, "rtchat: %s\n", verifiedText(e))
 		case rtc.EventRefused:
 			fmt.Fprintf(ios.Err, "rtchat: refused %s: %v\n", e.Peer, e.Err)
 			if h := hintOf(e.Err); h != "" {

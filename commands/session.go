@@ -58,6 +58,19 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 	if tune != nil {
 		tune(&cfg)
 	}
+	if !g.JSON && role != rtc.RoleListen {
+		// What a user must know about a peer we verify: that a key was pinned on first use
+		// (like ssh's "Permanently added"), and that a web page's proof is weaker.
+		next := cfg.OnEvent
+		cfg.OnEvent = func(e rtc.Event) {
+			if e.Type == rtc.EventVerified && (e.Pinned || !e.Bound) {
+				fmt.Fprintf(ios.Err, "rtchat: %s\n", verifiedText(e))
+			}
+			if next != nil {
+				next(e)
+			}
+		}
+	}
 	if g.JSON && role != rtc.RoleListen {
 		// Dialling commands report the lifecycle of the peers they meet as NDJSON too;
 		// listen renders every event itself.
@@ -130,4 +143,17 @@ func (s *session) dial(ctx context.Context, peer string) (*rtc.Peer, error) {
 	}
 	s.g.Log.Debug("verified peer", "peer", p.Name(), "fingerprint", p.Fingerprint(), "bound", p.Bound())
 	return p, nil
+}
+
+// verifiedText says who was verified, how strongly, and whether a key was pinned now.
+func verifiedText(e rtc.Event) string {
+	how := "verified"
+	if !e.Bound {
+		how = "verified (web page, not bound to this connection)"
+	}
+	text := fmt.Sprintf("%s %s, key %s", e.Peer, how, e.Fingerprint)
+	if e.Pinned {
+		text += fmt.Sprintf("; permanently pinned this key for %q (trust on first use)", e.Bare)
+	}
+	return text
 }

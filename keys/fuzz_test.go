@@ -20,6 +20,7 @@ func FuzzParsePublicJWK(f *testing.F) {
 	f.Add(strings.Replace(fuzzJWK, `"e":"AQAB"`, `"e":"Aw"`, 1))
 	f.Add(strings.Replace(fuzzJWK, `"verify"`, `"sign"`, 1))
 	f.Add(fuzzJWK + " {}")
+	f.Add(fuzzJWK + "]") // json.Decoder.More stops at a stray bracket; JSON.parse throws
 	f.Add(`{"kty":"RSA","n":"AQAB","e":"AQAB","d":"AQAB"}`)
 	f.Add("null")
 	f.Add("")

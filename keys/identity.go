@@ -185,7 +185,8 @@ func jwkFields(s string) (map[string]json.RawMessage, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: not a JSON object (null)", ErrInvalidKey)
 	}
-	if dec.More() {
+	// Only JSON whitespace may follow, as JSON.parse requires (dec.More stops at a stray ] or }).
+	if strings.TrimLeft(s[dec.InputOffset():], " \t\r\n") != "" {
 		return nil, fmt.Errorf("%w: trailing data after the JSON object", ErrInvalidKey)
 	}
 	return m, nil

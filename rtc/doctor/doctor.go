@@ -123,12 +123,27 @@ func modeOf(path string) string {
 func Peers(dir string) Result {
 	store := keys.Open(dir)
 	r := Result{Name: CheckPeers, Target: store.PinsPath()}
-	pins, err := store.Pins()
+	peers, err := store.PinnedPeers()
+	if errors.Is(err, keys.ErrUnsafePermissions) {
+		r.Status = StatusFail
+		r.Detail = err.Error()
+		r.Fix = "remove write access for group and others: chmod 700 " + shellQuote(dir) + " && chmod 600 " +
+			shellQuote(store.PinsPath()) + " " + shellQuote(store.KindsPath()) + " (whichever exist)"
+		return r
+	}
 	if err != nil {
 		r.Status = StatusFail
 		r.Detail = "cannot read the pinned peers: " + err.Error()
 		r.Fix = "repair or remove " + store.PinsPath() + " (a JSON object of name → key string), then pin peers again with: rtchat keys register IDENTITY"
 		return r
+	}
+	pins := make(map[string]string, len(peers))
+	web := 0
+	for n, p := range peers {
+		pins[n] = p.Key
+		if p.Kind == keys.KindWeb {
+			web++
+		}
 	}
 	if len(pins) == 0 {
 		r.Status = StatusWarn
@@ -144,6 +159,9 @@ func Peers(dir string) Result {
 	}
 	r.Status = StatusOK
 	r.Detail = fmt.Sprintf("%d pinned peer%s: %s", len(pins), plural(len(pins)), strings.Join(shown, ", "))
+	if web > 0 {
+		r.Detail += fmt.Sprintf(" (%d web page%s: verified without binding to the connection)", web, plural(web))
+	}
 	return r
 }
 

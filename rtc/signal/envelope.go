@@ -28,7 +28,7 @@ const (
 // caps leave ample room while bounding what one hostile payload can cost.
 const (
 	MaxPayload = 64 << 10
-	MaxDecoded = 64 << 10 // UTF-16 units
+	MaxDecoded = lzstring.DefaultMaxUnits // UTF-16 units; also at most DefaultMaxRatio per payload byte
 )
 
 // Envelope is one MQTT message (§2.1).
@@ -78,7 +78,7 @@ func Decode(payload []byte) (Envelope, error) {
 	}
 	var lzErr error
 	if payload[0] != '{' && len(payload)%2 == 0 {
-		s, err := lzstring.DecompressFromUint8Array(payload, MaxDecoded)
+		s, err := lzstring.DecompressFromUint8ArrayLimit(payload, MaxDecoded, lzstring.DefaultMaxRatio)
 		switch {
 		case err != nil:
 			lzErr = err
