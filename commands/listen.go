@@ -16,6 +16,10 @@ import (
 // defaultExecMax is how many --exec commands run at once unless --exec-max says otherwise.
 const defaultExecMax = 4
 
+// defaultExecQueue is how many questions wait for a free --exec slot before more are
+// answered "busy".
+const defaultExecQueue = 16
+
 // listenOptions is what 'rtchat listen' runs with.
 type listenOptions struct {
 	Globals *Globals
@@ -23,6 +27,7 @@ type listenOptions struct {
 
 	Exec        string        // --exec: answer questions with sh -c Exec ("": no answers)
 	ExecMax     int           // --exec-max: commands running at once
+	ExecQueue   int           // --exec-queue: questions waiting for a free slot
 	ExecTimeout time.Duration // --exec-timeout, resolved: --timeout when not given
 }
 
@@ -48,7 +53,8 @@ Its stdout, less one trailing newline, is the answer; a non-zero exit sends an e
 with the last line of its stderr. Without --exec every question gets an error answer.
 
 Each command is held to budgets, and the asker gets an error answer when one is exceeded:
-at most --exec-max commands run at once (one more question is answered "busy" at once);
+at most --exec-max commands run at once, at most --exec-queue more questions wait for a
+free slot, and a question beyond those is answered "busy" at once;
 a command runs in its own process group, and the whole group is killed when the command
 outlives --exec-timeout or writes more than 60000 bytes (the answer limit) to stdout.
 When the command exits, whatever it left running in its group is killed too.`,
@@ -61,7 +67,7 @@ When the command exits, whatever it left running in its group is killed too.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			flags := cmd.Flags()
 			if opts.Exec == "" {
-				for _, f := range []string{"exec-max", "exec-timeout"} {
+				for _, f := range []string{"exec-max", "exec-queue", "exec-timeout"} {
 					if flags.Changed(f) {
 						return usageErrorf("--%s needs --exec", f)
 					}
@@ -69,6 +75,9 @@ When the command exits, whatever it left running in its group is killed too.`,
 			}
 			if opts.ExecMax < 1 {
 				return usageErrorf("--exec-max must be at least 1, got %d", opts.ExecMax)
+			}
+			if opts.ExecQueue < 0 {
+				return usageErrorf("--exec-queue must not be negative, got %d", opts.ExecQueue)
 			}
 			if opts.ExecTimeout < 0 {
 				return usageErrorf("--exec-timeout must be positive, got %v", opts.ExecTimeout)
@@ -84,7 +93,8 @@ When the command exits, whatever it left running in its group is killed too.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Exec, "exec", "", "answer questions by running `CMD` with sh -c (question on stdin, RTCHAT_PEER etc. in its environment)")
-	f.IntVar(&opts.ExecMax, "exec-max", defaultExecMax, "at most `N` --exec commands at once; more questions get a \"busy\" error answer")
+	f.IntVar(&opts.ExecMax, "exec-max", defaultExecMax, "at most `N` --exec commands at once")
+	f.IntVar(&opts.ExecQueue, "exec-queue", defaultExecQueue, "at most `N` questions wait for a free --exec slot; more get a \"busy\" error answer")
 	f.DurationVar(&opts.ExecTimeout, "exec-timeout", 0, "kill an --exec command (its whole process group) after `DUR` and send an error answer (default --timeout)")
 	return cmd
 }
@@ -118,7 +128,7 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 	}
 	var runner *execRunner
 	if opts.Exec != "" {
-		runner = newExecRunner(opts.Exec, opts.ExecMax, opts.ExecTimeout, os.Environ(), g.Log)
+		runner = newExecRunner(opts.Exec, opts.ExecMax, opts.ExecQueue, opts.ExecTimeout, os.Environ(), g.Log)
 	}
 	s, err := startSession(ctx, g, ios, rtc.RoleListen, "", func(c *rtc.Config) {
 		c.OnEvent = onEvent

@@ -36,6 +36,7 @@ type execRunner struct {
 	environ []string // the environment the commands get, before the RTCHAT_* variables
 	log     *slog.Logger
 	slots   chan struct{} // one token per running command
+	queue   chan struct{} // one token per question waiting for a slot
 
 	// started, if set, learns each command's process group as soon as it runs (tests).
 	started func(pgid int)
@@ -49,28 +50,41 @@ type execQuestion struct {
 	Content  json.RawMessage
 }
 
-func newExecRunner(cmd string, maxRunning int, timeout time.Duration, environ []string, log *slog.Logger) *execRunner {
+func newExecRunner(cmd string, maxRunning, maxWaiting int, timeout time.Duration, environ []string, log *slog.Logger) *execRunner {
 	maxRunning = max(maxRunning, 1)
+	maxWaiting = max(maxWaiting, 0)
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &execRunner{cmd: cmd, max: maxRunning, timeout: timeout, environ: environ, log: log, slots: make(chan struct{}, maxRunning)}
+	return &execRunner{cmd: cmd, max: maxRunning, timeout: timeout, environ: environ, log: log,
+		slots: make(chan struct{}, maxRunning), queue: make(chan struct{}, maxWaiting)}
 }
 
 // answer runs the command for q and returns its answer, or the error to answer with.
 func (r *execRunner) answer(ctx context.Context, q execQuestion) (string, error) {
 	select {
 	case r.slots <- struct{}{}:
-		defer func() { <-r.slots }()
 	default:
-		// Queueing would let a flood of questions pile up behind slow commands; the asker
-		// can try again.
-		r.log.Warn("--exec busy: question refused", "peer", q.PeerFull, "topic", q.Topic, "running", r.max)
-		return "", fmt.Errorf("busy: %d question%s running, try again", r.max, plural(r.max))
+		// A burst waits in a short queue; beyond it a flood of questions would only pile up
+		// behind slow commands, so the asker is told to try again.
+		select {
+		case r.queue <- struct{}{}:
+		default:
+			r.log.Warn("--exec busy: question refused", "peer", q.PeerFull, "topic", q.Topic, "running", r.max)
+			return "", fmt.Errorf("busy: %d question%s running and %d waiting, try again", r.max, plural(r.max), cap(r.queue))
+		}
+		select {
+		case r.slots <- struct{}{}:
+			<-r.queue
+		case <-ctx.Done():
+			<-r.queue
+			return "", fmt.Errorf("gave up waiting for a free --exec slot: %w", ctx.Err())
+		}
 	}
+	defer func() { <-r.slots }()
 	r.log.Debug("--exec: answering", "peer", q.PeerFull, "topic", q.Topic)
 	ans, err := r.run(ctx, q)
 	if err != nil {

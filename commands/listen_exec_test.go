@@ -24,7 +24,7 @@ import (
 
 // testRunner is an exec runner for cmd with a bare environment plus env.
 func testRunner(cmd string, maxRunning int, timeout time.Duration, env ...string) *execRunner {
-	return newExecRunner(cmd, maxRunning, timeout, append([]string{"PATH=" + os.Getenv("PATH")}, env...), nil)
+	return newExecRunner(cmd, maxRunning, 0, timeout, append([]string{"PATH=" + os.Getenv("PATH")}, env...), nil)
 }
 
 func question(text string) execQuestion {
@@ -152,7 +152,7 @@ func TestExecBusy(t *testing.T) {
 	// Both commands are running once both said so.
 	readLine(t, rd)
 	readLine(t, rd)
-	if _, err := r.answer(t.Context(), question("x")); err == nil || err.Error() != "busy: 2 questions running, try again" {
+	if _, err := r.answer(t.Context(), question("x")); err == nil || err.Error() != "busy: 2 questions running and 0 waiting, try again" {
 		t.Errorf("third question: %v, want busy", err)
 	}
 	cancel()
@@ -164,6 +164,41 @@ func TestExecBusy(t *testing.T) {
 	}
 	if ans, err := r.answer(t.Context(), question("x")); err != nil || ans != "quick" {
 		t.Errorf("after the others ended: %q, %v", ans, err)
+	}
+}
+
+// TestExecQueue: with every slot taken, a question waits in the queue and is answered once
+// a slot frees; one more than the queue holds is answered "busy".
+func TestExecQueue(t *testing.T) {
+	t.Parallel()
+	ready, rd := fifo(t)
+	r := newExecRunner(`if [ "$RTCHAT_TOPIC" = block ]; then echo started > "$READY"; exec sleep 1000; fi; echo quick`,
+		1, 1, time.Minute, []string{"PATH=" + os.Getenv("PATH"), "READY=" + ready}, nil)
+	block := question("x")
+	block.Topic = "block"
+	ctx, cancel := context.WithCancel(t.Context())
+	blocked := make(chan error, 1)
+	go func() { _, err := r.answer(ctx, block); blocked <- err }()
+	readLine(t, rd)
+	waited := make(chan string, 1)
+	go func() { ans, _ := r.answer(t.Context(), question("x")); waited <- ans }()
+	// The queue holds one: wait until the second question sits in it, then a third is busy.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(r.queue) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := r.answer(t.Context(), question("x")); err == nil || !strings.Contains(err.Error(), "busy") {
+		t.Errorf("question beyond the queue: %v, want busy", err)
+	}
+	cancel()
+	<-blocked
+	select {
+	case ans := <-waited:
+		if ans != "quick" {
+			t.Errorf("queued question answered %q", ans)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the queued question was never answered")
 	}
 }
 

@@ -68,7 +68,7 @@ func TestExecBudgets(t *testing.T) {
 	w.friends("alice", "bob")
 	ready, rd := execFifo(t, w)
 	w.listening("bob", "--exec", `echo "$RTCHAT_PEER $RTCHAT_TOPIC" > '`+ready+`'; sleep 100`,
-		"--exec-max", "1", "--exec-timeout", "2s")
+		"--exec-max", "1", "--exec-queue", "0", "--exec-timeout", "2s")
 
 	first := w.start("alice", nil, "ask", "--topic", "slow", "bob", "x")
 	line, err := rd.ReadString('\n')
@@ -80,7 +80,7 @@ func TestExecBudgets(t *testing.T) {
 	}
 
 	_, errs, code := w.run("alice", nil, "ask", "bob", "y")
-	if code != 1 || !strings.Contains(errs, "busy: 1 question running, try again") {
+	if code != 1 || !strings.Contains(errs, "busy: 1 question running and 0 waiting, try again") {
 		t.Errorf("second question while one runs: exit %d, stderr %q; want 1, busy", code, errs)
 	}
 

@@ -148,7 +148,8 @@ func TestJSONOutputs(t *testing.T) {
 	}
 
 	// A failure ends with an error object whose code is the exit code.
-	out, _, code = w.run("alice", nil, "--json", "--timeout", "1s", "ask", "nobody", "x")
+	// (--trust tofu: under known, an unpinned name fails at once with code 3.)
+	out, _, code = w.run("alice", nil, "--json", "--timeout", "1s", "--trust", "tofu", "ask", "nobody", "x")
 	objs = ndjson(t, "failed ask", out)
 	jsonDocumented(t, docs, "failed ask", objs)
 	e := find(t, "failed ask", objs, "error", "error", "code")
@@ -163,7 +164,7 @@ func TestJSONPipeErrorOnStderr(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.friends("alice")
-	out, errs, code := w.run("alice", strings.NewReader("data"), "--json", "--timeout", "1s", "pipe", "nobody")
+	out, errs, code := w.run("alice", strings.NewReader("data"), "--json", "--timeout", "1s", "--trust", "tofu", "pipe", "nobody")
 	if code != 4 || out != "" {
 		t.Fatalf("pipe to nobody: exit %d, stdout %q; want 4 and nothing on stdout", code, out)
 	}

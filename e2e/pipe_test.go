@@ -611,7 +611,8 @@ func TestPipeSurvivesBrokerLoss(t *testing.T) {
 }
 
 // TestPipeUnverifiedPeerGetsNothing: alice has not pinned carol (or pinned another key for
-// her): neither side pipes a byte, both exit 3.
+// her): neither side pipes a byte. Alice exits 3 (an unpinned name at once, before any
+// connection, so carol only times out); with a key mismatch both learn it and exit 3.
 func TestPipeUnverifiedPeerGetsNothing(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{"not pinned", "key mismatch"} {
@@ -631,7 +632,14 @@ func TestPipeUnverifiedPeerGetsNothing(t *testing.T) {
 			pa := w.startPipe("alice", "carol", inA, outA, "--timeout", "5s")
 			pc := w.startPipe("carol", "alice", inC, outC, "--timeout", "5s")
 			mustExit(t, w.ctx, pa, "alice", 3)
-			mustExit(t, w.ctx, pc, "carol", 3)
+			if mode == "not pinned" {
+				if !strings.Contains(pa.stderr.String(), "not a pinned peer") {
+					t.Errorf("alice does not say carol is not pinned: %s", pa.stderr.String())
+				}
+				mustExit(t, w.ctx, pc, "carol", 4)
+			} else {
+				mustExit(t, w.ctx, pc, "carol", 3)
+			}
 			if outC.count() != 0 || outA.count() != 0 {
 				t.Fatalf("bytes crossed without verification: carol got %d, alice got %d", outC.count(), outA.count())
 			}

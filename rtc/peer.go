@@ -168,6 +168,7 @@ type peer struct {
 	they       bool // an rtchat peer said it verified us
 	refusal    error
 	badAnswer  error
+	fallback   *evAnswer // an answer signed with the peer's own claimed key, not the pin
 	busy       map[string]bool
 	handlers   int
 	timer      *time.Timer
@@ -418,7 +419,11 @@ func (p *peer) handle(ev any) {
 			p.closeWith(ev.err, false)
 			return
 		}
-		p.log.Debug("signaled")
+		if p.offerer {
+			p.log.Debug("offer sent")
+		} else {
+			p.log.Debug("answer sent")
+		}
 		if p.st == stStarting {
 			p.setState(stSignaled)
 		}
@@ -460,13 +465,21 @@ func (p *peer) onAnswer(ev evAnswer) {
 		// If none does soon, the peer itself signs with another key than the pinned one.
 		p.log.Info("ignoring an answer", "err", err)
 		if p.badAnswer == nil {
-			p.badAnswer = &verifyError{reason: "key mismatch",
-				msg:  fmt.Sprintf("%s answered with a signature that does not verify with the key pinned for %q: its key differs from the pin, or someone else uses the name", p.remote, p.bare),
-				hint: fmt.Sprintf("check fingerprints with %s out of band (rtchat keys list); if %s really changed keys, re-pin with 'rtchat keys register --replace'", p.bare, p.bare)}
+			p.badAnswer = p.mismatchErr("(its answer's signature does not verify with it)")
 			p.setTimer(badAnswerGrace, "bad answer")
+		}
+		if p.selfSigned(ev) {
+			// Signed with the key the peer itself claims: connect after the grace, and let
+			// the proof refuse it, so that both sides learn of the mismatch.
+			p.fallback = &ev
 		}
 		return
 	}
+	p.applyAnswer(ev)
+}
+
+// applyAnswer sets the peer's answer as the remote description.
+func (p *peer) applyAnswer(ev evAnswer) {
 	facts, err := checkSDP(ev.sdp)
 	if err != nil {
 		p.log.Info("ignoring an answer", "err", err)
@@ -478,7 +491,7 @@ func (p *peer) onAnswer(ev evAnswer) {
 	}
 	p.remoteReady(facts)
 	if p.badAnswer != nil {
-		p.setTimer(offerLifetime-time.Since(p.created), "connect") // a good answer came after all
+		p.setTimer(offerLifetime-time.Since(p.created), "connect") // an answer was applied after all
 	}
 	if p.st < stConnecting {
 		p.setState(stConnecting)
@@ -498,6 +511,15 @@ func (p *peer) checkAnswer(ev evAnswer) error {
 	if !p.rt && !(pinned && pin.Kind == keys.KindRTChat) {
 		return nil // a web page's answer carries no signature
 	}
+	return p.answerSignedBy(ev, key)
+}
+
+// selfSigned: the answer is signed by the key the peer itself claims (which is not the pin).
+func (p *peer) selfSigned(ev evAnswer) bool {
+	return p.rt && p.info.PublicKeyString != "" && p.answerSignedBy(ev, p.info.PublicKeyString) == nil
+}
+
+func (p *peer) answerSignedBy(ev evAnswer, key string) error {
 	s := ev.sig
 	if s == nil || s.V != protocolVersion {
 		return errors.New("unsigned answer from an rtchat peer")
@@ -591,6 +613,11 @@ func (p *peer) onTimer() {
 	case "refusal":
 		p.closeWith(p.refusal, false)
 	case "bad answer":
+		if ev := p.fallback; ev != nil && !p.remoteSet {
+			p.fallback = nil
+			p.applyAnswer(*ev)
+			return
+		}
 		p.closeWith(p.badAnswer, false)
 	}
 }

@@ -2,6 +2,7 @@ package rtc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -382,9 +383,18 @@ func (c *Client) onOffer(from string, d offerData) {
 	signed := false
 	switch {
 	case pinned && pin.Kind == keys.KindRTChat:
-		// Only the pinned key can send signaling for this name: nothing unsigned, stale or
-		// replayed gets a connection or tears one down.
-		if err := c.checkSignedOffer(from, d, pin.Key); err != nil {
+		// Only the pinned key can send signaling for this name that tears anything down or is
+		// protected from eviction; nothing unsigned, stale or replayed gets a connection.
+		err := c.checkSignedOffer(from, d, pin.Key)
+		if err != nil && errors.Is(err, errBadSignature) && info.PublicKeyString != pin.Key &&
+			c.checkSignedOffer(from, d, info.PublicKeyString) == nil {
+			// Signed with the key it claims, not the pinned one: a changed key or someone
+			// else using the name. It gets an unprotected connection whose proof we refuse,
+			// so that both sides learn why; it replaces nothing.
+			c.log.Info("offer signed by another key than the one pinned for its name", "from", from)
+			break
+		}
+		if err != nil {
 			c.log.Info("ignoring an offer not signed by the key pinned for its name", "from", from, "err", err)
 			if w := c.wants[bare]; w != nil && !info.isRTChat() {
 				w.downgraded = from
@@ -466,16 +476,19 @@ func (c *Client) checkSignedOffer(from string, d offerData, key string) error {
 	}
 	sig, err := decodeB64(s.Sig, 0)
 	if err != nil {
-		return fmt.Errorf("signature: %w", err)
+		return fmt.Errorf("%w: %w", errBadSignature, err)
 	}
 	msg := signedSignal{kind: "offer", room: c.topic, sender: from, target: c.me, ts: s.TS,
 		nonce: s.Nonce, role: s.Role, pipe: s.Pipe, sdp: d.Offer.LocalDescription.SDP}.message()
 	if err := keys.Verify(key, msg, sig); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errBadSignature, err)
 	}
 	c.replay.put(s.Nonce, s.TS)
 	return nil
 }
+
+// errBadSignature: a signature that does not verify with the key tried.
+var errBadSignature = errors.New("bad signature")
 
 // admit makes room for a connection nobody has verified yet: at most maxPendingPerName per
 // bare name and maxPending in all, evicting the oldest unprotected ones, so that a flood of
@@ -483,6 +496,7 @@ func (c *Client) checkSignedOffer(from string, d offerData, key string) error {
 func (c *Client) admit(bare string, protected bool) bool {
 	verified, pending := 0, 0
 	var oldestName, oldestAny *peer
+	older := func(a, b *peer) bool { return b == nil || c.views[a].created.Before(c.views[b].created) }
 	for p, v := range c.views {
 		if v.state == stClosed {
 			continue
@@ -492,12 +506,13 @@ func (c *Client) admit(bare string, protected bool) bool {
 			continue
 		}
 		pending++
-		if p.bare == bare {
-			if oldestName == nil || v.created.Before(c.views[oldestName].created) {
-				oldestName = p
-			}
+		if v.protected {
+			continue
 		}
-		if !v.protected && (oldestAny == nil || v.created.Before(c.views[oldestAny].created)) {
+		if p.bare == bare && older(p, oldestName) {
+			oldestName = p
+		}
+		if older(p, oldestAny) {
 			oldestAny = p
 		}
 	}
@@ -507,16 +522,15 @@ func (c *Client) admit(bare string, protected bool) bool {
 	evict := func(p *peer) {
 		p.requestClose(fmt.Errorf("%w: made room for newer connections", ErrConnectionLost))
 		c.forget(p)
-	}
-	if oldestName != nil && c.countPending(bare) >= maxPendingPerName {
-		if c.views[oldestName].protected && !protected {
-			return false
-		}
-		evict(oldestName)
 		pending--
+	}
+	// Connections nobody vouched for (not ours, not signed by a pinned key) get at most
+	// maxPendingPerName per name: each of a real identity's processes signs its offers.
+	if !protected && oldestName != nil && c.countPending(bare, false) >= maxPendingPerName {
 		if oldestAny == oldestName {
 			oldestAny = nil
 		}
+		evict(oldestName)
 	}
 	if pending >= maxPending {
 		if oldestAny == nil {
@@ -527,10 +541,12 @@ func (c *Client) admit(bare string, protected bool) bool {
 	return true
 }
 
-func (c *Client) countPending(bare string) int {
+// countPending counts the connections of a bare name not yet verified (protected ones too,
+// or only the unprotected).
+func (c *Client) countPending(bare string, protected bool) int {
 	n := 0
 	for p, v := range c.views {
-		if p.bare == bare && v.state != stClosed && !v.established() {
+		if p.bare == bare && v.state != stClosed && !v.established() && (protected || !v.protected) {
 			n++
 		}
 	}

@@ -264,8 +264,13 @@ func (p *peer) badProof(what string) error {
 }
 
 func (p *peer) mismatch(key string) error {
+	return p.mismatchErr(fmt.Sprintf("(%s)", keys.Fingerprint(key)))
+}
+
+// mismatchErr: the peer did not prove the pinned key; how says what it did instead.
+func (p *peer) mismatchErr(how string) error {
 	return &verifyError{reason: "key mismatch",
-		msg:  fmt.Sprintf("%s did not prove the key pinned for %q (%s): its key differs from the pin, or someone else uses the name", p.remote, p.bare, keys.Fingerprint(key)),
+		msg:  fmt.Sprintf("%s did not prove the key pinned for %q %s: its key differs from the pin, or someone else uses the name", p.remote, p.bare, how),
 		hint: fmt.Sprintf("check fingerprints with %s out of band (rtchat keys list); if %s really changed keys, re-pin with 'rtchat keys register --replace'", p.bare, p.bare)}
 }
 
