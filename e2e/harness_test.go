@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtchat/rtchat/internal/testbroker"
 	"github.com/rtchat/rtchat/rtc/broker"
 )
 
@@ -88,7 +89,7 @@ func newWorldDeadline(t *testing.T, d time.Duration) *world {
 // newMosquittoWorld runs the same tests against Debian's mosquitto. In CI its absence fails.
 func newMosquittoWorld(t *testing.T) *world {
 	t.Helper()
-	if _, err := broker.MosquittoPath(); err != nil {
+	if _, err := testbroker.MosquittoPath(); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("mosquitto is required in CI: %v", err)
 		}
@@ -96,7 +97,7 @@ func newMosquittoWorld(t *testing.T) *world {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	t.Cleanup(cancel)
-	url, stop, err := broker.StartMosquitto(ctx, t.TempDir())
+	url, stop, err := testbroker.StartMosquitto(ctx, t.TempDir())
 	if err != nil {
 		t.Fatalf("start mosquitto: %v", err)
 	}

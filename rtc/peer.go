@@ -630,15 +630,19 @@ func (p *peer) onVerifyDone(res proofResult, err error) {
 		p.log.Debug("verification failed", "err", err)
 		p.c.emit(Event{Type: EventRefused, Peer: p.remote, Bare: p.bare, Err: err})
 		p.refusal = err
-		p.c.refused(p, err)
 		p.msgQ, p.questionQ, p.legacyQ = nil, nil, nil
 		if !p.rt {
+			p.c.refused(p, err)
 			p.closeWith(err, false)
 			return
 		}
-		// Tell the peer why before the connection goes away; it closes on receipt, which
-		// ends the grace period early.
-		p.goWork(func() { _ = p.sendFrame(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)}) })
+		// Tell the peer why before anyone here learns of the failure: once a Dial fails our
+		// process may exit and close the connection. The peer closes on receipt, which ends
+		// the grace period early.
+		p.goWork(func() {
+			_ = p.sendFrame(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)})
+			p.c.refused(p, err)
+		})
 		p.setTimer(refusalGrace, "refusal")
 		return
 	}
@@ -751,8 +755,10 @@ func (p *peer) closeWith(err error, graceful bool) {
 	if p.st == stClosed {
 		return
 	}
+	flushFirst := graceful
 	if p.refusal != nil {
-		err, graceful = p.refusal, false
+		// Deliver the refusal notice before closing, whatever asked us to close.
+		err, graceful, flushFirst = p.refusal, false, true
 	}
 	if err == nil {
 		err = fmt.Errorf("%w: closed", ErrConnectionLost)
@@ -762,7 +768,7 @@ func (p *peer) closeWith(err error, graceful bool) {
 	p.stopTimer()
 	p.st = stClosed
 	p.c.report(p, stClosed, false, err)
-	if graceful && p.pc != nil && p.up {
+	if flushFirst && p.pc != nil && p.up {
 		p.flush() // a graceful close delivers what we already sent
 	}
 	// done before cancel: whoever sees the context end can already read why.

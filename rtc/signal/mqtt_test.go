@@ -13,6 +13,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"go.uber.org/goleak"
 
+	"github.com/rtchat/rtchat/internal/testbroker"
 	"github.com/rtchat/rtchat/rtc/broker"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
@@ -356,8 +357,8 @@ func TestCloseWithDeliversFinalPayload(t *testing.T) {
 func TestMosquitto(t *testing.T) {
 	noLeaks(t)
 	ctx := testCtx(t, 30*time.Second)
-	url, stop, err := broker.StartMosquitto(ctx, t.TempDir())
-	if errors.Is(err, broker.ErrNoMosquitto) {
+	url, stop, err := testbroker.StartMosquitto(ctx, t.TempDir())
+	if errors.Is(err, testbroker.ErrNoMosquitto) {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("CI is set and %v", err)
 		}

@@ -1,4 +1,6 @@
-package broker
+// Package testbroker starts Debian's mosquitto for tests, so that rtchat is proven against a
+// broker we did not write. It is not part of the rtchat binary.
+package testbroker
 
 import (
 	"bytes"
