@@ -45,6 +45,27 @@ func (p *peer) sendFrame(label string, v any) error {
 	return nil
 }
 
+// sendFrameWithin is sendFrame on an open channel, giving up after d (the owner uses it
+// while closing, and must not wait on a peer that stopped reading).
+func (p *peer) sendFrameWithin(label string, v any, d time.Duration) error {
+	s := p.slots[label]
+	if s == nil || !s.isOpen() {
+		return fmt.Errorf("no open %q channel to %s", label, p.remote)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if dl, ok := s.rwc.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		_ = dl.SetWriteDeadline(time.Now().Add(d))
+		defer func() { _ = dl.SetWriteDeadline(time.Time{}) }()
+	}
+	_, err = s.rwc.WriteDataChannel(b, true)
+	return err
+}
+
 // readLoop hands every text frame of a channel to the owner, in order. It blocks while the
 // owner is busy, which holds the peer's sender back (SCTP flow control) instead of queueing.
 func (p *peer) readLoop(s *slot) {

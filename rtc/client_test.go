@@ -1219,3 +1219,39 @@ func TestBrowserAnswers(t *testing.T) {
 		t.Fatalf("browser got %q", s)
 	}
 }
+
+// TestPeerLeaves: a peer that closes on purpose says so; the other side reports that it
+// left (ErrPeerLeft), not a lost connection.
+func TestPeerLeaves(t *testing.T) {
+	alice, bob := pair(t, RoleConnect, nil)
+	p, err := alice.Dial(ctxFor(t, 20*time.Second), "bob")
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	bob.waitEvent(t, EventVerified, 5*time.Second, nil)
+	if err := alice.Close(ctxFor(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	e := bob.waitEvent(t, EventDisconnected, 10*time.Second, nil)
+	if !errors.Is(e.Err, ErrPeerLeft) || !errors.Is(e.Err, ErrConnectionLost) {
+		t.Fatalf("bob saw %v, want ErrPeerLeft", e.Err)
+	}
+	if err := p.Err(); err == nil {
+		t.Fatal("alice's peer is still up after Close")
+	}
+}
+
+// TestDialSaysWhatThePeerRuns: a peer of that name that serves something else is named in
+// the timeout, with what the other side must run.
+func TestDialSaysWhatThePeerRuns(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	bob := startClient(t, url, room, bID, clientOpts{role: RolePipe, pipeTo: "carol", pins: map[string]string{"alice": aID.PublicJWK}})
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleSend, pins: map[string]string{"bob": bID.PublicJWK}})
+	_, err := alice.Dial(ctxFor(t, 3*time.Second), "bob")
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), bob.Name()+` is in room`) ||
+		!strings.Contains(err.Error(), "'rtchat pipe'") || !strings.Contains(Hint(err), "rtchat listen") {
+		t.Fatalf("Dial: %v (hint %q)", err, Hint(err))
+	}
+}

@@ -19,6 +19,8 @@ type want struct {
 
 	appeared   bool   // a peer of that name that serves us appeared
 	downgraded string // a full name that claimed the name without rtchat's proof
+	busyElse   string // a full name of that name that serves something else
+	busyRole   Role
 	refusal    error  // the last verification failure
 }
 
@@ -122,6 +124,13 @@ func (c *Client) cancelWant(w *want) {
 		err = &verifyError{reason: "downgrade",
 			msg:  fmt.Sprintf("%s appeared without rtchat's proof of identity, but %q is pinned as an rtchat peer", w.downgraded, w.bare),
 			hint: fmt.Sprintf("if %s now uses the RTChat web page, pin it as one: rtchat keys register --web %s JWK", w.bare, w.bare)}
+	case !w.appeared && w.busyElse != "":
+		what := "a web page"
+		if w.busyRole != "" {
+			what = "'rtchat " + string(w.busyRole) + "'"
+		}
+		err = withHint(fmt.Errorf("%w: %s is in room %q but runs %s, which does not serve %s", ErrTimeout, w.busyElse, c.cfg.Room, what, c.cfg.Role),
+			dialHint(c.cfg.Role, w.bare, c.bare))
 	case w.appeared:
 		err = fmt.Errorf("%w: %q appeared but did not connect and verify in time", ErrTimeout, w.bare)
 	default:

@@ -29,6 +29,9 @@ const (
 	labelPipe    = "rtchat-pipe"
 )
 
+// unloadWindow: a transport that ends this soon after the peer's unload means it left.
+const unloadWindow = 30 * time.Second
+
 // badAnswerGrace: after an answer whose signature fails, how long a valid one may still come
 // (the real peer answers within a round trip) before we conclude its key differs from the pin.
 const badAnswerGrace = 3 * time.Second
@@ -82,6 +85,7 @@ type (
 	evAskDone     struct{ n int }
 	evSent        struct{ what string } // a background send of this kind finished
 	evHandlerDone struct{}
+	evUnloaded    struct{} // the peer's name said `unload` on the topic (a hint: anyone can)
 )
 
 // offerInput is what the room hands a connection that answers an offer.
@@ -169,6 +173,7 @@ type peer struct {
 	refusal    error
 	badAnswer  error
 	fallback   *evAnswer // an answer signed with the peer's own claimed key, not the pin
+	unloaded   time.Time // when an unload in the peer's name was seen
 	busy       map[string]bool
 	handlers   int
 	timer      *time.Timer
@@ -453,6 +458,8 @@ func (p *peer) handle(ev any) {
 		delete(p.busy, ev.what)
 	case evHandlerDone:
 		p.handlers--
+	case evUnloaded:
+		p.unloaded = time.Now()
 	}
 }
 
@@ -543,11 +550,17 @@ func (p *peer) onPCState(s webrtc.PeerConnectionState) {
 		p.up = up
 		p.c.report(p, p.st, up, nil)
 	}
+	lost := ErrConnectionLost
+	if !p.unloaded.IsZero() && time.Since(p.unloaded) < unloadWindow {
+		// The web page said it was leaving and its transport then went: it left. (An
+		// unload alone closes nothing: anyone can publish one.)
+		lost = ErrPeerLeft
+	}
 	switch s {
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateDisconnected:
-		p.closeWith(fmt.Errorf("%w: connection to %s %s", ErrConnectionLost, p.remote, s), false)
+		p.closeWith(fmt.Errorf("%w: connection to %s %s", lost, p.remote, s), false)
 	case webrtc.PeerConnectionStateClosed:
-		p.closeWith(fmt.Errorf("%w: connection to %s closed", ErrConnectionLost, p.remote), false)
+		p.closeWith(fmt.Errorf("%w: connection to %s closed", lost, p.remote), false)
 	}
 }
 
@@ -731,6 +744,8 @@ func (p *peer) onFrame(label string, frame []byte) {
 			if p.st == stVerified {
 				p.establish()
 			}
+		case "bye":
+			p.closeWith(fmt.Errorf("%w: %s left", ErrPeerLeft, p.remote), false)
 		case "refused":
 			p.closeWith(&verifyError{reason: "refused", msg: fmt.Sprintf("%s refused us: %s", p.remote, refusalText(m.Reason, p.bare)), hint: refusalHint(m.Reason)}, false)
 		}
@@ -768,6 +783,10 @@ func (p *peer) closeWith(err error, graceful bool) {
 	p.stopTimer()
 	p.st = stClosed
 	p.c.report(p, stClosed, false, err)
+	if graceful && p.rt && p.st >= stConnected && p.up {
+		// Say we leave on purpose, so the peer does not report a lost connection.
+		_ = p.sendFrameWithin(labelControl, controlFrame{Type: "bye"}, time.Second)
+	}
 	if flushFirst && p.pc != nil && p.up {
 		p.flush() // a graceful close delivers what we already sent
 	}

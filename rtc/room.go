@@ -279,6 +279,8 @@ func (c *Client) onConnect(from string, info userInfo) {
 		}
 		if c.servesFor(info) {
 			w.appeared = true
+		} else {
+			w.busyElse, w.busyRole = from, info.role()
 		}
 	}
 	if p := c.peers[from]; p != nil {
@@ -348,9 +350,13 @@ func (c *Client) stale(p *peer) bool {
 func (c *Client) onUnload(from string) {
 	c.presence.remove(from)
 	c.cands.remove(from)
-	if p := c.peers[from]; p != nil && !c.views[p].up {
-		p.requestClose(fmt.Errorf("%w: %s left", ErrConnectionLost, from))
-		c.forget(p)
+	if p := c.peers[from]; p != nil {
+		if !c.views[p].up {
+			p.requestClose(fmt.Errorf("%w: %s left", ErrPeerLeft, from))
+			c.forget(p)
+			return
+		}
+		p.post(evUnloaded{}, false)
 	}
 }
 

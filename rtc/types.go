@@ -119,6 +119,9 @@ var (
 	ErrTimeout = errors.New("timed out")
 	// ErrConnectionLost: the connection ended before the work was done.
 	ErrConnectionLost = errors.New("connection lost")
+	// ErrPeerLeft: the peer ended the connection on purpose (it quit, or a web page was
+	// closed). It wraps ErrConnectionLost: work still undone is lost all the same.
+	ErrPeerLeft = fmt.Errorf("%w: the peer left", ErrConnectionLost)
 )
 
 // hinted is an error that knows what the user can do about it.

@@ -14,9 +14,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 )
 
 // Defaults of the MQTT client.
@@ -36,7 +38,14 @@ var (
 	ErrBadBrokerURL = errors.New("bad broker URL")
 	ErrNotConnected = errors.New("not connected to the MQTT broker")
 	ErrClosed       = errors.New("MQTT connection closed")
+	// ErrRefused: the broker refused us, so waiting longer would not help: nothing listens
+	// at its address, or it turned our credentials down.
+	ErrRefused = errors.New("the broker refused the connection")
 )
+
+// refusedRetry is how long Dial keeps retrying a broker whose address refuses connections
+// (it may be restarting) before it gives up with ErrRefused.
+const refusedRetry = 2 * time.Second
 
 // AcceptedSchemes lists the broker URL schemes Dial understands.
 const AcceptedSchemes = "mqtt://, tcp://, mqtts://, ssl://, tls://, ws://, wss://"
@@ -270,6 +279,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	c.client = paho.NewClient(opts)
 
 	var lastErr error
+	start := time.Now()
 	for n := 1; ; n++ {
 		tok := c.client.Connect()
 		select {
@@ -287,6 +297,10 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 			break
 		}
 		c.log.Debug("mqtt: connect failed", "attempt", n, "error", lastErr)
+		if badCredentials(lastErr) || (errors.Is(lastErr, syscall.ECONNREFUSED) && time.Since(start) >= refusedRetry) {
+			c.abort()
+			return nil, fmt.Errorf("mqtt: %w: %s (%w)", ErrRefused, bu, lastErr)
+		}
 		select {
 		case <-time.After(250 * time.Millisecond): // retry pause
 		case <-ctx.Done():
@@ -306,6 +320,12 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	c.log.Debug("mqtt: connected and subscribed")
 	return c, nil
+}
+
+// badCredentials: the broker answered CONNECT with "bad user name or password" or "not
+// authorised".
+func badCredentials(err error) bool {
+	return errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised)
 }
 
 func tlsHost(server string) string {

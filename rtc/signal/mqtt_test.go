@@ -373,3 +373,35 @@ func TestMosquitto(t *testing.T) {
 	b := dial(t, ctx, url, topic)
 	exchange(t, ctx, a, b)
 }
+
+// TestDialRefusedFailsFast: a broker that refuses is not retried for the whole timeout:
+// wrong credentials at once, a closed port after a short retry; both wrap ErrRefused.
+func TestDialRefusedFailsFast(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	line, err := broker.HashPassword("alice", []byte("right"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := broker.ParseUsers(strings.NewReader(line + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := startBroker(t, ctx, broker.Options{TCP: "127.0.0.1:0", Users: users})
+	topic, _ := signal.Topic("refused")
+	for name, url := range map[string]string{
+		"bad password": "mqtt://alice:wrong@" + br.TCPAddr(),
+		"closed port":  "mqtt://127.0.0.1:1",
+	} {
+		start := time.Now()
+		_, err := signal.Dial(ctx, signal.Config{BrokerURL: url, Topic: topic, ConnectTimeout: 30 * time.Second})
+		if !errors.Is(err, signal.ErrRefused) {
+			t.Fatalf("%s: %v, want ErrRefused", name, err)
+		}
+		// Not a timing assertion on speed, only that it did not wait for the 30 s timeout.
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%s: waited for the timeout: %v", name, err)
+		}
+		t.Logf("%s: %v after %v", name, err, time.Since(start).Round(time.Millisecond))
+	}
+	dial(t, ctx, "mqtt://alice:right@"+br.TCPAddr(), topic) // the right password works
+}
