@@ -21,7 +21,7 @@ type want struct {
 	downgraded string // a full name that claimed the name without rtchat's proof
 	busyElse   string // a full name of that name that serves something else
 	busyRole   Role
-	refusal    error  // the last verification failure
+	refusal    error // the last verification failure
 }
 
 func (w *want) settled() bool {
