@@ -181,8 +181,9 @@ func (r *recordingNet) buffers() (rcv, snd int) {
 }
 
 // slogFactory routes pion's logs to slog. pion is chatty about benign conditions, so its
-// levels are shifted down one step: Trace is dropped, Debug and Info become Debug, Warn
-// becomes Info, Error becomes Warn. Every record carries pion=<scope>.
+// levels are shifted down: Trace is dropped, Debug and Info become Debug, Warn and Error
+// become Info, so nothing of pion's reaches a user who did not ask for -v (rtchat reports
+// what went wrong itself). Every record carries pion=<scope>.
 type slogFactory struct{ log *slog.Logger }
 
 func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
@@ -215,7 +216,7 @@ func (l slogLogger) Info(msg string)          { l.emit(slog.LevelDebug, msg) }
 func (l slogLogger) Infof(f string, a ...any) { l.logf(slog.LevelDebug, f, a...) }
 func (l slogLogger) Warn(msg string)          { l.emit(slog.LevelInfo, msg) }
 func (l slogLogger) Warnf(f string, a ...any) { l.logf(slog.LevelInfo, f, a...) }
-func (l slogLogger) Error(msg string)         { l.emit(slog.LevelWarn, msg) }
+func (l slogLogger) Error(msg string)         { l.emit(slog.LevelInfo, msg) }
 func (l slogLogger) Errorf(f string, a ...any) {
-	l.logf(slog.LevelWarn, f, a...)
+	l.logf(slog.LevelInfo, f, a...)
 }
