@@ -157,3 +157,15 @@ func (p *peer) askErr(ctx context.Context, topic string, err error) error {
 	}
 	return err
 }
+
+// DM sends one direct message on the web client's dm channel (fire and forget).
+func (pr *Peer) DM(text string) error {
+	if text == "" {
+		text = "dm" // the browser's falsy-value quirk (§5.3)
+	}
+	return pr.p.sendFrame("dm", text)
+}
+
+// Verified reports whether the peer proved a key; false only for a client without
+// identity keys let in by --trust unverified.
+func (pr *Peer) Verified() bool { return !pr.p.proof.unverified }

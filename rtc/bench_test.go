@@ -168,3 +168,67 @@ func BenchmarkAskBinary(b *testing.B) {
 		fmt.Fprintf(os.Stderr, "rtchat ask samples: %v\n", samples)
 	}
 }
+
+// BenchmarkMesh: n processes that stay in the room (RoleRoom, all pinned to each other)
+// join at once; reports the time until every one verified every other (n·(n-1)/2
+// connections), the MQTT bytes each published, and the MQTT messages each received.
+//
+//	go test ./rtc -run '^$' -bench BenchmarkMesh -benchtime 1x
+func BenchmarkMesh(b *testing.B) {
+	for _, n := range []int{5, 10, 20} {
+		b.Run(fmt.Sprintf("peers=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				benchMesh(b, n)
+			}
+		})
+	}
+}
+
+func benchMesh(b *testing.B, n int) {
+	b.StopTimer()
+	_, url := startBroker(b)
+	room := uniqueRoom(b)
+	sub := subscribe(b, url, room)
+	names := make([]string, n)
+	ids := map[string]string{}
+	for i := range names {
+		names[i] = fmt.Sprintf("p%02d", i)
+		ids[names[i]] = testIdentity(b, names[i], i%3).PublicJWK
+	}
+	b.StartTimer()
+	start := time.Now()
+	var clients []*testClient
+	for i, name := range names {
+		pins := map[string]string{}
+		for _, o := range names {
+			if o != name {
+				pins[o] = ids[o]
+			}
+		}
+		clients = append(clients, startClient(b, url, room, testIdentity(b, name, i%3), clientOpts{role: RoleRoom, pins: pins}))
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for _, c := range clients {
+		for len(c.Peers()) < n-1 {
+			if time.Now().After(deadline) {
+				b.Fatalf("%s verified %d of %d peers", c.Name(), len(c.Peers()), n-1)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	mesh := time.Since(start)
+	b.StopTimer()
+	time.Sleep(300 * time.Millisecond) // the last publications reach the subscriber
+	envs, raws := sub.payloads()
+	bytes := 0
+	for _, r := range raws {
+		bytes += len(r)
+	}
+	b.ReportMetric(mesh.Seconds(), "s-to-mesh")
+	b.ReportMetric(float64(bytes)/float64(n), "MQTT-B-published/peer")
+	b.ReportMetric(float64(len(envs)), "MQTT-msgs-in-room")
+	b.ReportMetric(0, "ns/op")
+	for _, c := range clients {
+		_ = c.Close(ctxFor(b, 10*time.Second))
+	}
+}

@@ -105,6 +105,7 @@ type Client struct {
 	cands    *lru[string, []candidate]
 	replay   *lru[string, int64] // nonces of signed offers we accepted
 	wants    map[string]*want    // Dial targets by bare name
+	all      *allWant            // a DialAll in progress
 	poked    bool
 	anyUp    bool
 }

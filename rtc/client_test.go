@@ -664,6 +664,8 @@ type browser struct {
 	id     *keys.Identity
 	mq     *signal.Conn
 	badSig bool
+	// keyless: the barebones MQTTRTCClient: no identity key, no identity questions answered.
+	keyless bool
 	// extraCands are published after the browser's own candidates (foreign ufrags).
 	extraCands []any
 
@@ -732,7 +734,14 @@ func (b *browser) publish(subtopic string, data any) {
 }
 
 func (b *browser) announce() {
-	b.publish(signal.SubConnect, map[string]string{"publicKeyString": b.id.PublicJWK})
+	b.publish(signal.SubConnect, b.userInfo())
+}
+
+func (b *browser) userInfo() map[string]string {
+	if b.keyless {
+		return map[string]string{}
+	}
+	return map[string]string{"publicKeyString": b.id.PublicJWK}
 }
 
 func (b *browser) loop() {
@@ -879,7 +888,7 @@ func (b *browser) offer(target string) {
 		b.t.Fatal(err)
 	}
 	b.publish(signal.SubOffer, map[string]any{
-		"userInfo": map[string]string{"publicKeyString": b.id.PublicJWK},
+		"userInfo": b.userInfo(),
 		"offer": map[string]any{
 			"localDescription": map[string]string{"type": "offer", "sdp": stripCandidates(pc.LocalDescription().SDP)},
 			"target":           target,
@@ -993,6 +1002,9 @@ func (b *browser) send(label string, v any) {
 // answerQuestion is _returnPublicKey / _sign of the signed client: sign whatever content
 // with salt 32; unknown topics get no answer at all.
 func (b *browser) answerQuestion(q questionFrame) {
+	if b.keyless {
+		return // MQTTRTCClient has no identity handlers
+	}
 	var content string
 	if json.Unmarshal(q.Question.Content, &content) != nil {
 		return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/rtchat/rtchat/keys"
 )
@@ -21,6 +22,8 @@ type want struct {
 	downgraded string // a full name that claimed the name without rtchat's proof
 	busyElse   string // a full name of that name that serves something else
 	busyRole   Role
+	keyless    string // a full name of that name with no identity key
+	started    time.Time
 	refusal    error // the last verification failure
 }
 
@@ -42,7 +45,7 @@ func (c *Client) Dial(ctx context.Context, bare string) (*Peer, error) {
 		return nil, fmt.Errorf("peer name: %w", err)
 	}
 	closed := fmt.Errorf("%w: the client is closed", ErrConnectionLost)
-	w := &want{bare: bare, done: make(chan struct{})}
+	w := &want{bare: bare, done: make(chan struct{}), started: time.Now()}
 	if !c.do(func() { c.startWant(w) }) {
 		return nil, closed
 	}
@@ -65,7 +68,7 @@ func (c *Client) startWant(w *want) {
 		c.settle(w, nil, fmt.Errorf("already dialling %s", w.bare))
 		return
 	}
-	if _, pinned := c.pinOf(w.bare); !pinned && c.cfg.Trust != TrustTOFU {
+	if _, pinned := c.pinOf(w.bare); !pinned && !c.cfg.Trust.firstUse() {
 		err := &verifyError{reason: "not pinned",
 			msg:  fmt.Sprintf("%q is not a pinned peer (trust policy 'known')", w.bare),
 			hint: notPinnedHint(w.bare, c.pins.names())}
@@ -86,6 +89,34 @@ func (c *Client) startWant(w *want) {
 		c.onConnect(full, pr.info)
 	}
 	c.poke()
+}
+
+// keylessSettle: how long after a Dial starts the room may still answer with other
+// processes of the name before a client without identity keys is the final answer.
+const keylessSettle = time.Second
+
+// checkKeyless fails a Dial whose only process of that name has no identity key: it can
+// never be verified, so say so now rather than time out. Room loop.
+func (c *Client) checkKeyless(w *want) {
+	if w.settled() || w.keyless == "" || w.appeared {
+		return
+	}
+	if wait := keylessSettle - time.Since(w.started); wait > 0 {
+		time.AfterFunc(wait, func() { c.do(func() { c.checkKeyless(w) }) })
+		return
+	}
+	for q, v := range c.views {
+		if q.bare == w.bare && v.state != stClosed {
+			return // another process of that name is being tried
+		}
+	}
+	c.settle(w, nil, keylessErr(w.keyless))
+}
+
+func keylessErr(full string) error {
+	return &verifyError{reason: "no key",
+		msg:  fmt.Sprintf("%s uses a client without identity keys; rtchat cannot verify it", full),
+		hint: "to talk to it anyway, unverified, use --trust unverified (never for pipe)"}
 }
 
 // settle ends a Dial once. Room loop.

@@ -122,6 +122,7 @@ type proofResult struct {
 	bound       bool   // the rtchat proof, bound to this connection
 	fingerprint string // of the key it proved
 	pinned      bool   // the key was pinned now (tofu)
+	unverified  bool   // no key to prove: a keyless client let in by --trust unverified
 }
 
 // peer is one PeerConnection with one remote full name, run by its owner goroutine (run).
@@ -662,8 +663,9 @@ func (p *peer) onVerifyDone(res proofResult, err error) {
 	p.proof = res
 	p.setState(stVerified)
 	close(p.verifiedCh)
-	p.c.emit(Event{Type: EventVerified, Peer: p.remote, Bare: p.bare, Bound: res.bound, Fingerprint: res.fingerprint, Pinned: res.pinned})
+	p.c.emit(Event{Type: EventVerified, Peer: p.remote, Bare: p.bare, Bound: res.bound, Fingerprint: res.fingerprint, Pinned: res.pinned, Unverified: res.unverified})
 	for _, e := range p.msgQ {
+		e.Unverified = res.unverified
 		p.c.emit(e)
 	}
 	p.msgQ = nil
@@ -722,6 +724,7 @@ func (p *peer) onFrame(label string, frame []byte) {
 		e := Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: label, Text: text}
 		switch {
 		case p.st >= stVerified && p.st != stClosed:
+			e.Unverified = p.proof.unverified
 			p.c.emit(e)
 		case p.st < stVerified && p.refusal == nil && len(p.msgQ) < maxQueuedMessages:
 			// Nothing from an unverified peer reaches the user; it may still prove itself.

@@ -23,6 +23,9 @@ type peerView struct {
 
 func (v *peerView) established() bool { return v.state == stEstablished }
 
+// pokeEvery bounds how often requested announcements go out.
+const pokeEvery = 300 * time.Millisecond
+
 // roomLoop owns the room: it reads signaling, runs the announcer and serves inbox.
 func (c *Client) roomLoop() {
 	defer c.wg.Done()
@@ -33,6 +36,7 @@ func (c *Client) roomLoop() {
 	defer announce.Stop()
 	retry := time.NewTimer(time.Hour)
 	defer retry.Stop()
+	var lastPoke time.Time
 	for {
 		// What concerns us first: a flood in the normal lane never delays it.
 		select {
@@ -89,11 +93,17 @@ func (c *Client) roomLoop() {
 		}
 		if c.poked {
 			// A requested announcement waits while a web page negotiates with us: a new
-			// `connect` would cancel its pending connection prompt (§3.4).
-			if c.negotiating(true) {
+			// `connect` would cancel its pending connection prompt (§3.4). Requests within
+			// pokeEvery make one announcement: in a busy room every newcomer's presence
+			// asks for one, and answering each at once would grow with the room's square.
+			switch wait := pokeEvery - time.Since(lastPoke); {
+			case c.negotiating(true):
 				retry.Reset(100 * time.Millisecond)
-			} else {
+			case wait > 0:
+				retry.Reset(wait)
+			default:
 				c.poked = false
+				lastPoke = time.Now()
 				c.announce()
 			}
 		}
@@ -168,13 +178,12 @@ func (c *Client) onPayload(payload []byte) {
 	case signal.SubUnload:
 		c.onUnload(env.Sender)
 	case signal.SubNameChange:
-		// Renames are hints (anyone can forge one): a live connection keeps its verified
-		// full name; the renamed peer must reconnect, and re-verify, under its new name.
 		var d struct {
 			OldName string `json:"oldName"`
+			NewName string `json:"newName"`
 		}
-		if json.Unmarshal(env.Data, &d) == nil && d.OldName != "" && d.OldName != c.me {
-			c.onUnload(d.OldName)
+		if json.Unmarshal(env.Data, &d) == nil && d.OldName != "" && d.OldName != c.me && d.NewName == env.Sender {
+			c.onRename(d.OldName, d.NewName)
 		}
 	}
 }
@@ -202,7 +211,7 @@ func (c *Client) pinnedRTChat(bare string) (keys.Pinned, bool) {
 // allowed applies the trust policy before connecting: under `known` only pinned names. The
 // real check is the proof after connecting.
 func (c *Client) allowed(bare string) bool {
-	if c.cfg.Trust == TrustTOFU {
+	if c.cfg.Trust.firstUse() {
 		return true
 	}
 	_, ok := c.pinOf(bare)
@@ -211,10 +220,12 @@ func (c *Client) allowed(bare string) bool {
 
 // servesFor says whether a peer with this userInfo serves a Dial of our role.
 func (c *Client) servesFor(info userInfo) bool {
-	if info.PublicKeyString == "" {
-		return false
-	}
 	role := c.cfg.Role
+	if info.keyless() {
+		// A client without identity keys serves like a web page, unverified, and only when
+		// the user said so.
+		return c.cfg.Trust == TrustUnverified && role.spec().webPage
+	}
 	if !info.isRTChat() {
 		return role.spec().webPage
 	}
@@ -241,12 +252,12 @@ func (c *Client) interest(full string, info userInfo) (want, offerNow bool, fall
 		if info.isRTChat() && !c.cfg.Role.symmetric(info.role()) {
 			return false, false, 0 // dialers offer to us
 		}
-		if !c.allowed(bare) {
+		if !c.allowed(bare) || (info.keyless() && c.cfg.Trust != TrustUnverified) {
 			return false, false, 0
 		}
 		return symmetric()
 	}
-	if c.wants[bare] == nil || !c.servesFor(info) {
+	if (c.wants[bare] == nil && c.all == nil) || !c.servesFor(info) {
 		return false, false, 0
 	}
 	if !info.isRTChat() || c.cfg.Role.symmetric(info.role()) {
@@ -271,15 +282,22 @@ func (c *Client) onConnect(from string, info userInfo) {
 	if c.presence.put(from, presence{info: info}) {
 		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare})
 	}
+	if !c.downgraded(from, info) {
+		c.allNote(from, info)
+	}
 	if w := c.wants[bare]; w != nil {
 		if c.downgraded(from, info) {
 			w.downgraded = from
 			c.log.Info("ignoring a peer that claims a name pinned as an rtchat peer without rtchat's proof", "peer", from)
 			return
 		}
-		if c.servesFor(info) {
+		switch {
+		case c.servesFor(info):
 			w.appeared = true
-		} else {
+		case info.keyless():
+			w.keyless = from
+			c.checkKeyless(w)
+		default:
 			w.busyElse, w.busyRole = from, info.role()
 		}
 	}
@@ -360,6 +378,25 @@ func (c *Client) onUnload(from string) {
 	}
 }
 
+// onRename handles the web page's nameChange (§3.2). Anyone can send one, so it changes
+// nothing about who a connection proved to be: a live connection keeps its verified name
+// (it is re-filed under the new full name only when the bare name is the same, as when a
+// tab number changes) and the user is told; a connection that is not up is dropped, since
+// the peer will come back under its new name.
+func (c *Client) onRename(old, renamed string) {
+	p := c.peers[old]
+	if p == nil || !c.views[p].up {
+		c.onUnload(old)
+		return
+	}
+	if keys.BareName(old) == keys.BareName(renamed) && c.peers[renamed] == nil {
+		delete(c.peers, old)
+		c.peers[renamed] = p
+	}
+	c.presence.remove(old)
+	c.emit(Event{Type: EventRenamed, Peer: old, Bare: p.bare, NewName: renamed})
+}
+
 func (c *Client) onCandidate(from string, cand candidate) {
 	if _, rt := c.pinnedRTChat(keys.BareName(from)); rt {
 		return // rtchat peers put every candidate in their SDP and never trickle
@@ -383,6 +420,16 @@ func (c *Client) onOffer(from string, d offerData) {
 	facts, err := checkSDP(sdpText)
 	if err != nil {
 		c.log.Debug("ignoring an offer", "from", from, "err", err)
+		return
+	}
+	if info.keyless() && c.cfg.Trust != TrustUnverified {
+		// A client without identity keys can never be verified: no connection, and a Dial
+		// for its name learns why at once.
+		if w := c.wants[bare]; w != nil {
+			w.keyless = from
+			c.checkKeyless(w)
+		}
+		c.allNote(from, info)
 		return
 	}
 	pin, pinned := c.pinOf(bare)
@@ -428,9 +475,10 @@ func (c *Client) onOffer(from string, d offerData) {
 			c.log.Debug("ignoring offer from an unpinned web page", "peer", from)
 			return
 		}
-	} else if w == nil || !c.servesFor(info) {
+	} else if (w == nil && c.all == nil) || !c.servesFor(info) {
 		return
 	}
+	c.allNote(from, info)
 	if old := c.peers[from]; old != nil {
 		v := c.views[old]
 		if old.offerer && v.state < stConnected && time.Since(v.created) < offerLifetime {
@@ -600,9 +648,11 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 		switch st {
 		case stEstablished:
 			c.settleSuccess(p)
+			c.allSettle(p, nil)
 		case stClosed:
 			c.forget(p)
 			c.settleFailure(p, err)
+			c.allSettle(p, err)
 		}
 	})
 }
@@ -615,6 +665,7 @@ func (c *Client) refused(p *peer, err error) {
 			v.state = stClosed // no longer a candidate for anything
 		}
 		c.settleFailure(p, err)
+		c.allSettle(p, err)
 	})
 }
 

@@ -16,6 +16,8 @@ const (
 	RoleSend    Role = "send"
 	RoleAsk     Role = "ask"
 	RolePipe    Role = "pipe"
+	// RoleRoom: `rtchat connect` without a peer: in the room with everyone, like the web page.
+	RoleRoom Role = "room"
 )
 
 // roleSpec is what one role does; roleTable is read everywhere a decision depends on roles.
@@ -35,8 +37,9 @@ type roleSpec struct {
 
 var roleTable = map[Role]roleSpec{
 	RoleListen:  {},
-	RoleConnect: {dials: true, servedBy: []Role{RoleListen, RoleConnect}, webPage: true},
-	RoleSend:    {dials: true, servedBy: []Role{RoleListen}, webPage: true},
+	RoleRoom:    {},
+	RoleConnect: {dials: true, servedBy: []Role{RoleListen, RoleConnect, RoleRoom}, webPage: true},
+	RoleSend:    {dials: true, servedBy: []Role{RoleListen, RoleRoom}, webPage: true},
 	RoleAsk:     {dials: true, servedBy: []Role{RoleListen}, webPage: true},
 	RolePipe:    {dials: true, servedBy: []Role{RolePipe}, pipe: true},
 }
@@ -60,8 +63,11 @@ func (r Role) servedBy(other Role) bool {
 }
 
 // symmetric: two processes of these roles may each offer, and the tie-break decides who
-// does first (as between two web pages). Otherwise the dialer offers to the one that stays.
-func (r Role) symmetric(other Role) bool { return r == other }
+// does first (as between two web pages): two that stay in the room (listen, room), or two
+// of the same role. Otherwise the dialer offers to the one that stays.
+func (r Role) symmetric(other Role) bool {
+	return r == other || (!r.Dials() && other.Valid() && !other.Dials())
+}
 
 // Trust is a trust policy of the CLI contract.
 type Trust string
@@ -72,15 +78,21 @@ const (
 	TrustKnown Trust = "known"
 	// TrustTOFU: as known, and a never-seen name is pinned on its first verified connection.
 	TrustTOFU Trust = "tofu"
+	// TrustUnverified: as tofu, and peers without identity keys (the web client's barebones
+	// MQTTRTCClient) are talked to unverified, every message marked so. Never for pipe.
+	TrustUnverified Trust = "unverified"
 )
+
+// firstUse: the policy pins never-seen names on their first verified connection.
+func (t Trust) firstUse() bool { return t == TrustTOFU || t == TrustUnverified }
 
 // ParseTrust checks a --trust value.
 func ParseTrust(s string) (Trust, error) {
 	switch t := Trust(s); t {
-	case TrustKnown, TrustTOFU:
+	case TrustKnown, TrustTOFU, TrustUnverified:
 		return t, nil
 	}
-	return "", fmt.Errorf("invalid trust policy %q: use 'known' or 'tofu'", s)
+	return "", fmt.Errorf("invalid trust policy %q: use 'known', 'tofu' or 'unverified'", s)
 }
 
 // EventType names what an Event reports.
@@ -94,6 +106,8 @@ const (
 	EventRefused      EventType = "refused"
 	EventMessage      EventType = "message"
 	EventDisconnected EventType = "disconnected"
+	// EventRenamed: a peer said it has a new name (the web page's nameChange).
+	EventRenamed EventType = "renamed"
 )
 
 // Event is something the commands may render.
@@ -108,7 +122,11 @@ type Event struct {
 	Bound       bool
 	Fingerprint string // verified: the short fingerprint of the key the peer proved
 	Pinned      bool   // verified: the key was pinned now, on first use (tofu)
-	Err         error
+	// Unverified: the peer has no identity key and was let in by --trust unverified;
+	// nothing it says is proven to come from anyone in particular.
+	Unverified bool
+	NewName    string // renamed: the name it now uses (Peer stays the verified full name)
+	Err        error
 }
 
 // Typed errors the commands map to exit codes.
@@ -153,4 +171,14 @@ func withHint(err error, hint string) error {
 		return nil
 	}
 	return &hintError{err: err, hint: hint}
+}
+
+// errorsIsAny reports whether err matches any of targets.
+func errorsIsAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
 }

@@ -129,6 +129,12 @@ func (p *peer) binding() (binding, error) {
 // a name pinned as an rtchat peer only by the bound proof, so nobody can downgrade the check
 // by passing itself off as a web page.
 func (p *peer) verify(ctx context.Context) (proofResult, error) {
+	if p.info.keyless() {
+		if p.c.cfg.Trust == TrustUnverified && !p.c.cfg.Role.spec().pipe {
+			return proofResult{unverified: true}, nil
+		}
+		return proofResult{}, keylessErr(p.remote)
+	}
 	pin, pinned, err := p.c.cfg.Store.LookupPin(p.bare)
 	if err != nil {
 		return proofResult{}, fmt.Errorf("read pinned peers: %w", err)
@@ -149,7 +155,7 @@ func (p *peer) verify(ctx context.Context) (proofResult, error) {
 		return res, err
 	case pinned:
 		return p.askLegacy(ctx, pin.Key)
-	case p.c.cfg.Trust != TrustTOFU:
+	case !p.c.cfg.Trust.firstUse():
 		return proofResult{}, &verifyError{reason: "not pinned",
 			msg:  fmt.Sprintf("%q is not a pinned peer (trust policy 'known')", p.bare),
 			hint: fmt.Sprintf("pin its key with 'rtchat keys register %s JWK' or use --trust tofu", p.bare)}
@@ -355,6 +361,10 @@ func (p *peer) onLegacyQuestion(q questionFrame) {
 		p.answerError(q, "rtchat peers prove themselves with "+topicProve)
 		return
 	}
+	if p.info.keyless() {
+		p.answerError(q, "a client without identity keys gets no signature from us")
+		return
+	}
 	if pin, ok, err := p.c.cfg.Store.LookupPin(p.bare); err != nil || (ok && pin.Kind == keys.KindRTChat) {
 		p.answerError(q, "that name is pinned as an rtchat peer here")
 		return
@@ -384,6 +394,10 @@ func (p *peer) answerLegacy(q questionFrame) {
 	}
 	if p.c.issued.has(challenge) {
 		p.answerError(q, "refusing to sign our own challenge")
+		return
+	}
+	if p.proof.unverified {
+		p.answerError(q, "an unverified peer gets no signature from us")
 		return
 	}
 	if p.signed >= maxSignatures {

@@ -34,7 +34,12 @@ func (u userInfo) sane() bool {
 }
 
 // isRTChat: the sender says it speaks this version of the rtchat extension.
-func (u userInfo) isRTChat() bool { return u.RTChat != nil && u.RTChat.V == protocolVersion }
+func (u userInfo) isRTChat() bool {
+	return u.RTChat != nil && u.RTChat.V == protocolVersion && u.PublicKeyString != ""
+}
+
+// keyless: the sender offers no identity key (the web client's barebones MQTTRTCClient).
+func (u userInfo) keyless() bool { return u.PublicKeyString == "" }
 
 func (u userInfo) role() Role {
 	if u.RTChat == nil {

@@ -1,0 +1,142 @@
+package rtc
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/rtchat/rtchat/keys"
+)
+
+// DialResult is the outcome of connecting to one peer of DialAll.
+type DialResult struct {
+	Name string // full name
+	Bare string
+	Peer *Peer // nil on failure
+	Err  error
+}
+
+// allWant is a DialAll in progress. The room loop owns it.
+type allWant struct {
+	done    chan struct{}
+	results map[string]*DialResult // by full name
+	settled bool                   // the settle time is over: finish once nothing is pending
+	out     []DialResult
+}
+
+// DialAll connects to every peer in the room that serves our role (each verified as Dial
+// does) and returns one result per peer that appeared within settle, sorted by name. It
+// returns when every attempt ended, or when ctx ends (unfinished attempts then fail with
+// ErrTimeout). Only one DialAll runs at a time.
+func (c *Client) DialAll(ctx context.Context, settle time.Duration) ([]DialResult, error) {
+	a := &allWant{done: make(chan struct{}), results: map[string]*DialResult{}}
+	var busy bool
+	if !c.call(func() {
+		if c.all != nil {
+			busy = true
+			return
+		}
+		c.all = a
+		var fulls []string
+		c.presence.each(func(full string, _ presence) { fulls = append(fulls, full) })
+		for _, full := range fulls {
+			pr, _ := c.presence.peek(full)
+			c.onConnect(full, pr.info)
+		}
+		c.poke()
+		time.AfterFunc(settle, func() {
+			c.do(func() {
+				a.settled = true
+				c.finishAll(a)
+			})
+		})
+	}) {
+		return nil, fmt.Errorf("%w: the client is closed", ErrConnectionLost)
+	}
+	if busy {
+		return nil, fmt.Errorf("another DialAll is running")
+	}
+	select {
+	case <-a.done:
+	case <-c.roomDone:
+		return nil, fmt.Errorf("%w: the client is closed", ErrConnectionLost)
+	case <-ctx.Done():
+		c.call(func() {
+			for _, r := range a.results {
+				if r.Peer == nil && r.Err == nil {
+					r.Err = fmt.Errorf("%w: %s did not connect and verify in time", ErrTimeout, r.Name)
+				}
+			}
+			a.settled = true
+			c.finishAll(a)
+		})
+		<-a.done
+	}
+	return a.out, nil
+}
+
+// allNote records that a process serving us appeared (or one that cannot be verified).
+// Room loop.
+func (c *Client) allNote(full string, info userInfo) {
+	a := c.all
+	if a == nil || a.results[full] != nil {
+		return
+	}
+	switch {
+	case c.servesFor(info):
+		a.results[full] = &DialResult{Name: full, Bare: keys.BareName(full)}
+	case info.keyless():
+		a.results[full] = &DialResult{Name: full, Bare: keys.BareName(full), Err: keylessErr(full)}
+	}
+}
+
+// allSettle records the outcome of a connection for DialAll. Room loop.
+func (c *Client) allSettle(p *peer, err error) {
+	a := c.all
+	if a == nil {
+		return
+	}
+	r := a.results[p.remote]
+	if r == nil || r.Peer != nil || r.Err != nil {
+		return
+	}
+	if err == nil {
+		r.Peer = &Peer{p: p}
+	} else if errorsIsAny(err, ErrNotVerified, ErrConnectionLost, ErrTimeout) {
+		r.Err = err
+	}
+	c.finishAll(a)
+}
+
+// finishAll ends the DialAll once the settle time is over and no attempt is pending.
+func (c *Client) finishAll(a *allWant) {
+	if c.all != a || !a.settled {
+		return
+	}
+	for _, r := range a.results {
+		if r.Peer == nil && r.Err == nil {
+			return
+		}
+	}
+	for _, r := range a.results {
+		a.out = append(a.out, *r)
+	}
+	sort.Slice(a.out, func(i, j int) bool { return a.out[i].Name < a.out[j].Name })
+	c.all = nil
+	close(a.done)
+}
+
+// Peers returns the peers verified both ways and connected now, sorted by full name.
+func (c *Client) Peers() []*Peer {
+	var out []*Peer
+	c.call(func() {
+		for p, v := range c.views {
+			if v.established() && v.up {
+				out = append(out, &Peer{p: p})
+			}
+		}
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}

@@ -1,0 +1,191 @@
+package rtc
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtchat/rtchat/rtc/signal"
+)
+
+// TestRoomMesh: processes that stay in the room (room and listen) all connect to and
+// verify each other, one connection per pair; a chat line from one reaches every other
+// exactly once.
+func TestRoomMesh(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	names := []string{"ann", "ben", "cat", "dan", "eve"}
+	ids := map[string]string{}
+	for i, n := range names {
+		ids[n] = testIdentity(t, n, i%3).PublicJWK
+	}
+	var clients []*testClient
+	for i, n := range names {
+		pins := map[string]string{}
+		for _, o := range names {
+			if o != n {
+				pins[o] = ids[o]
+			}
+		}
+		role := RoleRoom
+		if i == len(names)-1 {
+			role = RoleListen // a listener is part of the mesh too
+		}
+		clients = append(clients, startClient(t, url, room, testIdentity(t, n, i%3), clientOpts{role: role, pins: pins}))
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, c := range clients {
+		for len(c.Peers()) < len(names)-1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s has %d verified peers, want %d", c.Name(), len(c.Peers()), len(names)-1)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if n := c.numPeers(); n != len(names)-1 {
+			t.Fatalf("%s holds %d connections, want %d (one per pair)", c.Name(), n, len(names)-1)
+		}
+	}
+	for _, p := range clients[0].Peers() {
+		if !p.Bound() || !p.Verified() {
+			t.Fatalf("peer %s: bound=%v verified=%v", p.Name(), p.Bound(), p.Verified())
+		}
+		if err := p.Chat("hello room"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range clients[1:] {
+		c.waitEvent(t, EventMessage, 10*time.Second, func(e Event) bool {
+			return e.Text == "hello room" && e.Peer == clients[0].Name()
+		})
+		c.noEvent(t, EventMessage, 200*time.Millisecond) // exactly once
+	}
+}
+
+// TestKeylessClient: the web client's barebones MQTTRTCClient offers no identity key. A
+// Dial for its name fails at once (not a timeout) with the reason; under --trust
+// unverified we talk to it and mark what it says.
+func TestKeylessClient(t *testing.T) {
+	t.Run("refused", func(t *testing.T) {
+		_, url := startBroker(t)
+		room := uniqueRoom(t)
+		alice := startClient(t, url, room, testIdentity(t, "alice", 0), clientOpts{role: RoleSend, trust: TrustTOFU})
+		br := newBrowser(t, url, room, "Zed", nil)
+		br.keyless = true
+		br.announce()
+		_, err := alice.Dial(ctxFor(t, 20*time.Second), "Zed")
+		if !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "without identity keys") ||
+			!strings.Contains(Hint(err), "--trust unverified") {
+			t.Fatalf("Dial: %v (hint %q)", err, Hint(err))
+		}
+	})
+	t.Run("unverified", func(t *testing.T) {
+		_, url := startBroker(t)
+		room := uniqueRoom(t)
+		g := startClient(t, url, room, testIdentity(t, "aaron", 0), clientOpts{role: RoleRoom, trust: TrustUnverified})
+		br := newBrowser(t, url, room, "Zed", nil)
+		br.keyless = true
+		waitChan(t, br.seenCh, 5*time.Second, "our connect")
+		br.announce()
+		e := g.waitEvent(t, EventVerified, 15*time.Second, nil)
+		if e.Peer != "Zed" || !e.Unverified || e.Bound {
+			t.Fatalf("join event %+v, want unverified", e)
+		}
+		br.send("chat", "hi from a barebones client")
+		m := g.waitEvent(t, EventMessage, 5*time.Second, nil)
+		if m.Text != "hi from a barebones client" || !m.Unverified {
+			t.Fatalf("message %+v, want it marked unverified", m)
+		}
+		peers := g.Peers()
+		if len(peers) != 1 || peers[0].Verified() {
+			t.Fatalf("peers %v", peers)
+		}
+		if err := peers[0].Chat("hello"); err != nil {
+			t.Fatal(err)
+		}
+		if s := waitChan(t, br.chats, 5*time.Second, "our chat"); s != "hello" {
+			t.Fatalf("browser got %q", s)
+		}
+	})
+	t.Run("pipe never", func(t *testing.T) {
+		_, url := startBroker(t)
+		room := uniqueRoom(t)
+		alice := startClient(t, url, room, testIdentity(t, "alice", 0), clientOpts{role: RolePipe, pipeTo: "Zed", trust: TrustUnverified})
+		br := newBrowser(t, url, room, "Zed", nil)
+		br.keyless = true
+		br.announce()
+		if _, err := alice.Dial(ctxFor(t, 3*time.Second), "Zed"); err == nil {
+			t.Fatal("a pipe dialled a keyless client")
+		}
+	})
+}
+
+// TestDialAll: a sender reaches every listener in the room; one that refuses us is reported
+// as such, the others succeed.
+func TestDialAll(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID := testIdentity(t, "alice", 0)
+	pins := map[string]string{}
+	var listeners []*testClient
+	for i := 0; i < 4; i++ {
+		name := fmt.Sprintf("l%d", i)
+		id := testIdentity(t, name, 1)
+		pins[name] = id.PublicJWK
+		lp := map[string]string{"alice": aID.PublicJWK}
+		if i == 3 {
+			lp = nil // this one has not pinned alice: it refuses her
+		}
+		listeners = append(listeners, startClient(t, url, room, id, clientOpts{role: RoleListen, pins: lp}))
+	}
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleSend, pins: pins})
+	for _, l := range listeners {
+		alice.waitEvent(t, EventSeen, 5*time.Second, func(e Event) bool { return e.Peer == l.Name() })
+	}
+	res, err := alice.DialAll(ctxFor(t, 20*time.Second), 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 4 {
+		t.Fatalf("%d results: %+v", len(res), res)
+	}
+	for _, r := range res {
+		refuser := r.Name == listeners[3].Name()
+		switch {
+		case refuser && !errors.Is(r.Err, ErrNotVerified):
+			t.Errorf("%s: %v, want a refusal", r.Name, r.Err)
+		case !refuser && (r.Err != nil || r.Peer == nil):
+			t.Errorf("%s: %v", r.Name, r.Err)
+		case !refuser:
+			if err := r.Peer.Deliver(ctxFor(t, 10*time.Second), "to all"); err != nil {
+				t.Errorf("deliver to %s: %v", r.Name, err)
+			}
+		}
+	}
+}
+
+// TestRename: the web page's nameChange is shown as a rename of a live verified connection,
+// which keeps the name it proved; messages keep coming.
+func TestRename(t *testing.T) {
+	g, br := browserOffers(t, false)
+	g.waitEvent(t, EventVerified, 10*time.Second, nil)
+	payload, err := signal.Encode("Alice(1)", signal.SubNameChange, map[string]string{"oldName": "Alice", "newName": "Alice(1)"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := br.mq.Publish(ctxFor(t, 5*time.Second), payload); err != nil {
+		t.Fatal(err)
+	}
+	e := g.waitEvent(t, EventRenamed, 5*time.Second, nil)
+	if e.Peer != "Alice" || e.NewName != "Alice(1)" || e.Bare != "Alice" {
+		t.Fatalf("renamed event %+v", e)
+	}
+	br.send("chat", "still me")
+	if m := g.waitEvent(t, EventMessage, 5*time.Second, nil); m.Text != "still me" || m.Bare != "Alice" {
+		t.Fatalf("message after the rename %+v", m)
+	}
+	if g.numPeers() != 1 {
+		t.Fatalf("%d connections after the rename", g.numPeers())
+	}
+}
