@@ -50,6 +50,7 @@ type verifiedJSON struct {
 	Bound       bool   `json:"bound"`
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Pinned      bool   `json:"pinned,omitempty"`
+	Unverified  bool   `json:"unverified,omitempty"`
 }
 
 type refusedJSON struct {
@@ -62,11 +63,26 @@ type refusedJSON struct {
 }
 
 type messageJSON struct {
+	Type     string `json:"type"`
+	Peer     string `json:"peer"`
+	Name     string `json:"name"`
+	Channel  string `json:"channel"`
+	Text     string `json:"text"`
+	Verified bool   `json:"verified"`
+}
+
+type renamedJSON struct {
 	Type    string `json:"type"`
 	Peer    string `json:"peer"`
 	Name    string `json:"name"`
-	Channel string `json:"channel"`
-	Text    string `json:"text"`
+	NewName string `json:"new_name"`
+}
+
+// reconnectJSON is both reconnecting and reconnected.
+type reconnectJSON struct {
+	Type string `json:"type"`
+	Peer string `json:"peer"`
+	Name string `json:"name"`
 }
 
 type disconnectedJSON struct {
@@ -87,7 +103,7 @@ func eventJSON(e rtc.Event) any {
 	case rtc.EventConnected:
 		return connectedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare}
 	case rtc.EventVerified:
-		return verifiedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Bound: e.Bound, Fingerprint: e.Fingerprint, Pinned: e.Pinned}
+		return verifiedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Bound: e.Bound, Fingerprint: e.Fingerprint, Pinned: e.Pinned, Unverified: e.Unverified}
 	case rtc.EventRefused:
 		o := refusedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Code: ExitNotVerified}
 		if e.Err != nil {
@@ -95,7 +111,11 @@ func eventJSON(e rtc.Event) any {
 		}
 		return o
 	case rtc.EventMessage:
-		return messageJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Channel: e.Channel, Text: e.Text}
+		return messageJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Channel: e.Channel, Text: e.Text, Verified: !e.Unverified}
+	case rtc.EventRenamed:
+		return renamedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, NewName: e.NewName}
+	case rtc.EventReconnecting, rtc.EventReconnected:
+		return reconnectJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare}
 	case rtc.EventDisconnected:
 		o := disconnectedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare}
 		if e.Err != nil {

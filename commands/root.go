@@ -37,6 +37,7 @@ type Globals struct {
 	ICE       string
 	Trust     string
 	Timeout   time.Duration
+	Reconnect time.Duration
 	JSON      bool
 	Verbose   bool
 
@@ -58,6 +59,7 @@ var envOf = map[string]string{
 	"ice":        "RTCHAT_ICE",
 	"timeout":    "RTCHAT_TIMEOUT",
 	"trust":      "RTCHAT_TRUST",
+	"reconnect":  "RTCHAT_RECONNECT",
 }
 
 // Execute runs rtchat with the process's arguments and streams and returns the exit code.
@@ -166,6 +168,7 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 	pf.StringVar(&g.Broker, "broker", DefaultBroker, "MQTT broker URL: mqtt://, tcp://, mqtts://, ssl://, ws://, wss://; user:pass@ allowed (env RTCHAT_BROKER)")
 	pf.StringVar(&g.Room, "room", DefaultRoom, "room to meet in: topic mrtchat/ROOM (env RTCHAT_ROOM)")
 	pf.StringVar(&g.ICE, "ice", "", "comma-separated stun:/turn: URLs, 'none' (host candidates only) or 'loopback' (127.0.0.1 only) (env RTCHAT_ICE; default the web page's STUN list)")
+	pf.DurationVar(&g.Reconnect, "reconnect", rtc.DefaultReconnect, "how long a verified connection may stay unreachable (outage, new address, paused peer) before it is given up; 0 gives up at once (env RTCHAT_RECONNECT)")
 	pf.DurationVar(&g.Timeout, "timeout", DefaultTimeout, "how long to wait for a peer to appear, connect, verify and answer (env RTCHAT_TIMEOUT)")
 	pf.StringVar(&g.Trust, "trust", DefaultTrust, "trust policy: 'known' (pinned keys only) or 'tofu' (pin new names on first verified connection) (env RTCHAT_TRUST)")
 	pf.BoolVar(&g.JSON, "json", false, "NDJSON on stdout, one object per event, message or result")

@@ -53,7 +53,10 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 	cfg := rtc.Config{
 		Broker: g.Broker, Room: g.Room, Identity: id, Store: store, Trust: rtc.Trust(g.Trust),
 		ICE: ice, Role: role, PipeTo: pipeTo, Log: g.Log, VerifyTimeout: g.Timeout,
-		BrokerTimeout: g.Timeout,
+		BrokerTimeout: g.Timeout, Reconnect: g.Reconnect,
+	}
+	if g.Reconnect <= 0 {
+		cfg.Reconnect = -1 // the core's "no waiting"
 	}
 	if tune != nil {
 		tune(&cfg)

@@ -477,8 +477,10 @@ func TestPipePeerKilled(t *testing.T) {
 			fa := newFeeder(t)
 			gen := newPRNG(4, -1)
 			outB := newPrefixSink(4)
-			pa := w.startPipe("alice", "bob", fa.r, nil, "--timeout", "5s")
-			pb := w.startPipe("bob", "alice", strings.NewReader(""), outB, "--timeout", "5s")
+			// --reconnect 2s: a killed peer is indistinguishable from an outage; the survivor
+			// gives up after the reconnect window (default 30 s) and exits 5.
+			pa := w.startPipe("alice", "bob", fa.r, nil, "--timeout", "5s", "--reconnect", "2s")
+			pb := w.startPipe("bob", "alice", strings.NewReader(""), outB, "--timeout", "5s", "--reconnect", "2s")
 			ctx, cancel := context.WithCancel(w.ctx)
 			defer cancel()
 			fed := make(chan struct{})

@@ -15,9 +15,10 @@ import (
 // tmuxSession runs one command in a detached tmux pane and reads its screen, so a test sees
 // what a person at a terminal would see.
 type tmuxSession struct {
-	t      *testing.T
-	socket string
-	name   string
+	t          *testing.T
+	socket     string
+	name       string
+	statusFile string // the shell in the pane writes rtchat's exit status here
 }
 
 func newTmux(t *testing.T, w *world, who string, args ...string) *tmuxSession {
@@ -28,10 +29,12 @@ func newTmux(t *testing.T, w *world, who string, args ...string) *tmuxSession {
 		}
 		t.Skipf("tmux not installed: %v", err)
 	}
-	s := &tmuxSession{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock"), name: "rtchat"}
-	// The pane runs rtchat with the world's environment for who; remain-on-exit keeps the
-	// pane so the test can read its exit status after Ctrl-D.
-	cmdline := "exec env -i"
+	dir := t.TempDir()
+	s := &tmuxSession{t: t, socket: filepath.Join(dir, "tmux.sock"), name: "rtchat", statusFile: filepath.Join(dir, "status")}
+	// The pane runs rtchat with the world's environment for who; the shell writes its exit
+	// status to a file (tmux does not always record a pane's exit status), and
+	// remain-on-exit keeps the pane for reading the screen afterwards.
+	cmdline := "env -i"
 	for _, kv := range append(w.env(who), "TERM=xterm") {
 		cmdline += " " + shellQuote(kv)
 	}
@@ -39,6 +42,7 @@ func newTmux(t *testing.T, w *world, who string, args ...string) *tmuxSession {
 	for _, a := range args {
 		cmdline += " " + shellQuote(a)
 	}
+	cmdline += "; echo $? > " + shellQuote(s.statusFile+".tmp") + " && mv " + shellQuote(s.statusFile+".tmp") + " " + shellQuote(s.statusFile)
 	s.tmux("new-session", "-d", "-s", s.name, "-x", "120", "-y", "30", "sh", "-c", cmdline)
 	s.tmux("set-option", "-t", s.name, "remain-on-exit", "on")
 	t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
@@ -79,18 +83,16 @@ func (s *tmuxSession) waitScreen(ctx context.Context, want string) string {
 	}
 }
 
-// exitStatus waits for the pane's process to end and returns its exit status.
+// exitStatus waits for rtchat in the pane to end and returns its exit status.
 func (s *tmuxSession) exitStatus(ctx context.Context) int {
 	s.t.Helper()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		out := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_dead} #{pane_dead_status}"))
-		// tmux marks the pane dead a moment before it records the status.
-		if dead, status, _ := strings.Cut(out, " "); dead == "1" && status != "" {
-			n, err := strconv.Atoi(status)
+		if b, err := os.ReadFile(s.statusFile); err == nil {
+			n, err := strconv.Atoi(strings.TrimSpace(string(b)))
 			if err != nil {
-				s.t.Fatalf("pane status %q: %v", out, err)
+				s.t.Fatalf("exit status %q: %v", b, err)
 			}
 			return n
 		}

@@ -29,6 +29,13 @@ const (
 	pendingVerify = 10 * time.Second
 )
 
+// DefaultReconnect is how long a verified connection may be unreachable before it is lost.
+const DefaultReconnect = 30 * time.Second
+
+// restartEvery: while unreachable, an rtchat offerer restarts ICE (through a signed offer on
+// the topic) this long after the transport went, and again this often.
+const restartEvery = 5 * time.Second
+
 // Budgets: everything a stranger on the topic can make us hold is bounded.
 const (
 	maxVerified        = 128 // verified connections
@@ -60,6 +67,10 @@ type Config struct {
 	VerifyTimeout time.Duration
 	// BrokerTimeout bounds the first connection to the broker (0: the signal default).
 	BrokerTimeout time.Duration
+	// Reconnect is how long a verified connection may stay unreachable (a link outage, a NAT
+	// rebinding, a paused peer) before it is given up; meanwhile ICE recovers or is
+	// restarted and nothing sent is lost. 0 means DefaultReconnect; negative, no waiting.
+	Reconnect time.Duration
 	// OnQuestion answers questions on topics other than the identity ones. Nil: every
 	// such question gets an error answer.
 	OnQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
@@ -148,6 +159,9 @@ func newClient(cfg Config) (*Client, error) {
 	}
 	if cfg.VerifyTimeout <= 0 {
 		cfg.VerifyTimeout = 15 * time.Second
+	}
+	if cfg.Reconnect == 0 {
+		cfg.Reconnect = DefaultReconnect
 	}
 	if cfg.Trust == "" {
 		cfg.Trust = TrustKnown
@@ -403,15 +417,15 @@ func (p *pinCache) names() []string {
 }
 
 // offerData is our RTCOffer's data (§3.1), signed (see signedSignal).
-func (c *Client) offerData(target, sdp, nonce string) offerData {
+func (c *Client) offerData(target, sdp, nonce string, restart bool) offerData {
 	var d offerData
 	d.UserInfo = c.myInfo()
 	d.Offer.LocalDescription = sessionDesc{Type: "offer", SDP: sdp}
 	d.Offer.Target = target
 	s := signedSignal{kind: "offer", room: c.topic, sender: c.me, target: target, ts: time.Now().UnixMilli(),
-		nonce: nonce, role: d.UserInfo.RTChat.Role, pipe: d.UserInfo.RTChat.Pipe, sdp: sdp}
+		nonce: nonce, role: d.UserInfo.RTChat.Role, pipe: d.UserInfo.RTChat.Pipe, sdp: sdp, restart: restart}
 	if sig, err := c.cfg.Identity.Sign(s.message()); err == nil {
-		d.RTChat = &signalSig{V: protocolVersion, TS: s.ts, Nonce: nonce, Role: s.role, Pipe: s.pipe, Sig: b64.EncodeToString(sig)}
+		d.RTChat = &signalSig{V: protocolVersion, TS: s.ts, Nonce: nonce, Role: s.role, Pipe: s.pipe, Restart: restart, Sig: b64.EncodeToString(sig)}
 	} else {
 		c.log.Warn("cannot sign our offer", "err", err)
 	}

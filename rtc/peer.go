@@ -86,6 +86,14 @@ type (
 	evSent        struct{ what string } // a background send of this kind finished
 	evHandlerDone struct{}
 	evUnloaded    struct{} // the peer's name said `unload` on the topic (a hint: anyone can)
+	// evRestartOffer: the peer restarts ICE on our connection (signed by its pinned key).
+	evRestartOffer struct {
+		sdp   string
+		facts sdpFacts
+		nonce string
+	}
+	evRestartTick     struct{}            // time to (re)send our ICE restart offer
+	evRestartSignaled struct{ err error } // our restart offer or answer was published (or not)
 )
 
 // offerInput is what the room hands a connection that answers an offer.
@@ -175,10 +183,14 @@ type peer struct {
 	badAnswer  error
 	fallback   *evAnswer // an answer signed with the peer's own claimed key, not the pin
 	unloaded   time.Time // when an unload in the peer's name was seen
-	busy       map[string]bool
-	handlers   int
-	timer      *time.Timer
-	timerWhy   string
+	remoteFP   string    // the remote SDP's fingerprint (a restart must keep it)
+	// Reconnecting: the transport of an established connection went; it may come back.
+	reconnecting  bool
+	restartNonces map[string]bool // nonces of our restart offers: a restart answer signs one
+	busy          map[string]bool
+	handlers      int
+	timer         *time.Timer
+	timerWhy      string
 }
 
 func newPeer(c *Client, remote string, info userInfo, offerer bool, protected bool) *peer {
@@ -346,6 +358,12 @@ func (p *peer) start(in *offerInput) error {
 // signal sets the local description and, once ICE gathering is done (so the SDP holds every
 // candidate: web pages lose trickled ones in some states, §3.3), signs and publishes it.
 func (p *peer) signal(desc webrtc.SessionDescription, offerNonce string) error {
+	return p.signalDesc(desc, offerNonce, false)
+}
+
+// signalDesc is signal for a first negotiation or an ICE restart (restart: our restart
+// offer, or our answer to the peer's).
+func (p *peer) signalDesc(desc webrtc.SessionDescription, offerNonce string, restart bool) error {
 	gathered := webrtc.GatheringCompletePromise(p.pc)
 	if err := p.pc.SetLocalDescription(desc); err != nil {
 		return fmt.Errorf("set local description: %w", err)
@@ -363,7 +381,7 @@ func (p *peer) signal(desc webrtc.SessionDescription, offerNonce string) error {
 		sdp := p.pc.LocalDescription().SDP
 		var err error
 		if p.offerer {
-			err = p.c.publish(signal.SubOffer, p.c.offerData(p.remote, sdp, nonce))
+			err = p.c.publish(signal.SubOffer, p.c.offerData(p.remote, sdp, nonce, restart))
 		} else {
 			var data answerData
 			data, err = p.c.answerData(p.remote, sdp, offerNonce, p.rt)
@@ -371,9 +389,25 @@ func (p *peer) signal(desc webrtc.SessionDescription, offerNonce string) error {
 				err = p.c.publish(signal.SubAnswer, data)
 			}
 		}
+		if restart {
+			p.post(evRestartSignaled{err}, true)
+			return
+		}
 		p.post(evSignaled{err}, true)
 	})
 	return nil
+}
+
+// republishRestart sends our pending restart offer again, under a fresh nonce (the peer
+// may have missed it while the broker was out of reach too).
+func (p *peer) republishRestart() {
+	nonce := b64.EncodeToString(randomBytes(16))
+	p.offerNonce = nonce
+	p.restartNonces[nonce] = true
+	sdp := p.pc.LocalDescription().SDP
+	p.goWork(func() {
+		p.post(evRestartSignaled{p.c.publish(signal.SubOffer, p.c.offerData(p.remote, sdp, nonce, true))}, true)
+	})
 }
 
 // watch makes a channel's opening an event.
@@ -387,6 +421,7 @@ func (p *peer) watch(dc *webrtc.DataChannel) {
 func (p *peer) remoteReady(f sdpFacts) {
 	p.remoteSet = true
 	p.ufrag = f.ufrag
+	p.remoteFP = f.fingerprint
 	pend := p.pending
 	p.pending = nil
 	for _, c := range pend {
@@ -461,11 +496,23 @@ func (p *peer) handle(ev any) {
 		p.handlers--
 	case evUnloaded:
 		p.unloaded = time.Now()
+	case evRestartOffer:
+		p.onRestartOffer(ev)
+	case evRestartTick:
+		p.restartICE()
+	case evRestartSignaled:
+		if ev.err != nil {
+			p.log.Info("could not send the ICE restart; will try again", "err", ev.err)
+		}
 	}
 }
 
 func (p *peer) onAnswer(ev evAnswer) {
-	if !p.offerer || p.remoteSet || p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+	if !p.offerer || p.pc == nil || p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+		return
+	}
+	if p.remoteSet {
+		p.onRestartAnswer(ev)
 		return
 	}
 	if err := p.checkAnswer(ev); err != nil {
@@ -551,18 +598,145 @@ func (p *peer) onPCState(s webrtc.PeerConnectionState) {
 		p.up = up
 		p.c.report(p, p.st, up, nil)
 	}
-	lost := ErrConnectionLost
-	if !p.unloaded.IsZero() && time.Since(p.unloaded) < unloadWindow {
-		// The web page said it was leaving and its transport then went: it left. (An
-		// unload alone closes nothing: anyone can publish one.)
-		lost = ErrPeerLeft
+	// The web page said it was leaving and its transport then went: it left. (An unload
+	// alone closes nothing: anyone can publish one.)
+	left := !p.unloaded.IsZero() && time.Since(p.unloaded) < unloadWindow
+	lost := func(what string) error {
+		if left {
+			return peerLeft(p.remote)
+		}
+		return fmt.Errorf("%w: connection to %s %s", ErrConnectionLost, p.remote, what)
 	}
 	switch s {
+	case webrtc.PeerConnectionStateConnected:
+		if p.reconnecting {
+			p.reconnecting = false
+			p.stopTimer()
+			p.log.Info("reconnected")
+			p.c.emit(Event{Type: EventReconnected, Peer: p.remote, Bare: p.bare})
+		}
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateDisconnected:
-		p.closeWith(fmt.Errorf("%w: connection to %s %s", lost, p.remote, s), false)
+		if !left && p.st == stEstablished && p.c.cfg.Reconnect > 0 {
+			p.startReconnecting(s)
+			return
+		}
+		p.closeWith(lost(s.String()), false)
 	case webrtc.PeerConnectionStateClosed:
-		p.closeWith(fmt.Errorf("%w: connection to %s closed", lost, p.remote), false)
+		p.closeWith(lost("closed"), false)
 	}
+}
+
+// startReconnecting: the transport of an established connection went (ICE consent lost).
+// Keep everything and wait: the path may come back by itself (a short outage, a paused
+// peer), and the rtchat offerer restarts ICE through the topic (a NAT rebinding, a new
+// address). SCTP retransmits what is in flight, so nothing is lost or repeated.
+func (p *peer) startReconnecting(s webrtc.PeerConnectionState) {
+	if p.reconnecting {
+		if s == webrtc.PeerConnectionStateFailed {
+			p.restartICE() // ICE gave up on the old pairs: restart now
+		}
+		return
+	}
+	p.reconnecting = true
+	p.log.Info("connection interrupted: reconnecting", "state", s.String(), "window", p.c.cfg.Reconnect)
+	p.c.emit(Event{Type: EventReconnecting, Peer: p.remote, Bare: p.bare})
+	p.setTimer(p.c.cfg.Reconnect, "reconnect")
+	if !p.rt || !p.offerer {
+		return // web pages restart on their own; between rtchat peers the offerer does
+	}
+	p.goWork(func() {
+		t := time.NewTicker(restartEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				p.post(evRestartTick{}, true)
+			case <-p.done:
+				return
+			}
+		}
+	})
+}
+
+// restartICE sends (or sends again) an ICE restart offer while reconnecting.
+func (p *peer) restartICE() {
+	if !p.reconnecting || !p.rt || !p.offerer || p.st != stEstablished {
+		return
+	}
+	if p.restartNonces == nil {
+		p.restartNonces = map[string]bool{}
+	}
+	if p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		p.republishRestart()
+		return
+	}
+	offer, err := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err != nil {
+		p.log.Info("cannot make an ICE restart offer", "err", err)
+		return
+	}
+	p.offerNonce = b64.EncodeToString(randomBytes(16))
+	p.restartNonces[p.offerNonce] = true
+	p.log.Info("restarting ICE")
+	if err := p.signalDesc(offer, "", true); err != nil {
+		p.log.Info("cannot restart ICE", "err", err)
+	}
+}
+
+// onRestartOffer answers the peer's ICE restart of our connection.
+func (p *peer) onRestartOffer(ev evRestartOffer) {
+	if p.offerer || p.st != stEstablished || !p.rt {
+		return
+	}
+	if ev.facts.fingerprint != p.remoteFP {
+		p.log.Info("ignoring an ICE restart with another DTLS fingerprint")
+		return
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: ev.sdp}); err != nil {
+		p.log.Info("cannot apply an ICE restart offer", "err", err)
+		return
+	}
+	p.ufrag = ev.facts.ufrag
+	answer, err := p.pc.CreateAnswer(nil)
+	if err != nil {
+		p.log.Info("cannot answer an ICE restart", "err", err)
+		return
+	}
+	p.log.Info("answering an ICE restart")
+	if err := p.signalDesc(answer, ev.nonce, true); err != nil {
+		p.log.Info("cannot answer an ICE restart", "err", err)
+	}
+}
+
+// onRestartAnswer applies the peer's answer to our ICE restart offer.
+func (p *peer) onRestartAnswer(ev evAnswer) {
+	if ev.sig == nil || !p.restartNonces[ev.sig.OfferNonce] {
+		return
+	}
+	key := p.info.PublicKeyString
+	if pin, ok, err := p.c.cfg.Store.LookupPin(p.bare); err == nil && ok {
+		key = pin.Key
+	}
+	saved := p.offerNonce
+	p.offerNonce = ev.sig.OfferNonce
+	err := p.answerSignedBy(ev, key)
+	p.offerNonce = saved
+	if err != nil {
+		p.log.Info("ignoring a restart answer", "err", err)
+		return
+	}
+	facts, err := checkSDP(ev.sdp)
+	if err != nil || facts.fingerprint != p.remoteFP {
+		p.log.Info("ignoring a restart answer with a bad SDP or another DTLS fingerprint", "err", err)
+		return
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ev.sdp}); err != nil {
+		p.log.Info("cannot apply a restart answer", "err", err)
+		return
+	}
+	p.ufrag = facts.ufrag
+	p.restartNonces = map[string]bool{}
+	p.log.Info("ICE restart answered")
 }
 
 func (p *peer) onChanOpen(ev evChanOpen) {
@@ -626,6 +800,8 @@ func (p *peer) onTimer() {
 		p.closeWith(&verifyError{reason: "no proof", msg: fmt.Sprintf("%s did not finish verifying us in time", p.remote)}, false)
 	case "refusal":
 		p.closeWith(p.refusal, false)
+	case "reconnect":
+		p.closeWith(fmt.Errorf("%w: %s unreachable for %v", ErrConnectionLost, p.remote, p.c.cfg.Reconnect), false)
 	case "bad answer":
 		if ev := p.fallback; ev != nil && !p.remoteSet {
 			p.fallback = nil
@@ -748,7 +924,7 @@ func (p *peer) onFrame(label string, frame []byte) {
 				p.establish()
 			}
 		case "bye":
-			p.closeWith(fmt.Errorf("%w: %s left", ErrPeerLeft, p.remote), false)
+			p.closeWith(peerLeft(p.remote), false)
 		case "refused":
 			p.closeWith(&verifyError{reason: "refused", msg: fmt.Sprintf("%s refused us: %s", p.remote, refusalText(m.Reason, p.bare)), hint: refusalHint(m.Reason)}, false)
 		}

@@ -62,10 +62,15 @@ type signedSignal struct {
 	role       Role
 	pipe       string
 	sdp        string
+	restart    bool // an ICE restart of the connection the sender already has with target
 }
 
 func (s signedSignal) message() []byte {
-	return fieldsMessage([]byte(signalDomain), []byte(s.kind), []byte(s.room),
+	kind := s.kind
+	if s.restart {
+		kind += " restart"
+	}
+	return fieldsMessage([]byte(signalDomain), []byte(kind), []byte(s.room),
 		[]byte(s.sender), []byte(s.target), []byte(strconv.FormatInt(s.ts, 10)),
 		[]byte(s.nonce), []byte(s.offerNonce), []byte(s.role), []byte(s.pipe), []byte(s.sdp))
 }

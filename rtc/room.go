@@ -370,7 +370,7 @@ func (c *Client) onUnload(from string) {
 	c.cands.remove(from)
 	if p := c.peers[from]; p != nil {
 		if !c.views[p].up {
-			p.requestClose(fmt.Errorf("%w: %s left", ErrPeerLeft, from))
+			p.requestClose(peerLeft(from))
 			c.forget(p)
 			return
 		}
@@ -463,6 +463,14 @@ func (c *Client) onOffer(from string, d offerData) {
 			return
 		}
 	}
+	if d.RTChat != nil && d.RTChat.Restart {
+		// An ICE restart of a connection we have: only with the pinned key's signature, and
+		// handled by that connection, never a reason to replace it.
+		if old := c.peers[from]; old != nil && signed {
+			old.post(evRestartOffer{sdp: sdpText, facts: facts, nonce: d.RTChat.Nonce}, false)
+		}
+		return
+	}
 	c.presence.put(from, presence{info: info})
 	w := c.wants[bare]
 	if w != nil && c.servesFor(info) {
@@ -533,7 +541,7 @@ func (c *Client) checkSignedOffer(from string, d offerData, key string) error {
 		return fmt.Errorf("%w: %w", errBadSignature, err)
 	}
 	msg := signedSignal{kind: "offer", room: c.topic, sender: from, target: c.me, ts: s.TS,
-		nonce: s.Nonce, role: s.Role, pipe: s.Pipe, sdp: d.Offer.LocalDescription.SDP}.message()
+		nonce: s.Nonce, role: s.Role, pipe: s.Pipe, sdp: d.Offer.LocalDescription.SDP, restart: s.Restart}.message()
 	if err := keys.Verify(key, msg, sig); err != nil {
 		return fmt.Errorf("%w: %w", errBadSignature, err)
 	}

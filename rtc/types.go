@@ -108,6 +108,11 @@ const (
 	EventDisconnected EventType = "disconnected"
 	// EventRenamed: a peer said it has a new name (the web page's nameChange).
 	EventRenamed EventType = "renamed"
+	// EventReconnecting: a verified peer became unreachable; rtchat waits for the path to
+	// come back (or restarts ICE) for Config.Reconnect before giving up.
+	EventReconnecting EventType = "reconnecting"
+	// EventReconnected: the peer is reachable again; nothing was lost.
+	EventReconnected EventType = "reconnected"
 )
 
 // Event is something the commands may render.
@@ -138,9 +143,26 @@ var (
 	// ErrConnectionLost: the connection ended before the work was done.
 	ErrConnectionLost = errors.New("connection lost")
 	// ErrPeerLeft: the peer ended the connection on purpose (it quit, or a web page was
-	// closed). It wraps ErrConnectionLost: work still undone is lost all the same.
-	ErrPeerLeft = fmt.Errorf("%w: the peer left", ErrConnectionLost)
+	// closed). It matches ErrConnectionLost too: work still undone is lost all the same.
+	ErrPeerLeft error = &leftError{}
 )
+
+// leftError says which peer left; every one matches ErrPeerLeft and ErrConnectionLost.
+type leftError struct{ who string }
+
+func (e *leftError) Error() string {
+	if e.who == "" {
+		return "the peer left"
+	}
+	return e.who + " left"
+}
+
+func (e *leftError) Is(target error) bool {
+	return target == ErrPeerLeft || target == ErrConnectionLost
+}
+
+// peerLeft is the error of a connection the peer ended on purpose.
+func peerLeft(who string) error { return &leftError{who: who} }
 
 // hinted is an error that knows what the user can do about it.
 type hinted interface{ Hint() string }

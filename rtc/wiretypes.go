@@ -57,6 +57,7 @@ type signalSig struct {
 	OfferNonce string `json:"offerNonce,omitempty"`
 	Role       Role   `json:"role,omitempty"`
 	Pipe       string `json:"pipe,omitempty"`
+	Restart    bool   `json:"restart,omitempty"`
 	Sig        string `json:"sig"`
 }
 
