@@ -21,7 +21,11 @@ import (
 	"github.com/rtchat/rtchat/rtc/broker"
 )
 
-var rtchatBin string
+var (
+	rtchatBin string
+	// binDir holds binaries the tests build (rtchat, test peers); removed after the tests.
+	binDir string
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "rtchat-e2e-")
@@ -29,6 +33,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	binDir = dir
 	rtchatBin = filepath.Join(dir, "rtchat")
 	if bin := os.Getenv("RTCHAT_E2E_BIN"); bin != "" {
 		// A prebuilt binary: e.g. an older build, to show what a test catches.
@@ -44,6 +49,28 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// buildOnce builds the Go program in pkg (a path below e2e/) once per test binary into
+// binDir and returns its path.
+var (
+	builtMu sync.Mutex
+	built   = map[string]string{}
+)
+
+func buildOnce(t *testing.T, pkg string) string {
+	t.Helper()
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if bin, ok := built[pkg]; ok {
+		return bin
+	}
+	bin := filepath.Join(binDir, strings.ReplaceAll(strings.TrimPrefix(pkg, "./"), "/", "-"))
+	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", pkg, err, out)
+	}
+	built[pkg] = bin
+	return bin
 }
 
 // testDeadline bounds every e2e test.

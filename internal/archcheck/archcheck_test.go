@@ -44,6 +44,8 @@ var layers = map[string][]string{
 	// Attackers are written against the wire format, never the core.
 	"e2e/attack/mitm": {"keys", "rtc/lzstring"},
 	"e2e/attack/room": {"keys", "rtc/lzstring"},
+	// Test peers written from the wire contract.
+	"e2e/peers/barebones": {},
 }
 
 // banned third-party imports per package (prefix match): the command layer never talks to
