@@ -78,7 +78,7 @@ func parseSize(s string) (int64, error) {
 }
 
 type pipeRun struct {
-	streamMBps, wallMBps, recvStreamMBps float64
+	streamMBps, wallMBps float64
 	sendRSS, recvRSS                     int64 // KiB
 	rcvbufErrs                           int64
 	seconds, wall                        float64

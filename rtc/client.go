@@ -107,7 +107,6 @@ type Client struct {
 	priority atomic.Pointer[map[string]bool] // bare names we dial or are connected to (read by classify)
 	issued   challenges                      // challenges we sent and wait answers for
 	pins     *pinCache                       // room loop only
-	nextID   atomic.Uint64
 
 	// Owned by the room loop.
 	peers    map[string]*peer // by remote full name
@@ -118,7 +117,6 @@ type Client struct {
 	wants    map[string]*want    // Dial targets by bare name
 	all      *allWant            // a DialAll in progress
 	poked    bool
-	anyUp    bool
 }
 
 // presence is what a peer last said about itself.

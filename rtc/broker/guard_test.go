@@ -411,7 +411,6 @@ func TestNonReadingSubscribersBounded(t *testing.T) {
 	before := heapAlloc()
 
 	const subscribers, messages = 20, 100
-	var stuck []*rawClient
 	for range subscribers {
 		c := dialRaw(t, ctx, b.TCPAddr())
 		if tc, ok := c.conn.(interface{ SetReadBuffer(int) error }); ok {
@@ -419,7 +418,7 @@ func TestNonReadingSubscribersBounded(t *testing.T) {
 		}
 		c.mustConnect()
 		c.mustSubscribe("mrtchat/#")
-		stuck = append(stuck, c) // and never read again
+		// ... and never read again (dialRaw's cleanup closes it)
 	}
 	pub := dialRaw(t, ctx, b.TCPAddr())
 	pub.mustConnect()
