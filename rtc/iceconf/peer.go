@@ -112,6 +112,7 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 		rec.Net = std
 		m, err := ice.NewMultiUDPMuxFromPort(0,
 			ice.UDPMuxFromPortWithNet(rec),
+			ice.UDPMuxFromPortWithIPFilter(bindable),
 			ice.UDPMuxFromPortWithReadBufferSize(SocketBuffer),
 			ice.UDPMuxFromPortWithWriteBufferSize(SocketBuffer),
 			ice.UDPMuxFromPortWithLogger(lf.NewLogger("ice-mux")),

@@ -1,0 +1,31 @@
+package lab_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/rtchat/rtchat/lab"
+)
+
+// TestLabHold is a debugging aid, not a case: with RTCHAT_LAB_HOLD=DURATION it builds the
+// two-home lab (symmetric NATs by default, RTCHAT_LAB_NAT=cone for cone), prints the
+// namespaces and the commands to use them, and keeps everything up for DURATION.
+func TestLabHold(t *testing.T) {
+	d, err := time.ParseDuration(os.Getenv("RTCHAT_LAB_HOLD"))
+	if err != nil {
+		t.Skip("set RTCHAT_LAB_HOLD=10m to keep a lab up for poking at")
+	}
+	nat := lab.Symmetric
+	if os.Getenv("RTCHAT_LAB_NAT") == "cone" {
+		nat = lab.Cone
+	}
+	w := newWorld(t, d+time.Minute, lab.Home{Name: "a", NAT: nat}, lab.Home{Name: "b", NAT: nat})
+	t.Logf("internet: %s; alice's host: %s; bob's host: %s", w.lab.Inet(), w.lab.Host("a", 0), w.lab.Host("b", 0))
+	t.Logf("e.g.: ip netns exec %s env RTCHAT_CONFIG_DIR=%s RTCHAT_BROKER=%s RTCHAT_ICE=%s %s pipe bob -v",
+		w.lab.Host("a", 0), w.configDir("alice"), lab.BrokerURL, lab.TURNURL("udp"), rtchatBin)
+	select {
+	case <-time.After(d):
+	case <-w.ctx.Done():
+	}
+}
