@@ -219,6 +219,12 @@ func (l *Lab) buildHome(ctx context.Context, h *home) error {
 		}
 		ip := fmt.Sprintf("%s%d", LANPrefix, 10+j)
 		if err := l.runAll(ctx, host, [][]string{
+			// The host's IPv6 link-local address stays "tentative" (duplicate address
+			// detection never finishes) for the whole run, as right after a network comes
+			// up: it is listed but cannot be bound. rtchat must cope (iceconf.bindable);
+			// before it did, a fresh peer failed to build its connection and never answered.
+			{"sysctl", "-qw", "net.ipv6.conf.eth0.dad_transmits=1"},
+			{"sysctl", "-qw", "net.ipv6.neigh.eth0.retrans_time_ms=3600000"},
 			{"ip", "addr", "add", ip + "/24", "dev", "eth0"},
 			{"ip", "link", "set", "eth0", "up"},
 			{"ip", "route", "add", "default", "via", LANPrefix + "1"},
@@ -295,6 +301,9 @@ func (h *home) ruleset() string {
 		fmt.Fprintf(&b, "  numgen random mod 10000 < %d counter drop\n", int(h.Link.Loss*100+0.5))
 	}
 	b.WriteString("  ct state established,related accept\n  ct status dnat accept\n")
+	// Traffic between two hosts of the LAN is switched by br0; with br_netfilter it still
+	// passes this hook, as br0 in and out. A home router does not filter it.
+	b.WriteString("  iifname \"br0\" oifname \"br0\" accept\n")
 	if h.BlockUDP {
 		b.WriteString("  iifname \"br0\" meta l4proto udp counter drop\n")
 	}

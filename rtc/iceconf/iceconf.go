@@ -12,6 +12,8 @@
 //	              turn:USER:PASS@HOST[:PORT][?transport=udp|tcp]
 //	              turns:USER:PASS@HOST[:PORT][?transport=tcp]
 //	            USER and PASS may be percent-encoded (%3A for ':', %40 for '@').
+//	            turns: trusts the system's CAs and those in the PEM file named by
+//	            RTCHAT_ICE_CA (a TURN server with a private or test CA).
 //	            TURN entries need credentials; STUN entries must not carry any.
 //
 // Every PeerConnection built here detaches ALL its data channels
@@ -55,6 +57,9 @@ var ErrBadICE = errors.New("bad --ice value")
 type Config struct {
 	Mode    string // ModeDefault, ModeNone, ModeLoopback or ModeServers
 	Servers []webrtc.ICEServer
+	// CAFile: extra CA certificates (PEM) trusted for turns: servers besides the system's
+	// roots. Parse takes it from RTCHAT_ICE_CA (CAEnv).
+	CAFile string
 }
 
 // Loopback is the configuration tests and one-machine setups use.
@@ -75,7 +80,7 @@ func Parse(list string) (Config, error) {
 	case ModeLoopback:
 		return Config{Mode: ModeLoopback}, nil
 	}
-	c := Config{Mode: ModeServers}
+	c := Config{Mode: ModeServers, CAFile: os.Getenv(CAEnv)}
 	for i, entry := range strings.Split(s, ",") {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {

@@ -126,6 +126,9 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 		return nil, fmt.Errorf("%w: unknown mode %q", ErrBadICE, c.Mode)
 	}
 	se.SetICEUDPMux(mux)
+	if d := c.newTCPDialer(func(msg string, args ...any) { log.Info(msg, args...) }); d != nil {
+		se.SetICEProxyDialer(d)
+	}
 
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: c.Servers})
