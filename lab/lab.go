@@ -257,6 +257,16 @@ func (l *Lab) buildHome(ctx context.Context, h *home) error {
 			return err
 		}
 	}
+	if h.Link.Delay > 0 {
+		// The TUN devices' queues hold 500 packets by default: bursts that the delay line
+		// has not read yet would drop there, a loss no real link adds. 10,000 packets
+		// (15 MB) keep the loss to what tbf and the loss rule decide.
+		for _, dev := range [][2]string{{r, "wan0"}, {l.inet, inetIf}} {
+			if err := run(ctx, dev[0], "ip", "link", "set", dev[1], "txqueuelen", "10000"); err != nil {
+				return err
+			}
+		}
+	}
 	if err := l.runAll(ctx, r, [][]string{
 		{"ip", "addr", "add", h.public, "peer", h.peer, "dev", "wan0"},
 		{"ip", "link", "set", "wan0", "up"},
@@ -624,4 +634,25 @@ func (l *Lab) Capture(ctx context.Context, ns, iface, file string) error {
 		return err
 	}
 	return p.WaitOutput(ctx, "listening on")
+}
+
+// LinkStats is `ip -s link` and `tc -s qdisc` of a home's access link on both ends, for
+// benchmark logs (drops at the TUN queue or tbf show up here).
+func (l *Lab) LinkStats(ctx context.Context, homeName string) string {
+	h := l.homes[homeName]
+	a, _ := output(ctx, h.router, "ip", "-s", "link", "show", "wan0")
+	q, _ := output(ctx, h.router, "tc", "-s", "qdisc", "show", "dev", "wan0")
+	b, _ := output(ctx, l.inet, "ip", "-s", "link", "show", fmt.Sprintf("home%d", h.index))
+	var udp []string
+	for _, host := range h.hosts {
+		snmp, _ := output(ctx, host, "cat", "/proc/net/snmp")
+		var lines []string
+		for _, line := range strings.Split(snmp, "\n") {
+			if strings.HasPrefix(line, "Udp:") {
+				lines = append(lines, line)
+			}
+		}
+		udp = append(udp, host+": "+strings.Join(lines, " | "))
+	}
+	return "router " + h.router + ":\n" + a + q + "internet side:\n" + b + strings.Join(udp, "\n")
 }

@@ -78,6 +78,8 @@ type world struct {
 	turn *lab.TURN
 	dir  string
 	ids  map[string]string
+	// extraEnv is added to every rtchat process's environment (benchmark variants).
+	extraEnv []string
 }
 
 // newWorld builds a lab with these homes, starts the broker and coturn, and makes the
@@ -144,7 +146,7 @@ func (w *world) configDir(name string) string { return filepath.Join(w.dir, "cfg
 
 // env is the environment of an rtchat process acting as name with this --ice value.
 func (w *world) env(name, ice string) []string {
-	return []string{
+	return append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + w.dir,
 		"RTCHAT_CONFIG_DIR=" + w.configDir(name),
@@ -152,7 +154,7 @@ func (w *world) env(name, ice string) []string {
 		"RTCHAT_ICE=" + ice,
 		"RTCHAT_ICE_CA=" + w.turn.CAFile,
 		"RTCHAT_TIMEOUT=20s",
-	}
+	}, w.extraEnv...)
 }
 
 // mustRun runs rtchat as name in the root namespace (keys only: no network).
@@ -231,21 +233,56 @@ func expectedSum(seed byte, n int64) string {
 	return hex.EncodeToString(r.h.Sum(nil))
 }
 
-// hashSink hashes and counts what a process writes.
+// hashSink hashes and counts what a process writes; a test can wait for a byte count.
 type hashSink struct {
-	mu sync.Mutex
-	h  hash.Hash
-	n  int64
+	mu   sync.Mutex
+	cond *sync.Cond
+	h    hash.Hash
+	n    int64
 }
 
-func newHashSink() *hashSink { return &hashSink{h: sha256.New()} }
+func newHashSink() *hashSink {
+	s := &hashSink{h: sha256.New()}
+	s.cond = sync.NewCond(&s.mu)
+	return s
+}
 
 func (s *hashSink) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.h.Write(p)
 	s.n += int64(len(p))
+	s.cond.Broadcast()
 	return len(p), nil
+}
+
+// waitBytes blocks until at least n bytes arrived, the process p ended, or ctx ended.
+func (s *hashSink) waitBytes(ctx context.Context, n int64, p *lab.Proc) error {
+	stop := context.AfterFunc(ctx, func() { s.mu.Lock(); s.cond.Broadcast(); s.mu.Unlock() })
+	defer stop()
+	go func() {
+		select {
+		case <-p.Done():
+			s.mu.Lock()
+			s.cond.Broadcast()
+			s.mu.Unlock()
+		case <-ctx.Done():
+		}
+	}()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.n < n {
+		select {
+		case <-p.Done():
+			return fmt.Errorf("the process ended after %d of %d bytes", s.n, n)
+		default:
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%d of %d bytes: %w", s.n, n, ctx.Err())
+		}
+		s.cond.Wait()
+	}
+	return nil
 }
 
 func (s *hashSink) result() (string, int64) {

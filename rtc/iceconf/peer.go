@@ -130,6 +130,9 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 		se.SetICEProxyDialer(d)
 	}
 
+	rcv, _ := rec.buffers()
+	window := sizeSCTPWindow(&se, c.Mode, rcv)
+
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: c.Servers})
 	if err != nil {
@@ -138,7 +141,7 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 	}
 	conn := &Conn{PC: pc, mux: mux}
 	conn.RecvBuffer, conn.SendBuffer = rec.buffers()
-	log.Debug("ice sockets", "mode", c.Mode, "rcvbuf", conn.RecvBuffer, "sndbuf", conn.SendBuffer)
+	log.Debug("ice sockets", "mode", c.Mode, "rcvbuf", conn.RecvBuffer, "sndbuf", conn.SendBuffer, "sctp_window", window)
 	return conn, nil
 }
 
