@@ -479,7 +479,10 @@ func (l *Lab) StartProcWith(ctx context.Context, ns string, setup func(*exec.Cmd
 	cmd := Command(context.Background(), ns, name, args...)
 	p := &Proc{Cmd: cmd, Stdout: NewBuffer(), Stderr: NewBuffer(), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.Stdout, p.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group (Kill signals the group); killed with the test process if that
+	// dies without cleaning up (the delay lines run in the root namespace, where the
+	// namespace sweep of the next run cannot find them).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if setup != nil {
 		setup(cmd)
 	}
