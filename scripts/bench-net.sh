@@ -10,6 +10,9 @@
 # byte. Needs root, iproute2, nftables, conntrack, coturn (see .ci/run).
 #
 #   usage: scripts/bench-net.sh [-p PROFILES] [-r RUNS] [-n SIZE] [-v VARIANTS] [-o FILE.jsonl]
+#          scripts/bench-net.sh --share [-p PROFILE] [-r RUNS] [-n SIZE] [-v VARIANTS]
+#     --share   instead: rtchat and one TCP CUBIC flow at the same time over one bottleneck
+#               (default 50ms/20mbit, 16MiB each): what a variant costs other traffic
 #     PROFILES  comma-separated RTT[/LOSS%][/RATE], default
 #               50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms
 #     SIZE      bytes at 0% loss (default 64MiB; a quarter at ≥0.5% loss, a sixteenth at ≥2%)
@@ -18,7 +21,7 @@
 #               (the knobs are in rtc/iceconf/window.go)
 #   e.g.   scripts/bench-net.sh -p 50ms,200ms -r 3
 set -euo pipefail
-profiles="50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms" runs=3 size=64MiB variants="default:" out=""
+profiles="50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms" runs=3 size=64MiB variants="default:" out="" share=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -p) profiles=$2; shift 2 ;;
@@ -26,7 +29,8 @@ while [ $# -gt 0 ]; do
     -n) size=$2; shift 2 ;;
     -v) variants=$2; shift 2 ;;
     -o) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --share) share=1; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "bench-net.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -34,7 +38,16 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin:/sbin"
 echo "== network benchmark: profiles $profiles, $runs runs, $size; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
   "tcp_congestion_control=$(cat /proc/sys/net/ipv4/tcp_congestion_control), rmem_max=$(cat /proc/sys/net/core/rmem_max)" >&2
+if [ "$share" = 1 ]; then
+  case "$profiles" in *,*) profiles="50ms/20mbit" ;; esac
+  [ "$size" = 64MiB ] && size=16MiB
+  RTCHAT_BENCH=1 RTCHAT_BENCH_SHARE=1 RTCHAT_LAB=1 RTCHAT_SHARE_PROFILE=$profiles RTCHAT_BENCH_RUNS=$runs \
+    RTCHAT_BENCH_SIZE=$size RTCHAT_BENCH_VARIANTS=$variants \
+    go test ./e2e/lab -run '^TestNetShare$' -count=1 -v -timeout 6h | grep -E 'MB/s|share|^(---|ok|FAIL|PASS)'
+  exit "${PIPESTATUS[0]}"
+fi
 RTCHAT_BENCH=1 RTCHAT_LAB=1 RTCHAT_BENCH_PROFILES=$profiles RTCHAT_BENCH_RUNS=$runs RTCHAT_BENCH_SIZE=$size \
   RTCHAT_BENCH_VARIANTS=$variants RTCHAT_BENCH_OUT=$out \
   go test ./e2e/lab -run '^TestNetBench$' -count=1 -v -timeout 6h |
   grep -E 'MB/s|÷|first byte|^(---|ok|FAIL|PASS)|Error|error'
+exit "${PIPESTATUS[0]}"

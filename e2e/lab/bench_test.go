@@ -335,3 +335,50 @@ func (w *world) rcvbufErrors(ns string) int64 {
 	}
 	return 0
 }
+
+// TestNetShare measures what a variant of rtchat costs other traffic: over one bottleneck
+// (alice's access link, RTCHAT_SHARE_PROFILE, default 50ms/20mbit: congestion, no random loss), a TCP CUBIC copy
+// and `rtchat pipe` move the same bytes at the same time, RTCHAT_BENCH_RUNS times per
+// variant; it prints each one's MB/s and rtchat's share of the sum. Runs with
+// RTCHAT_BENCH=1 and RTCHAT_BENCH_SHARE=1 (scripts/bench-net.sh --share).
+func TestNetShare(t *testing.T) {
+	if os.Getenv("RTCHAT_BENCH") != "1" || os.Getenv("RTCHAT_BENCH_SHARE") != "1" {
+		t.Skip("RTCHAT_BENCH=1 RTCHAT_BENCH_SHARE=1 runs the sharing benchmark")
+	}
+	pr, err := parseProfile(envOr("RTCHAT_SHARE_PROFILE", "50ms/20mbit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := strconv.Atoi(envOr("RTCHAT_BENCH_RUNS", "3"))
+	n, err := parseSize(envOr("RTCHAT_BENCH_SIZE", "16MiB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	variants := parseVariants(envOr("RTCHAT_BENCH_VARIANTS", "default:"))
+	link := lab.Link{Delay: pr.rtt / 4}
+	linkA := lab.Link{Delay: pr.rtt / 4, Loss: pr.loss, Rate: pr.rate}
+	w := newWorld(t, time.Duration(runs*len(variants))*5*time.Minute,
+		lab.Home{Name: "a", NAT: lab.Cone, Link: linkA}, lab.Home{Name: "b", NAT: lab.Cone, Link: link})
+	if err := w.lab.ForwardTCP(w.ctx, "b", 0, 5001); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, v := range variants {
+		var shares []float64
+		for run := 1; run <= runs; run++ {
+			tcpDone := make(chan measurement, 1)
+			go func() { tcpDone <- w.tcpRun(n, "cubic") }()
+			rm := w.rtchatRun(n, v, pr.rtt)
+			tm := <-tcpDone
+			rt, tt := float64(n)/rm.Seconds/1e6, float64(n)/tm.Seconds/1e6
+			if rm.Seconds <= 0 || tm.Seconds <= 0 {
+				t.Logf("run %d %s: failed: %s %s", run, v.name, rm.Error, tm.Error)
+				continue
+			}
+			shares = append(shares, rt/(rt+tt))
+			t.Logf("%s run %d rtchat:%s %.2f MB/s beside tcp-cubic %.2f MB/s (rtchat's share %.2f)", pr.name, run, v.name, rt, tt, rt/(rt+tt))
+		}
+		lines = append(lines, fmt.Sprintf("%s rtchat:%s share of the bottleneck beside one CUBIC flow: %s", pr.name, v.name, minMedMax(shares)))
+	}
+	t.Logf("\n%s", strings.Join(lines, "\n"))
+}

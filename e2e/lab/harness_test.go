@@ -96,6 +96,8 @@ func newWorld(t *testing.T, deadline time.Duration, homes ...lab.Home) *world {
 	l, err := lab.Start(ctx, lab.Config{Homes: homes, Tool: toolBin, Dir: dir, Logf: t.Logf})
 	needLab(t, err)
 	w := &world{t: t, ctx: ctx, lab: l, dir: dir, ids: map[string]string{}}
+	// RTCHAT_LAB_ENV="K=V K=V" adds settings to every rtchat process (knobs, experiments).
+	w.extraEnv = strings.Fields(os.Getenv("RTCHAT_LAB_ENV"))
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, h := range homes {

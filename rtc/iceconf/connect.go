@@ -35,7 +35,7 @@ const (
 
 // fastConnect shortens the connection set-up (loopback keeps pion's defaults: host pairs
 // have no wait anyway).
-func fastConnect(se *webrtc.SettingEngine, mode string) {
+func fastConnect(se *webrtc.SettingEngine, mode string, snap bool) {
 	if mode == ModeLoopback {
 		return
 	}
@@ -60,7 +60,7 @@ func fastConnect(se *webrtc.SettingEngine, mode string) {
 	if os.Getenv(envHelloVerify) != "1" {
 		se.SetDTLSInsecureSkipHelloVerify(true)
 	}
-	if os.Getenv(envSNAP) == "1" {
+	if snap || os.Getenv(envSNAP) == "1" {
 		se.EnableSctpSnap(true)
 	}
 }

@@ -60,6 +60,11 @@ type Config struct {
 	// CAFile: extra CA certificates (PEM) trusted for turns: servers besides the system's
 	// roots. Parse takes it from RTCHAT_ICE_CA (CAEnv).
 	CAFile string
+	// SNAP offers the SCTP association's INIT in the SDP (a=sctp-init) so that, when the
+	// peer does the same, SCTP needs no handshake round trips (2 fewer before the first
+	// byte). The core may set it for connections with rtchat peers; web pages are not
+	// known to speak it (pion falls back when the peer's SDP lacks it).
+	SNAP bool
 }
 
 // Loopback is the configuration tests and one-machine setups use.

@@ -132,7 +132,7 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 
 	rcv, _ := rec.buffers()
 	window := sizeSCTPWindow(&se, c.Mode, rcv)
-	fastConnect(&se, c.Mode)
+	fastConnect(&se, c.Mode, c.SNAP)
 
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: c.Servers})
