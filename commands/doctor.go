@@ -39,6 +39,12 @@ anything that is wrong:
   ice         each --ice server answers: stun: a STUN Binding request over UDP, showing my
               public (reflexive) address and the round trip; turn: a Binding and a TURN
               allocation with the given credentials, showing the relay address
+  nat         what NAT I am behind: one UDP socket asks two STUN addresses of --ice for my
+              public address; the same for both is an endpoint-independent NAT (STUN is
+              enough), different is a symmetric NAT (a peer behind a NAT needs TURN), no
+              answer means UDP is blocked (TURN over TCP/TLS only)
+  turn-relay  each turn:/turns: server relays between two allocations of mine (what two
+              peers behind symmetric NATs need)
   udp-buffer  net.core.rmem_max/wmem_max are at least the 4 MiB 'rtchat pipe' asks for
 
 Each line is "ok", "WARN" or "FAIL" (✓ ! ✗ on a terminal). Warnings do not fail the
@@ -79,12 +85,17 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	}()
 	iceCh := make(chan []doctor.Result, 1)
 	go func() { iceCh <- doctor.ICE(ctx, g.ICE, iceTimeout) }()
+	natCh := make(chan []doctor.Result, 1) // NAT type, and TURN relaying (rtc/doctor/nat.go)
+	go func() { natCh <- doctor.NATChecks(ctx, g.ICE, iceTimeout) }()
 
 	rep := &doctorReport{w: ios.Out, json: g.JSON, tty: ios.OutTTY}
 	rep.add(doctor.Identity(g.ConfigDir, g.Name))
 	rep.add(doctor.Peers(g.ConfigDir))
 	rep.add(<-brokerCh)
 	for _, r := range <-iceCh {
+		rep.add(r)
+	}
+	for _, r := range <-natCh {
 		rep.add(r)
 	}
 	rep.add(doctor.UDPBuffer())

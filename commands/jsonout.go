@@ -170,6 +170,25 @@ type pipeSummaryJSON struct {
 	Received   uint64  `json:"received"`
 	Seconds    float64 `json:"seconds"`
 	Connection string  `json:"connection"`
+	// The path (see pathJSON): the peer's candidate type, udp/tcp, through TURN or not.
+	RemoteConnection string `json:"remote_connection"`
+	Protocol         string `json:"protocol"`
+	Relay            bool   `json:"relay"`
+}
+
+// pathJSON is the network path of a connection (pipe, on stderr, when the stream opens).
+type pathJSON struct {
+	Type          string   `json:"type"`
+	Peer          string   `json:"peer"`
+	Name          string   `json:"name"`
+	Local         string   `json:"local"`
+	Remote        string   `json:"remote"`
+	Protocol      string   `json:"protocol"`
+	Relay         bool     `json:"relay"`
+	RelayProtocol string   `json:"relay_protocol,omitempty"`
+	LocalAddress  string   `json:"local_address"`
+	RemoteAddress string   `json:"remote_address"`
+	RTTms         *float64 `json:"rtt_ms,omitempty"`
 }
 
 // doctor

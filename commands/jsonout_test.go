@@ -163,6 +163,7 @@ func outputStructs() map[string]any {
 		"delivered":          deliveredJSON{},
 		"progress":           progressJSON{},
 		"summary (pipe)":     pipeSummaryJSON{},
+		"path":               pathJSON{},
 		"check":              checkJSON{},
 		"summary (doctor)":   doctorSummaryJSON{},
 		"config":             configJSON{},

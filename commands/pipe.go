@@ -86,9 +86,12 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 	if err != nil {
 		return err
 	}
-	g.Log.Debug("pipe open", "peer", p.Name(), "connection", p.ConnectionType())
 	start := time.Now()
-	connType := p.ConnectionType()
+	path, _ := p.Path()
+	g.Log.Debug("pipe open", "peer", p.Name(), "path", path.String())
+	if g.JSON {
+		_ = s.out.object(newPathJSON(p, path))
+	}
 	stopProgress := func() {}
 	if g.JSON {
 		stop, done := make(chan struct{}), make(chan struct{})
@@ -147,7 +150,8 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 		// error object with its exit code.
 		summary := pipeSummaryJSON{
 			Type: "summary", Peer: p.Name(), Name: p.Bare(), OK: err == nil,
-			Sent: stats.Sent, Received: stats.Received, Seconds: secs, Connection: connType,
+			Sent: stats.Sent, Received: stats.Received, Seconds: secs,
+			Connection: path.Local, RemoteConnection: path.Remote, Protocol: path.Protocol, Relay: path.Relay,
 		}
 		if err := s.out.object(summary); err != nil {
 			g.Log.Debug("writing the summary", "err", err)

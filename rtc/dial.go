@@ -163,7 +163,7 @@ func (c *Client) cancelWant(w *want) {
 		err = withHint(fmt.Errorf("%w: %s is in room %q but runs %s, which does not serve %s", ErrTimeout, w.busyElse, c.cfg.Room, what, c.cfg.Role),
 			dialHint(c.cfg.Role, w.bare, c.bare))
 	case w.appeared:
-		err = fmt.Errorf("%w: %q appeared but did not connect and verify in time", ErrTimeout, w.bare)
+		err = withHint(fmt.Errorf("%w: %q appeared but did not connect and verify in time", ErrTimeout, w.bare), appearedHint)
 	default:
 		err = withHint(fmt.Errorf("%w: no peer named %q that serves %s appeared in room %q", ErrTimeout, w.bare, c.cfg.Role, c.cfg.Room),
 			dialHint(c.cfg.Role, w.bare, c.bare))
@@ -195,6 +195,14 @@ func (c *Client) settleFailure(p *peer, err error) {
 	}
 	c.settle(w, nil, err)
 }
+
+// appearedHint: the peer was there but no connection came up (or was not verified) in time.
+// Mostly the network: two strict (symmetric) NATs or a firewall that blocks UDP leave ICE
+// no path without a TURN server (docs/network.md).
+const appearedHint = "if no connection came up, no network path between you worked: behind strict (symmetric) NATs " +
+	"or a firewall that blocks UDP you need a TURN server, e.g. --ice 'stun:stun.l.google.com:19302,turn:USER:PASS@HOST:3478' " +
+	"(or turns:USER:PASS@HOST:443?transport=tcp where only TCP gets out); run 'rtchat doctor' on both sides to see " +
+	"your NAT type and test the TURN server"
 
 // dialHint says what the other side must run for a Dial of role to meet it.
 func dialHint(role Role, peer, me string) string {

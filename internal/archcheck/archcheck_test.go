@@ -41,6 +41,9 @@ var layers = map[string][]string{
 	"bench/barepion":      {"bench/benchutil", "rtc/iceconf"},
 	"bench/tcpcopy":       {"bench/benchutil"},
 	"e2e":                 {},
+	"e2e/lab":             {"lab"},
+	"lab":                 {},
+	"lab/labtool":         {},
 	// Attackers are written against the wire format, never the core.
 	"e2e/attack/mitm": {"keys", "rtc/lzstring"},
 	"e2e/attack/room": {"keys", "rtc/lzstring"},

@@ -275,7 +275,7 @@ func mappedAddress(m *stun.Message) (net.Addr, error) {
 
 // stunOverTLS does one Binding request over a TLS stream (stuns:).
 func stunOverTLS(ctx context.Context, host, hostport string) (net.Addr, time.Duration, error) {
-	d := tls.Dialer{Config: &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}}
+	d := tls.Dialer{Config: turnTLSConfig(host)}
 	c, err := d.DialContext(ctx, "tcp", hostport)
 	if err != nil {
 		return nil, 0, err
@@ -324,7 +324,7 @@ func turnAllocate(ctx context.Context, uri *stun.URI, hostport, user, pass strin
 	var pc net.PacketConn
 	switch {
 	case uri.Scheme == stun.SchemeTypeTURNS:
-		d := tls.Dialer{Config: &tls.Config{ServerName: uri.Host, MinVersion: tls.VersionTLS12}}
+		d := tls.Dialer{Config: turnTLSConfig(uri.Host)}
 		c, err := d.DialContext(ctx, "tcp", hostport)
 		if err != nil {
 			return nil, 0, err

@@ -12,6 +12,8 @@
 //	              turn:USER:PASS@HOST[:PORT][?transport=udp|tcp]
 //	              turns:USER:PASS@HOST[:PORT][?transport=tcp]
 //	            USER and PASS may be percent-encoded (%3A for ':', %40 for '@').
+//	            turns: trusts the system's CAs and those in the PEM file named by
+//	            RTCHAT_ICE_CA (a TURN server with a private or test CA).
 //	            TURN entries need credentials; STUN entries must not carry any.
 //
 // Every PeerConnection built here detaches ALL its data channels
@@ -55,6 +57,14 @@ var ErrBadICE = errors.New("bad --ice value")
 type Config struct {
 	Mode    string // ModeDefault, ModeNone, ModeLoopback or ModeServers
 	Servers []webrtc.ICEServer
+	// CAFile: extra CA certificates (PEM) trusted for turns: servers besides the system's
+	// roots. Parse takes it from RTCHAT_ICE_CA (CAEnv).
+	CAFile string
+	// SNAP offers the SCTP association's INIT in the SDP (a=sctp-init) so that, when the
+	// peer does the same, SCTP needs no handshake round trips (2 fewer before the first
+	// byte). The core may set it for connections with rtchat peers; web pages are not
+	// known to speak it (pion falls back when the peer's SDP lacks it).
+	SNAP bool
 }
 
 // Loopback is the configuration tests and one-machine setups use.
@@ -75,7 +85,7 @@ func Parse(list string) (Config, error) {
 	case ModeLoopback:
 		return Config{Mode: ModeLoopback}, nil
 	}
-	c := Config{Mode: ModeServers}
+	c := Config{Mode: ModeServers, CAFile: os.Getenv(CAEnv)}
 	for i, entry := range strings.Split(s, ",") {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {

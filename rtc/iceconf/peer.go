@@ -76,9 +76,8 @@ func (c Config) NewPeerConnection(log *slog.Logger) (*webrtc.PeerConnection, fun
 // detached writes (backpressure), a UDP mux with 4 MiB buffers. Loopback mode binds
 // 127.0.0.1:0, UDP4 only, loopback candidates only, mDNS disabled. The other modes bind one
 // socket per non-loopback interface address (random ports), keep mDNS in QueryOnly mode
-// and use the configured servers. Note that pion gathers server-reflexive (STUN)
-// candidates on separate ephemeral sockets with kernel-default buffers, and relay
-// candidates through the TURN client; only host candidates use the 4 MiB sockets.
+// and use the configured servers. pion gathers server-reflexive (STUN) candidates on
+// sockets of their own and opens one per TURN client; those get the 4 MiB buffers too.
 func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -112,6 +111,7 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 		rec.Net = std
 		m, err := ice.NewMultiUDPMuxFromPort(0,
 			ice.UDPMuxFromPortWithNet(rec),
+			ice.UDPMuxFromPortWithIPFilter(bindable),
 			ice.UDPMuxFromPortWithReadBufferSize(SocketBuffer),
 			ice.UDPMuxFromPortWithWriteBufferSize(SocketBuffer),
 			ice.UDPMuxFromPortWithLogger(lf.NewLogger("ice-mux")),
@@ -120,11 +120,19 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 			return nil, fmt.Errorf("ice sockets: %w", err)
 		}
 		mux = m
+		se.SetNet(rec) // srflx and TURN sockets get the large buffers too (recordingNet.enlarge)
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeQueryOnly)
 	default:
 		return nil, fmt.Errorf("%w: unknown mode %q", ErrBadICE, c.Mode)
 	}
 	se.SetICEUDPMux(mux)
+	if d := c.newTCPDialer(func(msg string, args ...any) { log.Info(msg, args...) }); d != nil {
+		se.SetICEProxyDialer(d)
+	}
+
+	rcv, _ := rec.buffers()
+	window := sizeSCTPWindow(&se, c.Mode, rcv)
+	fastConnect(&se, c.Mode, c.SNAP)
 
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: c.Servers})
@@ -134,7 +142,7 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 	}
 	conn := &Conn{PC: pc, mux: mux}
 	conn.RecvBuffer, conn.SendBuffer = rec.buffers()
-	log.Debug("ice sockets", "mode", c.Mode, "rcvbuf", conn.RecvBuffer, "sndbuf", conn.SendBuffer)
+	log.Debug("ice sockets", "mode", c.Mode, "rcvbuf", conn.RecvBuffer, "sndbuf", conn.SendBuffer, "sctp_window", window)
 	return conn, nil
 }
 
@@ -149,11 +157,38 @@ type recordingNet struct {
 func (r *recordingNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
 	c, err := r.Net.ListenUDP(network, laddr)
 	if err == nil {
-		if sc, ok := c.(syscall.Conn); ok {
-			r.add(sc)
-		}
+		r.enlarge(c)
 	}
 	return c, err
+}
+
+// ListenPacket is how pion opens the socket of a TURN client over UDP.
+func (r *recordingNet) ListenPacket(network, address string) (net.PacketConn, error) {
+	c, err := r.Net.ListenPacket(network, address)
+	if err == nil {
+		r.enlarge(c)
+	}
+	return c, err
+}
+
+// enlarge gives every UDP socket pion opens through this Net the 4 MiB buffers: the mux's
+// host sockets, and also the sockets of server-reflexive candidates (pion gathers them on
+// sockets of their own) and of TURN clients. Across NATs the selected pair is usually
+// server-reflexive or relayed, so before this all of a pipe's data went through a socket
+// with the kernel's 208 KiB default, which overflowed (Udp RcvbufErrors) whenever the
+// receiver fell behind for a moment, and every drop halved SCTP's congestion window.
+func (r *recordingNet) enlarge(c any) {
+	type buffered interface {
+		SetReadBuffer(int) error
+		SetWriteBuffer(int) error
+	}
+	if b, ok := c.(buffered); ok {
+		_ = b.SetReadBuffer(SocketBuffer)
+		_ = b.SetWriteBuffer(SocketBuffer)
+	}
+	if sc, ok := c.(syscall.Conn); ok {
+		r.add(sc)
+	}
 }
 
 func (r *recordingNet) add(c syscall.Conn) {

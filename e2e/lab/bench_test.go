@@ -1,0 +1,384 @@
+package lab_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtchat/rtchat/lab"
+)
+
+// TestNetBench is the shaped-link throughput comparison behind scripts/bench-net.sh (it
+// runs only with RTCHAT_BENCH=1). For each profile it builds two homes behind cone NATs,
+// delays each access link by a quarter of the round trip (so host⇄host is the full round
+// trip, host⇄internet half of it), drops packets and limits the rate at alice's router,
+// forwards a TCP port to bob, and then, interleaved in each run, moves the same number of
+// bytes alice→bob with: a Go TCP copy using the kernel's default congestion control, the
+// same with CUBIC, and `rtchat pipe` once per variant (environment settings, e.g. the SCTP
+// knobs of rtc/iceconf/window.go). It prints every measurement and, per profile, the ratios
+// rtchat ÷ TCP (min/median/max over the runs), and appends JSON lines to RTCHAT_BENCH_OUT.
+//
+//	RTCHAT_BENCH_PROFILES  "50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms" (RTT[/LOSS%][/RATE])
+//	RTCHAT_BENCH_RUNS      3
+//	RTCHAT_BENCH_SIZE      bytes at 0% loss, "64MiB" (a quarter with ≥0.5% loss, a sixteenth with ≥2%)
+//	RTCHAT_BENCH_VARIANTS  ";"-separated rtchat variants, each "name:K=V K=V" ("default:" = as shipped)
+func TestNetBench(t *testing.T) {
+	if os.Getenv("RTCHAT_BENCH") != "1" {
+		t.Skip("RTCHAT_BENCH=1 runs the network benchmark (scripts/bench-net.sh)")
+	}
+	profiles := strings.Split(envOr("RTCHAT_BENCH_PROFILES", "50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms"), ",")
+	runs, _ := strconv.Atoi(envOr("RTCHAT_BENCH_RUNS", "3"))
+	size, err := parseSize(envOr("RTCHAT_BENCH_SIZE", "64MiB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	variants := parseVariants(envOr("RTCHAT_BENCH_VARIANTS", "default:"))
+	var out *os.File
+	if p := os.Getenv("RTCHAT_BENCH_OUT"); p != "" {
+		if out, err = os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer out.Close()
+	}
+	var report []string
+	for _, prof := range profiles {
+		pr, err := parseProfile(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := size
+		if pr.loss >= 2 {
+			n = size / 16
+		} else if pr.loss >= 0.5 {
+			n = size / 4
+		}
+		t.Run(strings.NewReplacer("/", "_", "%", "pct").Replace(prof), func(t *testing.T) {
+			res := benchProfile(t, pr, n, runs, variants, out)
+			report = append(report, res...)
+		})
+	}
+	t.Logf("\n%s", strings.Join(report, "\n"))
+}
+
+type profile struct {
+	name string
+	rtt  time.Duration
+	loss float64 // percent, at alice's router, each direction
+	rate string
+}
+
+func parseProfile(s string) (profile, error) {
+	p := profile{name: s}
+	for i, part := range strings.Split(s, "/") {
+		switch {
+		case i == 0:
+			d, err := time.ParseDuration(part)
+			if err != nil {
+				return p, fmt.Errorf("profile %q: %v", s, err)
+			}
+			p.rtt = d
+		case strings.HasSuffix(part, "%"):
+			v, err := strconv.ParseFloat(strings.TrimSuffix(part, "%"), 64)
+			if err != nil {
+				return p, fmt.Errorf("profile %q: %v", s, err)
+			}
+			p.loss = v
+		default:
+			p.rate = part
+		}
+	}
+	return p, nil
+}
+
+type variant struct {
+	name string
+	env  []string
+}
+
+func parseVariants(s string) []variant {
+	var vs []variant
+	for _, item := range strings.Split(s, ";") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		name, kv, _ := strings.Cut(item, ":")
+		vs = append(vs, variant{name: name, env: strings.Fields(kv)})
+	}
+	return vs
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suf string
+		m   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if strings.HasSuffix(s, u.suf) {
+			s, mult = strings.TrimSuffix(s, u.suf), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n * mult, err
+}
+
+// measurement is one transfer.
+type measurement struct {
+	Profile string  `json:"profile"`
+	Run     int     `json:"run"`
+	Tool    string  `json:"tool"` // tcp-default, tcp-cubic, rtchat:VARIANT
+	Bytes   int64   `json:"bytes"`
+	Seconds float64 `json:"seconds"`
+	MBps    float64 `json:"mbps"`
+	// rtchat only: time from starting both processes to the first byte at the receiver,
+	// and that in round trips of the path.
+	FirstByte    float64 `json:"first_byte_s,omitempty"`
+	FirstByteRTT float64 `json:"first_byte_rtts,omitempty"`
+	Path         string  `json:"path,omitempty"`
+	// rtchat only: datagrams the receiving host's kernel dropped because the ICE socket's
+	// receive buffer was full (Udp RcvbufErrors in bob's namespace over the run).
+	RcvbufDrops int64  `json:"rcvbuf_drops"`
+	Error       string `json:"error,omitempty"`
+}
+
+func benchProfile(t *testing.T, pr profile, n int64, runs int, variants []variant, out *os.File) []string {
+	link := lab.Link{Delay: pr.rtt / 4}
+	linkA := link
+	linkA.Loss, linkA.Rate = pr.loss, pr.rate
+	w := newWorld(t, time.Duration(runs)*(4+2*time.Duration(len(variants)))*time.Minute,
+		lab.Home{Name: "a", NAT: lab.Cone, Link: linkA}, lab.Home{Name: "b", NAT: lab.Cone, Link: link})
+	if err := w.lab.ForwardTCP(w.ctx, "b", 0, 5001); err != nil {
+		t.Fatal(err)
+	}
+	all := map[string][]measurement{}
+	emit := func(m measurement) {
+		m.Profile, m.Bytes = pr.name, n
+		if m.Seconds > 0 {
+			m.MBps = float64(n) / m.Seconds / 1e6
+		}
+		all[m.Tool] = append(all[m.Tool], m)
+		t.Logf("%s run %d %-22s %7.2f MB/s  %s rcvbuf drops %d%s", pr.name, m.Run, m.Tool, m.MBps, m.Path, m.RcvbufDrops, m.Error)
+		if out != nil {
+			b, _ := json.Marshal(m)
+			fmt.Fprintln(out, string(b))
+		}
+	}
+	for run := 1; run <= runs; run++ {
+		for _, cc := range []string{"", "cubic"} {
+			m := w.tcpRun(n, cc)
+			m.Run = run
+			emit(m)
+		}
+		for _, v := range variants {
+			m := w.rtchatRun(n, v, pr.rtt)
+			m.Run = run
+			emit(m)
+		}
+	}
+	t.Logf("links after the runs:\n%s\n%s", w.lab.LinkStats(w.ctx, "a"), w.lab.LinkStats(w.ctx, "b"))
+	// Ratios per run against each TCP, then min/median/max.
+	var lines []string
+	for _, v := range variants {
+		tool := "rtchat:" + v.name
+		for _, base := range []string{"tcp-default", "tcp-cubic"} {
+			var ratios []float64
+			for i := range all[tool] {
+				if i < len(all[base]) && all[base][i].MBps > 0 {
+					ratios = append(ratios, all[tool][i].MBps/all[base][i].MBps)
+				}
+			}
+			lines = append(lines, fmt.Sprintf("%-14s %-26s ÷ %-11s %s   (%s: %s; %s: %s)", pr.name, tool, base, minMedMax(ratios),
+				tool, minMedMax(mbps(all[tool])), base, minMedMax(mbps(all[base]))))
+		}
+		var rtts []float64
+		for _, m := range all[tool] {
+			if m.FirstByteRTT > 0 {
+				rtts = append(rtts, m.FirstByteRTT)
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%-14s %-26s first byte after %s round trips", pr.name, tool, minMedMax(rtts)))
+	}
+	return lines
+}
+
+func mbps(ms []measurement) []float64 {
+	var v []float64
+	for _, m := range ms {
+		v = append(v, m.MBps)
+	}
+	return v
+}
+
+func minMedMax(v []float64) string {
+	if len(v) == 0 {
+		return "n/a"
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return fmt.Sprintf("%.2f/%.2f/%.2f", s[0], s[len(s)/2], s[len(s)-1])
+}
+
+// tcpRun moves n bytes from alice's host to bob's over TCP (bob's router forwards 5001).
+func (w *world) tcpRun(n int64, cc string) measurement {
+	tool := "tcp-default"
+	if cc != "" {
+		tool = "tcp-" + cc
+	}
+	m := measurement{Tool: tool}
+	recv, err := w.lab.StartProc(w.ctx, w.lab.Host("b", 0), toolBin, "tcprecv", "-listen", ":5001")
+	if err != nil {
+		m.Error = err.Error()
+		return m
+	}
+	defer recv.Kill()
+	if err := recv.WaitOutput(w.ctx, "ready"); err != nil {
+		m.Error = err.Error()
+		return m
+	}
+	ctx, cancel := context.WithTimeout(w.ctx, 10*time.Minute)
+	defer cancel()
+	cmd := lab.Command(ctx, w.lab.Host("a", 0), toolBin, "tcpsend", "-to", w.lab.Public("b")+":5001", "-n", strconv.FormatInt(n, 10), "-cc", cc)
+	b, err := cmd.Output()
+	if err != nil {
+		m.Error = fmt.Sprint(err, string(errText(err)))
+		return m
+	}
+	var rep struct {
+		Seconds float64 `json:"seconds"`
+		CC      string  `json:"cc"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		m.Error = err.Error()
+		return m
+	}
+	m.Seconds = rep.Seconds
+	m.Path = rep.CC
+	return m
+}
+
+func errText(err error) []byte {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.Stderr
+	}
+	return nil
+}
+
+// rtchatRun moves n bytes alice→bob with rtchat pipe (bob sends nothing).
+func (w *world) rtchatRun(n int64, v variant, rtt time.Duration) (m measurement) {
+	m = measurement{Tool: "rtchat:" + v.name}
+	ice := lab.STUN(false)
+	a := &pipeEnd{name: "alice", peer: "bob", ns: w.lab.Host("a", 0), ice: ice, seed: 1, size: n}
+	b := &pipeEnd{name: "bob", peer: "alice", ns: w.lab.Host("b", 0), ice: ice, seed: 2, size: 0}
+	drops0 := w.rcvbufErrors(w.lab.Host("b", 0))
+	defer func() { m.RcvbufDrops = w.rcvbufErrors(w.lab.Host("b", 0)) - drops0 }()
+	saved := w.extraEnv
+	w.extraEnv = append(append([]string(nil), saved...), v.env...)
+	defer func() { w.extraEnv = saved }()
+	start := time.Now()
+	w.startPipe(a, b, "--timeout", "60s")
+	if err := b.sink.waitBytes(w.ctx, 1, b.proc); err == nil {
+		m.FirstByte = time.Since(start).Seconds()
+		m.FirstByteRTT = m.FirstByte / rtt.Seconds()
+	}
+	r := w.waitPipe(a, b)
+	got, k := b.sink.result()
+	if r.codes[0] != 0 || r.codes[1] != 0 || got != expectedSum(1, n) || k != n {
+		m.Error = fmt.Sprintf(" FAILED: exit %v, %d bytes", r.codes, k)
+		return m
+	}
+	if s := r.summary[0]; s != nil {
+		m.Seconds, _ = s["seconds"].(float64)
+	}
+	if p := jsonObject(r.stderr[0], "path"); p != nil {
+		m.Path = fmt.Sprintf("%v⇄%v", p["local"], p["remote"])
+	}
+	return m
+}
+
+// rcvbufErrors reads Udp RcvbufErrors of a namespace.
+func (w *world) rcvbufErrors(ns string) int64 {
+	out, err := w.lab.Output(w.ctx, ns, "cat", "/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	var names []string
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.ParseInt(f[i], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+// TestNetShare measures what a variant of rtchat costs other traffic: over one bottleneck
+// (alice's access link, RTCHAT_SHARE_PROFILE, default 50ms/20mbit: congestion, no random loss), a TCP CUBIC copy
+// and `rtchat pipe` move the same bytes at the same time, RTCHAT_BENCH_RUNS times per
+// variant; it prints each one's MB/s and rtchat's share of the sum. Runs with
+// RTCHAT_BENCH=1 and RTCHAT_BENCH_SHARE=1 (scripts/bench-net.sh --share).
+func TestNetShare(t *testing.T) {
+	if os.Getenv("RTCHAT_BENCH") != "1" || os.Getenv("RTCHAT_BENCH_SHARE") != "1" {
+		t.Skip("RTCHAT_BENCH=1 RTCHAT_BENCH_SHARE=1 runs the sharing benchmark")
+	}
+	pr, err := parseProfile(envOr("RTCHAT_SHARE_PROFILE", "50ms/20mbit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := strconv.Atoi(envOr("RTCHAT_BENCH_RUNS", "3"))
+	n, err := parseSize(envOr("RTCHAT_BENCH_SIZE", "16MiB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	variants := parseVariants(envOr("RTCHAT_BENCH_VARIANTS", "default:"))
+	link := lab.Link{Delay: pr.rtt / 4}
+	linkA := lab.Link{Delay: pr.rtt / 4, Loss: pr.loss, Rate: pr.rate}
+	w := newWorld(t, time.Duration(runs*len(variants))*5*time.Minute,
+		lab.Home{Name: "a", NAT: lab.Cone, Link: linkA}, lab.Home{Name: "b", NAT: lab.Cone, Link: link})
+	if err := w.lab.ForwardTCP(w.ctx, "b", 0, 5001); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, v := range variants {
+		var shares []float64
+		for run := 1; run <= runs; run++ {
+			tcpDone := make(chan measurement, 1)
+			go func() { tcpDone <- w.tcpRun(n, "cubic") }()
+			rm := w.rtchatRun(n, v, pr.rtt)
+			tm := <-tcpDone
+			rt, tt := float64(n)/rm.Seconds/1e6, float64(n)/tm.Seconds/1e6
+			if rm.Seconds <= 0 || tm.Seconds <= 0 {
+				t.Logf("run %d %s: failed: %s %s", run, v.name, rm.Error, tm.Error)
+				continue
+			}
+			shares = append(shares, rt/(rt+tt))
+			t.Logf("%s run %d rtchat:%s %.2f MB/s beside tcp-cubic %.2f MB/s (rtchat's share %.2f)", pr.name, run, v.name, rt, tt, rt/(rt+tt))
+		}
+		lines = append(lines, fmt.Sprintf("%s rtchat:%s share of the bottleneck beside one CUBIC flow: %s", pr.name, v.name, minMedMax(shares)))
+	}
+	t.Logf("\n%s", strings.Join(lines, "\n"))
+}
