@@ -79,9 +79,9 @@ func parseSize(s string) (int64, error) {
 
 type pipeRun struct {
 	streamMBps, wallMBps float64
-	sendRSS, recvRSS                     int64 // KiB
-	rcvbufErrs                           int64
-	seconds, wall                        float64
+	sendRSS, recvRSS     int64 // KiB
+	rcvbufErrs           int64
+	seconds, wall        float64
 }
 
 // limitSink hashes only the first n bytes written to it (the data before the summary).

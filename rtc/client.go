@@ -313,7 +313,7 @@ func (c *Client) classify(payload []byte) signal.Lane {
 			return signal.LaneDrop
 		}
 		return signal.LanePriority
-	case signal.SubAnswer:
+	case signal.SubAnswer, signal.SubRestartRequest:
 		var d struct {
 			Target string `json:"target"`
 		}

@@ -18,13 +18,14 @@ type want struct {
 	peer *Peer
 	err  error
 
-	appeared   bool   // a peer of that name that serves us appeared
-	downgraded string // a full name that claimed the name without rtchat's proof
-	busyElse   string // a full name of that name that serves something else
-	busyRole   Role
-	keyless    string // a full name of that name with no identity key
-	started    time.Time
-	refusal    error // the last verification failure
+	appeared    bool   // a peer of that name that serves us appeared
+	downgraded  string // a full name that claimed the name without rtchat's proof
+	busyElse    string // a full name of that name that serves something else
+	busyRole    Role
+	keyless     string // a full name of that name with no identity key
+	started     time.Time
+	transportUp bool  // a connection for it came up (so a failure is not the network's)
+	refusal     error // the last verification failure
 }
 
 func (w *want) settled() bool {
@@ -163,7 +164,12 @@ func (c *Client) cancelWant(w *want) {
 		err = withHint(fmt.Errorf("%w: %s is in room %q but runs %s, which does not serve %s", ErrTimeout, w.busyElse, c.cfg.Room, what, c.cfg.Role),
 			dialHint(c.cfg.Role, w.bare, c.bare))
 	case w.appeared:
-		err = withHint(fmt.Errorf("%w: %q appeared but did not connect and verify in time", ErrTimeout, w.bare), appearedHint)
+		if w.transportUp {
+			err = withHint(fmt.Errorf("%w: %q connected but did not finish verifying in time", ErrTimeout, w.bare),
+				"the network path works; the peer did not complete the identity exchange: is it an up-to-date rtchat, or a web page that is still asking its user to accept the connection?")
+		} else {
+			err = withHint(fmt.Errorf("%w: %q appeared but did not connect in time", ErrTimeout, w.bare), appearedHint)
+		}
 	default:
 		err = withHint(fmt.Errorf("%w: no peer named %q that serves %s appeared in room %q", ErrTimeout, w.bare, c.cfg.Role, c.cfg.Room),
 			dialHint(c.cfg.Role, w.bare, c.bare))

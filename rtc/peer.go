@@ -92,7 +92,8 @@ type (
 		facts sdpFacts
 		nonce string
 	}
-	evRestartTick     struct{}            // time to (re)send our ICE restart offer
+	evRestartTick     struct{}            // time to (re)send our ICE restart offer or request
+	evRestartRequest  struct{}            // the peer asks us (the offerer) to restart ICE
 	evRestartSignaled struct{ err error } // our restart offer or answer was published (or not)
 )
 
@@ -301,6 +302,8 @@ func (p *peer) run(in *offerInput) {
 	p.timer = time.NewTimer(offerLifetime)
 	p.timerWhy = "connect"
 	if err := p.start(in); err != nil {
+		// A local failure (no socket could be bound, say): never silent.
+		p.log.Warn("could not start a connection", "err", err)
 		p.closeWith(err, false)
 	}
 	for p.st != stClosed {
@@ -317,7 +320,11 @@ func (p *peer) run(in *offerInput) {
 
 // start builds the PeerConnection and begins our offer or answer.
 func (p *peer) start(in *offerInput) error {
-	pc, cleanup, err := p.c.cfg.ICE.NewPeerConnection(p.c.cfg.Log)
+	ice := p.c.cfg.ICE
+	// Between rtchat peers the SCTP association is set up from the SDPs (SNAP): two round
+	// trips fewer before the first byte. Web pages do not offer it.
+	ice.SNAP = ice.SNAP || p.rt
+	pc, cleanup, err := ice.NewPeerConnection(p.c.cfg.Log)
 	if err != nil {
 		return fmt.Errorf("new peer connection: %w", err)
 	}
@@ -499,7 +506,18 @@ func (p *peer) handle(ev any) {
 	case evRestartOffer:
 		p.onRestartOffer(ev)
 	case evRestartTick:
-		p.restartICE()
+		if p.offerer {
+			p.restartICE()
+		} else {
+			p.requestRestart()
+		}
+	case evRestartRequest:
+		if p.st == stEstablished && p.rt && p.offerer {
+			if !p.reconnecting {
+				p.startReconnecting(webrtc.PeerConnectionStateDisconnected)
+			}
+			p.restartICE()
+		}
 	case evRestartSignaled:
 		if ev.err != nil {
 			p.log.Info("could not send the ICE restart; will try again", "err", ev.err)
@@ -641,9 +659,11 @@ func (p *peer) startReconnecting(s webrtc.PeerConnectionState) {
 	p.log.Info("connection interrupted: reconnecting", "state", s.String(), "window", p.c.cfg.Reconnect)
 	p.c.emit(Event{Type: EventReconnecting, Peer: p.remote, Bare: p.bare})
 	p.setTimer(p.c.cfg.Reconnect, "reconnect")
-	if !p.rt || !p.offerer {
-		return // web pages restart on their own; between rtchat peers the offerer does
+	if !p.rt {
+		return // web pages restart on their own
 	}
+	// Between rtchat peers the offerer restarts ICE; the other side asks it to, since the
+	// offerer's side may not have noticed (its ICE can look alive while nothing arrives).
 	p.goWork(func() {
 		t := time.NewTicker(restartEvery)
 		defer t.Stop()
@@ -681,6 +701,23 @@ func (p *peer) restartICE() {
 	if err := p.signalDesc(offer, "", true); err != nil {
 		p.log.Info("cannot restart ICE", "err", err)
 	}
+}
+
+// requestRestart asks the offerer of our connection, through the topic, to restart ICE.
+func (p *peer) requestRestart() {
+	if !p.reconnecting || !p.rt || p.offerer || p.st != stEstablished {
+		return
+	}
+	s := signedSignal{kind: "restart request", room: p.c.topic, sender: p.c.me, target: p.remote,
+		ts: time.Now().UnixMilli(), nonce: b64.EncodeToString(randomBytes(16))}
+	p.goWork(func() {
+		sig, err := p.c.cfg.Identity.Sign(s.message())
+		if err == nil {
+			err = p.c.publish(signal.SubRestartRequest, restartRequest{Target: p.remote,
+				RTChat: &signalSig{V: protocolVersion, TS: s.ts, Nonce: s.nonce, Sig: b64.EncodeToString(sig)}})
+		}
+		p.post(evRestartSignaled{err}, true)
+	})
 }
 
 // onRestartOffer answers the peer's ICE restart of our connection.

@@ -169,6 +169,12 @@ func (c *Client) onPayload(payload []byte) {
 		if p := c.peers[env.Sender]; p != nil && p.offerer {
 			p.post(evAnswer{sdp: d.LocalDescription.SDP, sig: d.RTChat}, false)
 		}
+	case signal.SubRestartRequest:
+		var d restartRequest
+		if json.Unmarshal(env.Data, &d) != nil || d.Target != c.me {
+			return
+		}
+		c.onRestartRequest(env.Sender, d)
 	case signal.SubCandidate:
 		var cand candidate
 		if len(env.Data) == 0 || string(env.Data) == "null" || json.Unmarshal(env.Data, &cand) != nil || cand.Candidate == "" || len(cand.Candidate) > 1024 {
@@ -491,7 +497,9 @@ func (c *Client) onOffer(from string, d offerData) {
 		v := c.views[old]
 		if old.offerer && v.state < stConnected && time.Since(v.created) < offerLifetime {
 			// Glare. With a web page we stay impolite: it yields to our offer (§3.4).
-			// Between rtchat peers the tie-break initiator is the impolite side.
+			// Between rtchat peers the tie-break initiator is the impolite side. (Yielding
+			// when our offer looks lost is not safe: a delayed offer of ours would make both
+			// sides yield.)
 			if !info.isRTChat() || c.tb.weInitiate(c.me, from) {
 				c.log.Debug("glare: keeping our offer", "peer", from)
 				return
@@ -547,6 +555,35 @@ func (c *Client) checkSignedOffer(from string, d offerData, key string) error {
 	}
 	c.replay.put(s.Nonce, s.TS)
 	return nil
+}
+
+// onRestartRequest: the peer of a connection we offered asks us to restart ICE (its side
+// lost the path while ours may not have noticed). Only the pinned key's signature counts.
+func (c *Client) onRestartRequest(from string, d restartRequest) {
+	p := c.peers[from]
+	pin, ok := c.pinnedRTChat(keys.BareName(from))
+	if p == nil || !p.offerer || !ok || d.RTChat == nil {
+		return
+	}
+	s := d.RTChat
+	age := time.Since(time.UnixMilli(s.TS))
+	if age > signalFreshness || age < -signalFreshness {
+		return
+	}
+	if _, seen := c.replay.peek(s.Nonce); seen {
+		return
+	}
+	sig, err := decodeB64(s.Sig, 0)
+	if err != nil {
+		return
+	}
+	msg := signedSignal{kind: "restart request", room: c.topic, sender: from, target: c.me, ts: s.TS, nonce: s.Nonce}.message()
+	if keys.Verify(pin.Key, msg, sig) != nil {
+		c.log.Info("ignoring a restart request not signed by the pinned key", "from", from)
+		return
+	}
+	c.replay.put(s.Nonce, s.TS)
+	p.post(evRestartRequest{}, false)
 }
 
 // errBadSignature: a signature that does not verify with the key tried.
@@ -653,6 +690,9 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 			return // already forgotten (replaced or evicted)
 		}
 		v.state, v.up = st, up
+		if w := c.wants[p.bare]; w != nil && up {
+			w.transportUp = true
+		}
 		switch st {
 		case stEstablished:
 			c.settleSuccess(p)

@@ -82,6 +82,12 @@ type answerData struct {
 	RTChat           *signalSig  `json:"rtchat,omitempty"`
 }
 
+// restartRequest is the data of rtchatRestart.
+type restartRequest struct {
+	Target string     `json:"target"`
+	RTChat *signalSig `json:"rtchat"`
+}
+
 type candidate struct {
 	Candidate        string  `json:"candidate"`
 	SDPMid           *string `json:"sdpMid,omitempty"`

@@ -2,9 +2,6 @@ package lab_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -12,12 +9,8 @@ import (
 	"github.com/rtchat/rtchat/lab"
 )
 
-// The tests the core's reconnecting state must pass: a pipe survives a link outage, a NAT
-// that forgot its mappings, and a peer stopped for 15 s. They need 'rtchat pipe
-// --reconnect' (the core change that keeps a connection through ICE `disconnected` and
-// restarts ICE on `failed`); until the binary has that flag they skip, unless
-// RTCHAT_LAB_RECONNECT=1 runs them anyway (they then fail with exit 5: the pipe ends when
-// ICE reports `disconnected` about 5 s into the trouble).
+// The core's reconnecting state (--reconnect): a pipe survives a link outage, a NAT that
+// forgot its mappings, and a peer stopped for 15 s.
 
 const bigPipe = 64 << 20
 
@@ -25,13 +18,6 @@ func needReconnect(t *testing.T) {
 	t.Helper()
 	if buildErr != nil {
 		t.Fatalf("building the binaries: %v", buildErr)
-	}
-	if os.Getenv("RTCHAT_LAB_RECONNECT") == "1" {
-		return
-	}
-	out, _ := exec.Command(rtchatBin, "pipe", "--help").CombinedOutput()
-	if !strings.Contains(string(out), "--reconnect") {
-		t.Skip("this rtchat has no 'pipe --reconnect' yet (the core's reconnecting state); RTCHAT_LAB_RECONNECT=1 runs the test anyway")
 	}
 }
 

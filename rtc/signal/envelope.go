@@ -17,10 +17,13 @@ import (
 const (
 	SubConnect    = "connect"
 	SubNameChange = "nameChange"
-	SubUnload     = "unload"
-	SubOffer      = "RTCOffer"
-	SubAnswer     = "RTCAnswer"
-	SubCandidate  = "RTCIceCandidate"
+	// SubRestartRequest is rtchat's own: an rtchat peer asks the one that offered their
+	// connection to restart ICE (docs/protocol.md, Part II). Web pages ignore it.
+	SubRestartRequest = "rtchatRestart"
+	SubUnload         = "unload"
+	SubOffer          = "RTCOffer"
+	SubAnswer         = "RTCAnswer"
+	SubCandidate      = "RTCIceCandidate"
 )
 
 // MaxPayload caps what we accept from the broker, and MaxDecoded what LZ may expand to.
