@@ -150,6 +150,9 @@ type pipeSummaryJSON struct {
 	Received   uint64  `json:"received"`
 	Seconds    float64 `json:"seconds"`
 	Connection string  `json:"connection"`
+	// Each direction's own transfer time, first byte to end (no waiting counted).
+	SentSeconds     float64 `json:"sent_seconds,omitempty"`
+	ReceivedSeconds float64 `json:"received_seconds,omitempty"`
 }
 
 // doctor
