@@ -77,6 +77,8 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 		return err
 	}
 	defer s.close()
+	// Chat is fire and forget: the graceful close delivers what was sent before we leave.
+	defer p.Close()
 	defer close(stopped)
 	out := s.out
 	target := p.Name()

@@ -142,9 +142,13 @@ func (e *errLineTooLong) Error() string {
 func (p *plainLines) next() (string, error) {
 	var buf []byte
 	size := 0
+	var last [2]byte // the line's last two bytes, for its "\n" or "\r\n"
 	for {
 		chunk, err := p.r.ReadSlice('\n')
 		size += len(chunk)
+		for _, c := range chunk[max(0, len(chunk)-2):] {
+			last[0], last[1] = last[1], c
+		}
 		if len(buf) <= p.max+2 {
 			buf = append(buf, chunk[:min(len(chunk), p.max+2-len(buf))]...)
 		}
@@ -155,11 +159,15 @@ func (p *plainLines) next() (string, error) {
 			return "", err
 		}
 		p.line++
-		line := bytes.TrimSuffix(bytes.TrimSuffix(buf, []byte("\n")), []byte("\r"))
-		trimmed := size - (len(buf) - len(line))
-		if trimmed > p.max {
-			return "", &errLineTooLong{line: p.line, size: trimmed, max: p.max}
+		if last[1] == '\n' {
+			size--
+			if last[0] == '\r' {
+				size--
+			}
 		}
-		return string(line), nil
+		if size > p.max {
+			return "", &errLineTooLong{line: p.line, size: size, max: p.max}
+		}
+		return string(buf[:size]), nil
 	}
 }

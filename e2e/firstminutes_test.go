@@ -196,3 +196,42 @@ func TestListenShowsPeerTextSafely(t *testing.T) {
 		t.Errorf("listen --json did not carry the raw text: %v\n%s", err, js.stdout.String())
 	}
 }
+
+// TestConnectPipedLines: piped into connect, lines go out as they are (a 60,000-byte line,
+// the limit, arrives whole; an empty line is not sent) and nothing is printed for a person
+// ("Ctrl-D"); a 70,000-byte line is a clear error and nothing of it is sent.
+func TestConnectPipedLines(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	bob := w.listening("bob")
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); wr.Close() })
+	alice := w.start("alice", r, "connect", "bob")
+	r.Close()
+	max := strings.Repeat("m", 60000)
+	if _, err := wr.WriteString("first\n\n" + max + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.waitFor(w.ctx, bob.stdout, "alice: "+max+"\n"); err != nil {
+		t.Fatalf("the 60,000-byte line did not arrive: %.100v; bob printed %d bytes", err, len(bob.stdout.String()))
+	}
+	if _, err := wr.WriteString(strings.Repeat("x", 70000) + "\nnever\n"); err != nil {
+		t.Fatal(err)
+	}
+	wr.Close()
+	mustExit(t, w.ctx, alice, "alice", 1)
+	errs := alice.stderr.String()
+	if !strings.Contains(errs, "line 4 is 70000 bytes, over the 60000-byte limit of a message; nothing of it was sent") {
+		t.Errorf("connect with a too-long line: stderr %q", errs)
+	}
+	if strings.Contains(errs, "Ctrl-D") || strings.Contains(errs, "token too long") {
+		t.Errorf("stderr speaks to a terminal or of scanner tokens: %q", errs)
+	}
+	if got := bob.stdout.String(); got != "alice: first\nalice: "+max+"\n" {
+		t.Errorf("bob printed %d bytes: %.80q…, want the first line and the long one only", len(got), got)
+	}
+}
