@@ -33,7 +33,7 @@ A web-page peer answers only the 'identify' and 'challenge' topics.`,
 		Example: `  rtchat ask bob "what time is it?"
   rtchat ask --topic uptime server1 now
   rtchat ask --json bob ping | jq -r 'select(.type=="answer") | .answer'`,
-		Args: cobra.MinimumNArgs(2),
+		Args: positional,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			peer, err := peerArg(args[0])
 			if err != nil {
@@ -61,7 +61,7 @@ func runAsk(ctx context.Context, opts *askOptions) error {
 		return err
 	}
 	defer s.close()
-	actx, cancel := context.WithTimeout(ctx, g.Timeout)
+	actx, cancel := g.withTimeout(ctx)
 	defer cancel()
 	ans, err := p.Ask(actx, opts.Topic, opts.Question)
 	if err != nil {

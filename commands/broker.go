@@ -74,7 +74,7 @@ Limits keep any one client from exhausting the broker:
 Refused logins, topics and connections, and dropped messages are logged with -v.
 
 It prints its URLs on stderr (with --json also {"type":"listening","urls":[...]} on stdout)
-and runs until interrupted (Ctrl-C or SIGTERM), then exits 0. Point the other commands at it
+and runs until stopped: SIGTERM exits 0, Ctrl-C 130 (the shell's convention). Point the other commands at it
 with --broker URL or RTCHAT_BROKER=URL; every rtchat and web page must use the same broker
 and the same --room.`,
 		Example: `  # one machine: a broker, a listener and a sender
@@ -91,7 +91,8 @@ and the same --room.`,
 
   # scripts: pick free ports and read them back
   rtchat broker --listen 127.0.0.1:0 --json | jq -r '.urls[0]'`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annotStopsOnSignal: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			listen, ws = strings.TrimSpace(listen), strings.TrimSpace(ws)
 			if listen == "" && ws == "" {

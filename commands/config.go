@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
+
+	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/iceconf"
 )
 
 // ConfigFileName is the config file in the config dir.
@@ -106,39 +108,54 @@ func runConfig(_ context.Context, opts *configOptions) error {
 		"config-dir": g.ConfigDir, "name": g.Name, "broker": g.Broker, "room": g.Room,
 		"ice": g.ICE, "timeout": g.Timeout.String(), "trust": g.Trust,
 	}
+	sources := map[string]string{}
+	for k, v := range g.Sources {
+		sources[k] = v
+	}
+	// The values the other commands would really use, not placeholders.
+	if g.Name == "" {
+		store := keys.Open(g.ConfigDir)
+		if id, err := store.LoadIdentity(); err == nil {
+			values["name"], sources["name"] = id.Name, "identity "+store.IdentityPath()
+		} else {
+			values["name"], sources["name"] = "", "no identity yet: rtchat keys gen --name NAME"
+		}
+	}
+	if strings.TrimSpace(g.ICE) == "" {
+		values["ice"] = strings.Join(iceconf.DefaultSTUN, ",")
+	}
+	if g.Timeout == 0 {
+		values["timeout"] = "0 (no limit)"
+	}
 	keys := append([]string{"config-dir"}, configKeys...)
 	if g.JSON {
 		out := &printer{w: ios.Out}
 		for _, k := range keys {
-			if err := out.object(configJSON{Type: "config", Key: k, Value: values[k], Source: g.Sources[k]}); err != nil {
+			if err := out.object(configJSON{Type: "config", Key: k, Value: values[k], Source: sources[k]}); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
+	// Aligned columns, except that a long value (the default ICE list) does not push every
+	// source off to the right.
+	const wide = 40
+	width := 0
 	for _, k := range keys {
-		v := values[k]
-		if v == "" {
-			v = describeEmpty(k)
+		if values[k] == "" {
+			values[k] = `""`
 		}
-		fmt.Fprintf(tw, "%s\t%s\t(%s)\n", k, v, g.Sources[k])
+		if n := len(values[k]); n <= wide {
+			width = max(width, n)
+		}
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	for _, k := range keys {
+		if _, err := fmt.Fprintf(ios.Out, "%-10s  %-*s  (%s)\n", k, width, values[k], sources[k]); err != nil {
+			return err
+		}
 	}
 	if _, err := os.Stat(g.ConfigFile); err != nil {
 		fmt.Fprintf(ios.Err, "rtchat: no config file at %s (optional)\n", g.ConfigFile)
 	}
 	return nil
-}
-
-func describeEmpty(key string) string {
-	switch key {
-	case "name":
-		return "<the name stored by 'keys gen'>"
-	case "ice":
-		return "<the web page's STUN servers>"
-	}
-	return `""`
 }

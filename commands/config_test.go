@@ -77,3 +77,31 @@ func TestConfigFileErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigShowsEffectiveValues: the name comes from the identity and the ICE servers are
+// listed, not described; --timeout 0 says it has no limit.
+func TestConfigShowsEffectiveValues(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"RTCHAT_CONFIG_DIR": dir}
+	got := configValues(t, env)
+	if got["name"][0] != "" || !strings.Contains(got["name"][1], "keys gen") {
+		t.Errorf("no identity: name %v", got["name"])
+	}
+	if _, _, code := configRun(t, env, "keys", "gen", "--name", "carol"); code != 0 {
+		t.Fatal("keys gen failed")
+	}
+	got = configValues(t, env, "--timeout", "0")
+	if got["name"][0] != "carol" || !strings.HasPrefix(got["name"][1], "identity ") {
+		t.Errorf("name %v, want carol from the identity", got["name"])
+	}
+	if !strings.HasPrefix(got["ice"][0], "stun:stun.l.google.com:19302,") || got["ice"][1] != "default" {
+		t.Errorf("ice %v, want the default STUN list", got["ice"])
+	}
+	if got["timeout"][0] != "0 (no limit)" {
+		t.Errorf("timeout %v", got["timeout"])
+	}
+	out, _, _ := configRun(t, env, "config")
+	if strings.Contains(out, "<") {
+		t.Errorf("placeholders in:\n%s", out)
+	}
+}

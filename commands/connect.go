@@ -3,7 +3,9 @@ package commands
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -24,11 +26,24 @@ func newConnectCmd(g *Globals, ios *IO, runF func(context.Context, *connectOptio
 		Use:   "connect PEER",
 		Short: "Chat with a verified peer",
 		Long: `Connect to PEER, verify its key, then chat: each line of stdin is sent as a chat
-message and PEER's messages are printed on stdout as "NAME: text". End with Ctrl-D (EOF)
-or Ctrl-C. When stdin is a terminal a prompt is shown on stderr.`,
-		Example: `  rtchat connect bob
+message (empty lines are not sent; at most 60000 bytes a line) and PEER's messages are
+printed on stdout as "NAME: text", every line of a multi-line message prefixed, and
+control characters and escape sequences shown as text (\x1b), so that nothing PEER sends
+can pass for another line or drive the terminal. With --json each message is an NDJSON
+object with the raw text.
+
+PEER must run 'rtchat connect ME' (or 'rtchat listen', which prints what I send).
+
+On a terminal, lines are edited on a prompt ("> ", on stderr) and PEER's messages appear
+above it without disturbing what you are typing; a pasted block is sent line by line.
+End with Ctrl-D on an empty line (exit 0) or Ctrl-C (exit 130). When PEER quits, rtchat
+says so and exits 0; a connection that fails exits 5. When stdin is not a terminal its
+lines are sent as they come and rtchat exits at its end; a line over the limit is an
+error (nothing of it is sent).`,
+		Example: `  rtchat connect bob                  # on alice's machine
+  rtchat connect alice                # on bob's machine: the other end
   echo "deploy done" | rtchat connect bob`,
-		Args: cobra.ExactArgs(1),
+		Args: positional,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			peer, err := peerArg(args[0])
 			if err != nil {
@@ -62,14 +77,34 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 		return err
 	}
 	defer s.close()
+	// Chat is fire and forget: the graceful close delivers what was sent before we leave.
+	defer p.Close()
 	defer close(stopped)
 	out := s.out
 	target := p.Name()
-	interactive := ios.InTTY && ios.ErrTTY
-	prompt := func() {
-		if interactive {
-			fmt.Fprint(ios.Err, "> ")
+	interactive := ios.InTTY && ios.ErrTTY && !g.JSON
+
+	// What is typed or piped in: lines on a channel, then the reason reading ended.
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	var ed *lineEditor
+	if interactive {
+		ed, err = newLineEditor(ios.InFd, ios.In, ios.Err, ios.ErrWidth)
+		if err != nil {
+			g.Log.Debug("no line editing", "err", err)
+			interactive = false
+		} else {
+			defer ed.close()
 		}
+	}
+	// note prints a line of ours on stderr (above the prompt when editing).
+	note := func(format string, a ...any) {
+		text := "rtchat: " + fmt.Sprintf(format, a...) + "\n"
+		if ed != nil {
+			ed.print(text)
+			return
+		}
+		fmt.Fprint(ios.Err, text)
 	}
 	if g.JSON {
 		_ = out.object(verifiedJSON{Type: "verified", Peer: p.Name(), Name: p.Bare(), Bound: p.Bound(), Fingerprint: p.Fingerprint()})
@@ -78,55 +113,92 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 		if !p.Bound() {
 			how = "key verified (web page, not bound to this connection)"
 		}
-		fmt.Fprintf(ios.Err, "rtchat: connected to %s, %s (%s). Ctrl-D to quit.\n", p.Name(), how, p.Fingerprint())
+		help := ""
+		if ed != nil {
+			help = " Type a message and press Enter to send it; Ctrl-D to quit."
+		}
+		note("connected to %s, %s (%s).%s", p.Name(), how, p.Fingerprint(), help)
 	}
-	prompt()
-	lines := make(chan string)
-	readErr := make(chan error, 1)
 	go func() {
-		sc := bufio.NewScanner(ios.In)
-		sc.Buffer(make([]byte, 64<<10), maxMessage)
-		for sc.Scan() {
+		send := func(line string) bool {
 			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
+			case lines <- line:
+				return true
+			case <-stopped:
+				return false
+			}
+		}
+		if ed != nil {
+			for {
+				line, err := ed.readLine()
+				if err != nil {
+					readErr <- err
+					return
+				}
+				if !send(line) {
+					return
+				}
+			}
+		}
+		pl := &plainLines{r: bufio.NewReaderSize(ios.In, 64<<10), max: maxMessage}
+		for {
+			line, err := pl.next()
+			if err != nil {
+				readErr <- err
+				return
+			}
+			if !send(line) {
 				return
 			}
 		}
-		readErr <- sc.Err()
 	}()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return context.Cause(ctx)
 		case <-p.Done():
-			return p.Err()
+			err := p.Err()
+			if err == nil || errors.Is(err, rtc.ErrPeerLeft) {
+				// The peer quit (or its web page was closed): the chat is over, not failed.
+				if !g.JSON {
+					note("%s left", p.Name())
+				}
+				return nil
+			}
+			return err
 		case e := <-events:
 			if e.Peer != target {
 				continue
 			}
-			if g.JSON {
-				_ = out.object(eventJSON(e))
-			} else {
-				if interactive {
-					fmt.Fprint(ios.Err, "\r")
-				}
-				_ = out.line("%s: %s", e.Bare, e.Text)
-				prompt()
+			switch {
+			case g.JSON:
+				_ = out.object(eventJSON(e)) // the raw text: JSON escapes it
+			case ed != nil && ios.OutTTY:
+				ed.print(peerLines(e.Bare, e.Text))
+			default:
+				_ = out.text(peerLines(e.Bare, e.Text))
 			}
 		case line := <-lines:
+			switch {
+			case line == "":
+				// Nothing to say: an empty message would arrive as the web client's "chat".
+				continue
+			case len(line) > maxMessage:
+				note("that line is %d bytes, over the %d-byte limit of a message; nothing was sent (use 'rtchat pipe' for data)", len(line), maxMessage)
+				continue
+			}
 			if err := p.Chat(line); err != nil {
 				return err
 			}
-			prompt()
 		case err := <-readErr:
-			if interactive {
-				fmt.Fprintln(ios.Err)
+			var long *errLineTooLong
+			switch {
+			case err == nil || errors.Is(err, io.EOF):
+				return nil
+			case errors.As(err, &long):
+				return withHint(err, "split the line, or use 'rtchat pipe' for data")
 			}
-			if err != nil {
-				return fmt.Errorf("read stdin: %w", err)
-			}
-			return nil
+			return fmt.Errorf("read stdin: %w", err)
 		}
 	}
 }

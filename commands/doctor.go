@@ -48,7 +48,9 @@ anything that is wrong:
   udp-buffer  net.core.rmem_max/wmem_max are at least the 4 MiB 'rtchat pipe' asks for
 
 Each line is "ok", "WARN" or "FAIL" (✓ ! ✗ on a terminal). Warnings do not fail the
-run; any FAIL makes doctor exit 1. The broker check is bounded by --timeout (10s when
+run; any FAIL makes doctor exit 1. A STUN server that does not answer is a warning: peers
+on the LAN (--ice none) or this machine (--ice loopback) connect without STUN; a TURN
+server that fails is a failure. The broker check is bounded by --timeout (10s when
 --timeout is left at its default), each ICE server by 3s (or --timeout if smaller); the
 servers are checked at the same time. With --json, one NDJSON object per check
 ({"type":"check","name","status","detail","fix","rtt_ms",...}) and then a summary
@@ -74,7 +76,13 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	if g.Timeout == DefaultTimeout {
 		brokerTimeout = doctorBrokerDefault
 	}
-	iceTimeout := min(doctor.DefaultICETimeout, g.Timeout)
+	if g.Timeout == 0 { // --timeout 0: no limit for peers; the checks keep theirs
+		brokerTimeout = doctorBrokerDefault
+	}
+	iceTimeout := doctor.DefaultICETimeout
+	if g.Timeout > 0 {
+		iceTimeout = min(iceTimeout, g.Timeout)
+	}
 
 	// The network checks run at the same time; the report keeps a fixed order.
 	brokerCh := make(chan doctor.Result, 1)
@@ -114,6 +122,7 @@ type doctorReport struct {
 	w              io.Writer
 	json, tty      bool
 	ok, warn, fail int
+	lastFix        string // the fix of the line before: the same advice is said once
 }
 
 const doctorNameWidth = 11
@@ -142,12 +151,13 @@ func (p *doctorReport) add(r doctor.Result) {
 		doctor.StatusWarn: {"WARN", "!"},
 		doctor.StatusFail: {"FAIL", "✗"},
 	}[r.Status]
+	defer func() { p.lastFix = r.Fix }()
 	m := marker[0]
 	if p.tty {
 		m = marker[1]
 	}
 	fmt.Fprintf(p.w, "%s %-*s %s\n", m, doctorNameWidth, r.Name, doctorOneLine(r.Detail))
-	if r.Fix != "" {
+	if r.Fix != "" && r.Fix != p.lastFix {
 		fmt.Fprintf(p.w, "%s %-*s fix: %s\n", strings.Repeat(" ", len([]rune(m))), doctorNameWidth, "", doctorOneLine(r.Fix))
 	}
 }

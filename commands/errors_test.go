@@ -59,7 +59,7 @@ func TestBrokerFailureHint(t *testing.T) {
 		"RTCHAT_CONFIG_DIR": dir, "RTCHAT_ICE": "loopback", "RTCHAT_TIMEOUT": "1s",
 		"RTCHAT_BROKER": fmt.Sprintf("mqtt://127.0.0.1:%d", closedPort(t)),
 	}
-	const hint = "check --broker (or RTCHAT_BROKER), or run 'rtchat doctor'"
+	const hint = "check --broker (or RTCHAT_BROKER) and that the broker is running, or run 'rtchat doctor'"
 	ios, _, out, errb := newTestIO()
 	code := testRun(t, ios, env, "--json", "listen")
 	if code == 0 {
@@ -67,7 +67,7 @@ func TestBrokerFailureHint(t *testing.T) {
 	}
 	e := lastJSON(t, out.String())
 	msg, _ := e["error"].(string)
-	if e["type"] != "error" || e["hint"] != hint || !strings.HasPrefix(msg, `join room "chat": `) ||
+	if e["type"] != "error" || e["hint"] != hint || !strings.HasPrefix(msg, `cannot join room "chat" on the broker `+env["RTCHAT_BROKER"]+": ") ||
 		strings.Contains(msg, "doctor") || strings.Contains(msg, "\n") || e["code"] != float64(code) {
 		t.Errorf("error object %v (exit %d)", e, code)
 	}

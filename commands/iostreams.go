@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 )
 
 // IO is the set of streams a command talks to, and whether each is a terminal.
@@ -16,6 +17,14 @@ type IO struct {
 	InTTY  bool
 	OutTTY bool
 	ErrTTY bool
+	// ErrWidth is the width of the terminal on stderr (0: unknown); nil when not known.
+	ErrWidth func() int
+	// InFd is stdin's file descriptor when it is a terminal (line editing puts it in raw
+	// mode); -1 otherwise.
+	InFd int
+	// CloseOut closes stdout so that whoever reads it sees EOF (pipe, once the peer's
+	// direction ended); nil when stdout is not the process's own.
+	CloseOut func() error
 }
 
 // SystemIO returns the process's standard streams.
@@ -23,8 +32,23 @@ func SystemIO() *IO {
 	tty := func(f *os.File) bool {
 		return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 	}
-	return &IO{
+	ios := &IO{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 		InTTY: tty(os.Stdin), OutTTY: tty(os.Stdout), ErrTTY: tty(os.Stderr),
+		InFd: -1, CloseOut: os.Stdout.Close,
 	}
+	if ios.InTTY {
+		ios.InFd = int(os.Stdin.Fd())
+	}
+	if ios.ErrTTY {
+		fd := int(os.Stderr.Fd())
+		ios.ErrWidth = func() int {
+			w, _, err := term.GetSize(fd)
+			if err != nil {
+				return 0
+			}
+			return w
+		}
+	}
+	return ios
 }

@@ -174,6 +174,9 @@ type pipeSummaryJSON struct {
 	RemoteConnection string `json:"remote_connection"`
 	Protocol         string `json:"protocol"`
 	Relay            bool   `json:"relay"`
+	// Each direction's own transfer time, first byte to end (no waiting counted).
+	SentSeconds     float64 `json:"sent_seconds,omitempty"`
+	ReceivedSeconds float64 `json:"received_seconds,omitempty"`
 }
 
 // pathJSON is the network path of a connection (pipe, on stderr, when the stream opens).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc"
 )
 
@@ -63,7 +64,8 @@ When the command exits, whatever it left running in its group is killed too.`,
   rtchat listen --exec 'case "$RTCHAT_TOPIC" in uptime) uptime;; *) cat;; esac'
   rtchat listen --exec ./answer.sh --exec-max 2 --exec-timeout 10s
   rtchat listen --json | jq -r 'select(.type=="message") | .text'`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annotStopsOnSignal: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			flags := cmd.Flags()
 			if opts.Exec == "" {
@@ -85,6 +87,9 @@ When the command exits, whatever it left running in its group is killed too.`,
 			if opts.ExecTimeout == 0 {
 				opts.ExecTimeout = g.Timeout
 			}
+			if opts.ExecTimeout == 0 { // --timeout 0 waits for peers, never for a command
+				opts.ExecTimeout = DefaultTimeout
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -101,6 +106,15 @@ When the command exits, whatever it left running in its group is killed too.`,
 
 func runListen(ctx context.Context, opts *listenOptions) error {
 	g, ios := opts.Globals, opts.IO
+	// Another process of my name in the room is worth a word: questions for my name may
+	// reach either.
+	me := g.Name
+	if me == "" {
+		if id, err := keys.Open(g.ConfigDir).LoadIdentity(); err == nil {
+			me = id.Name
+		}
+	}
+	me = keys.BareName(me)
 	// The core may report events before startSession returns; they wait for the printer.
 	var printerReady atomic.Pointer[printer]
 	onEvent := func(e rtc.Event) {
@@ -114,13 +128,17 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 		}
 		switch e.Type {
 		case rtc.EventMessage:
-			_ = out.line("%s: %s", e.Bare, e.Text)
+			_ = out.text(peerLines(e.Bare, e.Text))
+		case rtc.EventSeen:
+			if e.Bare == me {
+				fmt.Fprintf(ios.Err, "rtchat: note: another process named %s is in the room (%s); if it is yours, a command for %s may reach either\n", me, e.Peer, me)
+			}
 		case rtc.EventVerified:
 			fmt.Fprintf(ios.Err, "rtchat: %s\n", verifiedText(e))
 		case rtc.EventRefused:
-			fmt.Fprintf(ios.Err, "rtchat: refused %s: %v\n", e.Peer, e.Err)
+			fmt.Fprintf(ios.Err, "rtchat: refused %s: %s\n", e.Peer, safeText(fmt.Sprint(e.Err)))
 			if h := hintOf(e.Err); h != "" {
-				fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", h)
+				fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", safeText(h))
 			}
 		case rtc.EventDisconnected:
 			g.Log.Debug("peer left", "peer", e.Peer, "why", e.Err)

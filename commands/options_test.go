@@ -56,8 +56,8 @@ func TestConnectOptions(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"connect"}, "accepts 1 arg(s), received 0"},
-		{[]string{"connect", "bob", "carol"}, "accepts 1 arg(s), received 2"},
+		{[]string{"connect"}, "missing PEER (usage: rtchat connect PEER)"},
+		{[]string{"connect", "bob", "carol"}, `too many arguments: "carol" (usage: rtchat connect PEER)`},
 		{[]string{"connect", "a|b"}, `peer name "a|b"`},
 	} {
 		o, code, errs := parseOptions(t, newConnectCmd, "", c.args...)
@@ -81,7 +81,7 @@ func TestSendOptions(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"", []string{"send"}, "requires at least 1 arg(s)"},
+		{"", []string{"send"}, "missing PEER (usage: rtchat send PEER [MESSAGE...])"},
 		{"", []string{"send", "bob", big}, "over the 60000-byte limit"},
 		{big, []string{"send", "bob"}, "over the 60000-byte limit"},
 		{"", []string{"send", "-bob", "x"}, "unknown shorthand flag"},
@@ -109,7 +109,7 @@ func TestAskOptions(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"ask", "bob"}, "requires at least 2 arg(s)"},
+		{[]string{"ask", "bob"}, "missing QUESTION (usage: rtchat ask PEER QUESTION...)"},
 		{[]string{"ask", "--topic", "", "bob", "x"}, "--topic must not be empty"},
 		{[]string{"ask", "a|b", "x"}, `peer name "a|b"`},
 	} {
@@ -125,7 +125,7 @@ func TestPipeOptions(t *testing.T) {
 	}
 	for _, args := range [][]string{{"pipe"}, {"pipe", "bob", "carol"}} {
 		o, code, errs := parseOptions(t, newPipeCmd, "", args...)
-		mustUsage(t, o, code, errs, args, "accepts 1 arg(s)")
+		mustUsage(t, o, code, errs, args, "(usage: rtchat pipe PEER)")
 	}
 }
 
@@ -153,12 +153,12 @@ func TestUsageHint(t *testing.T) {
 	if code != ExitUsage {
 		t.Fatalf("connect without PEER: exit %d: %s", code, errb)
 	}
-	want := "rtchat: accepts 1 arg(s), received 0\nrtchat: hint: run 'rtchat connect --help' for usage\n"
+	want := "rtchat: missing PEER (usage: rtchat connect PEER)\nrtchat: hint: run 'rtchat connect --help' for usage\n"
 	if errb.String() != want {
 		t.Errorf("stderr %q, want %q", errb, want)
 	}
 	e := lastJSON(t, out.String())
-	if e["type"] != "error" || e["error"] != "accepts 1 arg(s), received 0" ||
+	if e["type"] != "error" || e["error"] != "missing PEER (usage: rtchat connect PEER)" ||
 		e["hint"] != "run 'rtchat connect --help' for usage" || e["code"] != float64(ExitUsage) {
 		t.Errorf("error object %v", e)
 	}

@@ -37,3 +37,11 @@ func (p *printer) line(format string, a ...any) error {
 	_, err := fmt.Fprintf(p.w, format+"\n", a...)
 	return err
 }
+
+// text writes s as it is (it holds its own newlines).
+func (p *printer) text(s string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err := io.WriteString(p.w, s)
+	return err
+}

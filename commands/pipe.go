@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/rtchat/rtchat/rtc"
@@ -38,19 +39,27 @@ their pinned keys to each other, and then stdin goes to PEER and PEER's bytes co
 stdout: binary, reliable, ordered, both directions at once, in constant memory.
 
 EOF on stdin ends only my sending side (like 'nc -N'): the other direction keeps flowing
-until PEER ends it too. rtchat exits 0 only when both directions ended cleanly and PEER
-acknowledged every byte I sent. If PEER vanishes, the connection fails or PEER's output
-closes early, rtchat says so on stderr and exits non-zero (5). Once the stream is up the
-MQTT broker is no longer needed.
+until PEER ends it too. When PEER's direction ends, stdout is closed at once, so a reader
+such as '| tar x' finishes without waiting for my side. rtchat exits 0 only when both
+directions ended cleanly and PEER acknowledged every byte I sent. If PEER vanishes, the
+connection fails or PEER's output closes early, rtchat says so on stderr and exits
+non-zero (5). Once the stream is up the MQTT broker is no longer needed.
 
-A progress line appears on stderr when it is a terminal. With --json the NDJSON (events,
+When stdin is a terminal, pipe only receives: it sends nothing and exits once PEER's
+bytes have all arrived ('rtchat pipe alice > file' ends by itself). To send what you type,
+pipe it in: 'cat | rtchat pipe bob'.
+
+On a terminal, stderr shows what we wait for (and what PEER must run), then a progress
+line with each direction and its rate, then a summary: bytes each way, each direction's
+rate over its own transfer time, and the connection type. With --json the NDJSON (events,
 progress each second, the final summary and any error) goes to stderr, since stdout is
 the byte stream.`,
 		Example: `  # machine A                          # machine B
   tar c . | rtchat pipe bob              rtchat pipe alice | tar x
   rtchat pipe bob < backup.sql.gz        rtchat pipe alice > backup.sql.gz
+  tar cz dir | rtchat pipe bob           rtchat pipe alice | tar xz
   pg_dump db | gzip | rtchat pipe bob    rtchat pipe alice | gunzip | psql db`,
-		Args: cobra.ExactArgs(1),
+		Args: positional,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			peer, err := peerArg(args[0])
 			if err != nil {
@@ -80,7 +89,7 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 	}
 	defer s.close()
 	defer p.Close()
-	sctx, cancel := context.WithTimeout(ctx, g.Timeout)
+	sctx, cancel := g.withTimeout(ctx)
 	st, err := p.Stream(sctx)
 	cancel()
 	if err != nil {
@@ -92,31 +101,36 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 	if g.JSON {
 		_ = s.out.object(newPathJSON(p, path))
 	}
+	in := ios.In
+	if ios.InTTY {
+		// Like a download: a terminal on stdin means "receive". Reading it would hold the
+		// pipe open until Ctrl-D and send whatever was typed.
+		in = strings.NewReader("")
+		if !g.JSON {
+			s.status.println(fmt.Sprintf("rtchat: stdin is a terminal: receiving only (to send what you type: cat | rtchat pipe %s)", peer))
+		}
+	}
+	var sent, recv pipeMeter
 	stopProgress := func() {}
-	if g.JSON {
+	if g.JSON || s.status.on {
 		stop, done := make(chan struct{}), make(chan struct{})
-		go func() { defer close(done); pipeProgress(s.out, st, start, stop) }()
+		go func() {
+			defer close(done)
+			if g.JSON {
+				pipeProgressJSON(s.out, st, start, stop)
+			} else {
+				pipeProgressLine(s.status, &sent, &recv, start, stop)
+			}
+		}()
 		var once sync.Once
-		stopProgress = func() { once.Do(func() { close(stop); <-done }) }
+		stopProgress = func() { once.Do(func() { close(stop); <-done; s.status.clear() }) }
 		defer stopProgress()
 	}
 
-	var bar *progressbar.ProgressBar
-	if ios.ErrTTY && !g.JSON {
-		bar = progressbar.NewOptions64(-1,
-			progressbar.OptionSetWriter(ios.Err),
-			progressbar.OptionSetDescription("rtchat pipe "+peer),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-	}
 	sendDone := make(chan error, 1)
 	recvDone := make(chan error, 1)
-	go func() { sendDone <- explainLoss(p, "sending", pipeSend(ctx, st, ios.In, bar)) }()
-	go func() { recvDone <- explainLoss(p, "receiving", pipeReceive(st, ios.Out, bar)) }()
+	go func() { sendDone <- explainLoss(p, "sending", pipeSend(ctx, st, in, &sent)) }()
+	go func() { recvDone <- explainLoss(p, "receiving", pipeReceive(st, ios.Out, ios.CloseOut, &recv)) }()
 
 	var sendErr, recvErr error
 	for sendDone != nil || recvDone != nil {
@@ -133,35 +147,113 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 			}
 		case <-ctx.Done():
 			_ = st.Abort("the peer was interrupted")
-			return fmt.Errorf("interrupted: %w", ctx.Err())
+			stopProgress()
+			stats := st.Stats()
+			s.finished.Store(true)
+			pipeReport(s, p, false, stats, &sent, &recv, time.Since(start), path)
+			return fmt.Errorf("interrupted: %w", context.Cause(ctx))
 		}
-	}
-	if bar != nil {
-		_ = bar.Finish()
 	}
 	stats := st.Stats()
 	_ = st.Close() // waits until our last frames are acknowledged
-	secs := time.Since(start).Seconds()
 	err = errors.Join(recvErr, sendErr)
 	stopProgress()
 	s.finished.Store(true)
-	if g.JSON {
-		// The summary comes on failure too (bytes each way so far); Run then adds the
-		// error object with its exit code.
-		summary := pipeSummaryJSON{
-			Type: "summary", Peer: p.Name(), Name: p.Bare(), OK: err == nil,
-			Sent: stats.Sent, Received: stats.Received, Seconds: secs,
-			Connection: path.Local, RemoteConnection: path.Remote, Protocol: path.Protocol, Relay: path.Relay,
-		}
-		if err := s.out.object(summary); err != nil {
-			g.Log.Debug("writing the summary", "err", err)
-		}
-	}
+	pipeReport(s, p, err == nil, stats, &sent, &recv, time.Since(start), path)
 	return err
 }
 
-// pipeProgress writes a progress object each second until stop is closed.
-func pipeProgress(out *printer, st *stream.Stream, start time.Time, stop <-chan struct{}) {
+// pipeReport prints the summary: one line on a terminal, the summary object with --json (on
+// failure too: bytes each way so far; Run then adds the error object).
+func pipeReport(s *session, p *rtc.Peer, ok bool, stats stream.Stats, sent, recv *pipeMeter, ran time.Duration, path rtc.Path) {
+	connType := path.Local
+	if s.g.JSON {
+		summary := pipeSummaryJSON{
+			Type: "summary", Peer: p.Name(), Name: p.Bare(), OK: ok,
+			Sent: stats.Sent, Received: stats.Received, Seconds: ran.Seconds(), Connection: connType,
+			RemoteConnection: path.Remote, Protocol: path.Protocol, Relay: path.Relay,
+			SentSeconds: sent.active().Seconds(), ReceivedSeconds: recv.active().Seconds(),
+		}
+		if err := s.out.object(summary); err != nil {
+			s.g.Log.Debug("writing the summary", "err", err)
+		}
+		return
+	}
+	if s.status.on {
+		s.status.println("rtchat: " + pipeSummaryText(p.Name(), ok, stats, sent, recv, connType))
+	}
+}
+
+// pipeSummaryText: "sent 64.0 MiB in 1.2s (53.3 MiB/s), received 0 B; host connection to
+// bob-x1y2". Each rate is over that direction's own transfer, from its first byte to its
+// end, never the time spent waiting.
+func pipeSummaryText(peer string, ok bool, stats stream.Stats, sent, recv *pipeMeter, connType string) string {
+	dir := func(verb string, n uint64, m *pipeMeter) string {
+		t := verb + " " + humanBytes(float64(n))
+		if d := m.active(); n > 0 && d > 0 {
+			t += fmt.Sprintf(" in %s (%s/s)", d.Round(time.Millisecond), humanBytes(float64(n)/d.Seconds()))
+		}
+		return t
+	}
+	text := dir("sent", stats.Sent, sent) + ", " + dir("received", stats.Received, recv)
+	if connType != "" {
+		text += "; " + connType + " connection to " + peer
+	}
+	if !ok {
+		text = "pipe ended early: " + text
+	}
+	return text
+}
+
+// pipeMeter times one direction: from its first byte to its end.
+type pipeMeter struct {
+	bytes atomic.Uint64
+	first atomic.Int64 // unix nanoseconds of the first byte; 0 before it
+	end   atomic.Int64 // unix nanoseconds of the end (EOF read, our EOF acknowledged)
+}
+
+func (m *pipeMeter) add(n int) {
+	if m.first.Load() == 0 {
+		m.first.CompareAndSwap(0, time.Now().UnixNano())
+	}
+	m.bytes.Add(uint64(n))
+}
+
+func (m *pipeMeter) finish() {
+	if m.first.Load() != 0 {
+		m.end.CompareAndSwap(0, time.Now().UnixNano())
+	}
+}
+
+// active is how long the direction has been moving bytes (until its end, or now).
+func (m *pipeMeter) active() time.Duration {
+	first := m.first.Load()
+	if first == 0 {
+		return 0
+	}
+	end := m.end.Load()
+	if end == 0 {
+		end = time.Now().UnixNano()
+	}
+	return time.Duration(end - first)
+}
+
+// humanBytes is n in B, KiB, MiB or GiB.
+func humanBytes(n float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for n >= 1024 && i < len(units)-1 {
+		n /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", n)
+	}
+	return fmt.Sprintf("%.1f %s", n, units[i])
+}
+
+// pipeProgressJSON writes a progress object each second until stop is closed.
+func pipeProgressJSON(out *printer, st *stream.Stream, start time.Time, stop <-chan struct{}) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -175,7 +267,42 @@ func pipeProgress(out *printer, st *stream.Stream, start time.Time, stop <-chan 
 	}
 }
 
-func pipeSend(ctx context.Context, st *stream.Stream, in io.Reader, bar *progressbar.ProgressBar) error {
+// pipeProgressLine keeps a progress line on the terminal until stop is closed: each
+// direction labelled, with its rate over the last second.
+func pipeProgressLine(status *statusLine, sent, recv *pipeMeter, start time.Time, stop <-chan struct{}) {
+	const tick = 250 * time.Millisecond
+	const window = 4 // ticks: the rate is over the last second
+	type sample struct{ sent, recv uint64 }
+	var hist []sample
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		cur := sample{sent.bytes.Load(), recv.bytes.Load()}
+		hist = append(hist, cur)
+		if len(hist) > window+1 {
+			hist = hist[1:]
+		}
+		old := hist[0]
+		secs := float64(len(hist)-1) * tick.Seconds()
+		rate := func(now, then uint64) string {
+			if secs == 0 {
+				return ""
+			}
+			return fmt.Sprintf(" (%s/s)", humanBytes(float64(now-then)/secs))
+		}
+		status.set(fmt.Sprintf("rtchat: sent %s%s · received %s%s · %s",
+			humanBytes(float64(cur.sent)), rate(cur.sent, old.sent),
+			humanBytes(float64(cur.recv)), rate(cur.recv, old.recv),
+			time.Since(start).Truncate(time.Second)))
+	}
+}
+
+func pipeSend(ctx context.Context, st *stream.Stream, in io.Reader, m *pipeMeter) error {
 	buf := make([]byte, pipeChunk)
 	for {
 		n, rerr := in.Read(buf)
@@ -183,9 +310,7 @@ func pipeSend(ctx context.Context, st *stream.Stream, in io.Reader, bar *progres
 			if _, err := st.Write(buf[:n]); err != nil {
 				return fmt.Errorf("sending: %w", err)
 			}
-			if bar != nil {
-				_ = bar.Add(n)
-			}
+			m.add(n)
 		}
 		if rerr == io.EOF {
 			break
@@ -200,10 +325,14 @@ func pipeSend(ctx context.Context, st *stream.Stream, in io.Reader, bar *progres
 	if err := st.CloseWrite(ctx); err != nil {
 		return fmt.Errorf("finishing the send: %w", err)
 	}
+	m.finish()
 	return nil
 }
 
-func pipeReceive(st *stream.Stream, out io.Writer, bar *progressbar.ProgressBar) error {
+// pipeReceive copies the peer's bytes to out. When the peer's direction ends cleanly it
+// closes out (closeOut, when we own it) at once, so that a reader downstream ('| tar x')
+// sees EOF while our own direction may still be running.
+func pipeReceive(st *stream.Stream, out io.Writer, closeOut func() error, m *pipeMeter) error {
 	buf := make([]byte, pipeChunk)
 	for {
 		n, rerr := st.Read(buf)
@@ -212,11 +341,15 @@ func pipeReceive(st *stream.Stream, out io.Writer, bar *progressbar.ProgressBar)
 				_ = st.Abort("the receiver's output closed early")
 				return fmt.Errorf("writing stdout: %w", err)
 			}
-			if bar != nil {
-				_ = bar.Add(n)
-			}
+			m.add(n)
 		}
 		if rerr == io.EOF {
+			m.finish()
+			if closeOut != nil {
+				if err := closeOut(); err != nil {
+					return fmt.Errorf("closing stdout: %w", err)
+				}
+			}
 			return nil
 		}
 		if rerr != nil {

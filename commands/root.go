@@ -4,6 +4,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -64,9 +65,49 @@ var envOf = map[string]string{
 
 // Execute runs rtchat with the process's arguments and streams and returns the exit code.
 func Execute() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext(context.Background())
 	defer stop()
 	return Run(ctx, SystemIO(), os.Args[1:], os.LookupEnv)
+}
+
+// interrupted is the cause of a context ended by a signal (Ctrl-C, SIGTERM).
+type interrupted struct{ sig os.Signal }
+
+func (e interrupted) Error() string { return "interrupted (" + e.sig.String() + ")" }
+
+// code is the shell's convention for a process ended by the signal: 128 + its number.
+func (e interrupted) code() int {
+	if s, ok := e.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 128 + 2
+}
+
+// interruptContext is cancelled with an interrupted cause by the first SIGINT or SIGTERM.
+// It stops catching them then, so a second Ctrl-C ends the process at once.
+func interruptContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			cancel(interrupted{sig: s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
+
+// interruptOf reports the signal that ended ctx, if one did.
+func interruptOf(ctx context.Context) (interrupted, bool) {
+	var in interrupted
+	if ctx.Err() == nil {
+		return in, false
+	}
+	ok := errors.As(context.Cause(ctx), &in)
+	return in, ok
 }
 
 // Run runs rtchat in-process: tests call it with buffers and their own environment.
@@ -84,11 +125,20 @@ func execute(ctx context.Context, root *cobra.Command, g *Globals, ios *IO, args
 	root.SetOut(ios.Out)
 	root.SetErr(ios.Err)
 	cmd, err := root.ExecuteContextC(ctx)
-	if err == nil {
-		return ExitOK
-	}
 	if cmd == nil {
 		cmd = root
+	}
+	if in, ok := interruptOf(ctx); ok {
+		// Ctrl-C is 130 whatever the command was doing when it came (waiting is not a
+		// timeout, an unfinished pipe is not a lost connection). A command whose normal
+		// end is a signal (listen, broker) stops cleanly on SIGTERM.
+		if cmd.Annotations[annotStopsOnSignal] == "true" && in.sig == syscall.SIGTERM && err == nil {
+			return ExitOK
+		}
+		err = &ExitError{Code: in.code(), Err: errors.New("interrupted")}
+	}
+	if err == nil {
+		return ExitOK
 	}
 	code := codeOf(err)
 	if isCobraUsage(err) {
@@ -98,9 +148,11 @@ func execute(ctx context.Context, root *cobra.Command, g *Globals, ios *IO, args
 		// Every usage error says where the usage is (unless its text already does).
 		err = withHint(err, fmt.Sprintf("run '%s --help' for usage", cmd.CommandPath()))
 	}
-	fmt.Fprintf(ios.Err, "rtchat: %v\n", err)
+	// Error texts may quote what a peer said (an error answer, an abort reason): shown
+	// safely, on one line.
+	fmt.Fprintf(ios.Err, "rtchat: %s\n", safeText(err.Error()))
 	if h := hintOf(err); h != "" {
-		fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", h)
+		fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", safeText(h))
 	}
 	if g.JSON {
 		// Scripts reading NDJSON see the failure too, with the exit code it causes, on the
@@ -112,6 +164,10 @@ func execute(ctx context.Context, root *cobra.Command, g *Globals, ios *IO, args
 
 // annotNDJSON on a command names the stream its NDJSON goes to when it is not stdout.
 const annotNDJSON = "rtchat/ndjson"
+
+// annotStopsOnSignal marks a command that runs until it is stopped (listen, broker): SIGTERM
+// is its clean end (exit 0); Ctrl-C still exits 130, as everywhere.
+const annotStopsOnSignal = "rtchat/stops-on-signal"
 
 // ndjsonStream is where cmd's NDJSON goes: stdout, or stderr for a command whose stdout is
 // data (pipe's byte stream).
@@ -169,7 +225,7 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 	pf.StringVar(&g.Room, "room", DefaultRoom, "room to meet in: topic mrtchat/ROOM (env RTCHAT_ROOM)")
 	pf.StringVar(&g.ICE, "ice", "", "comma-separated stun:/turn: URLs, 'none' (host candidates only) or 'loopback' (127.0.0.1 only) (env RTCHAT_ICE; default the web page's STUN list)")
 	pf.DurationVar(&g.Reconnect, "reconnect", rtc.DefaultReconnect, "how long a verified connection may stay unreachable (outage, new address, paused peer) before it is given up; 0 gives up at once (env RTCHAT_RECONNECT)")
-	pf.DurationVar(&g.Timeout, "timeout", DefaultTimeout, "how long to wait for a peer to appear, connect, verify and answer (env RTCHAT_TIMEOUT)")
+	pf.DurationVar(&g.Timeout, "timeout", DefaultTimeout, "how long to wait for a peer to appear, connect, verify and answer; 0 waits without limit (env RTCHAT_TIMEOUT)")
 	pf.StringVar(&g.Trust, "trust", DefaultTrust, "trust policy: 'known' (pinned keys only) or 'tofu' (pin new names on first verified connection) (env RTCHAT_TRUST)")
 	pf.BoolVar(&g.JSON, "json", false, "NDJSON on stdout, one object per event, message or result")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "diagnostics on stderr")
@@ -225,8 +281,8 @@ func (g *Globals) resolve(cmd *cobra.Command, ios *IO) error {
 	if _, err := rtc.ParseTrust(g.Trust); err != nil {
 		return usageErrorf("%v (from %s)", err, g.Sources["trust"])
 	}
-	if g.Timeout <= 0 {
-		return usageErrorf("timeout must be positive, got %v (from %s)", g.Timeout, g.Sources["timeout"])
+	if g.Timeout < 0 {
+		return usageErrorf("--timeout must not be negative, got %v (from %s); 0 waits without limit", g.Timeout, g.Sources["timeout"])
 	}
 	level := slog.LevelWarn
 	if g.Verbose {
@@ -266,6 +322,15 @@ func (g *Globals) resolveOne(f *pflag.Flag, file *configFile) error {
 	}
 	g.Sources[f.Name] = "default"
 	return nil
+}
+
+// withTimeout bounds ctx by --timeout; --timeout 0 leaves it without a deadline (the core
+// then waits until the peer comes or the user interrupts).
+func (g *Globals) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if g.Timeout == 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, g.Timeout)
 }
 
 func defaultConfigDir(lookupEnv func(string) (string, bool)) (string, error) {

@@ -34,7 +34,7 @@ The words of MESSAGE are joined by spaces; with none, all of stdin is the messag
 (one trailing newline removed).`,
 		Example: `  rtchat send bob "build finished"
   git log -1 --oneline | rtchat send bob`,
-		Args: cobra.MinimumNArgs(1),
+		Args: positional,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			peer, err := peerArg(args[0])
 			if err != nil {
@@ -68,7 +68,7 @@ func runSend(ctx context.Context, opts *sendOptions) error {
 		return err
 	}
 	defer s.close()
-	dctx, cancel := context.WithTimeout(ctx, g.Timeout)
+	dctx, cancel := g.withTimeout(ctx)
 	defer cancel()
 	if err := p.Deliver(dctx, opts.Message); err != nil {
 		return err

@@ -21,6 +21,11 @@ type session struct {
 	// finished: the command's result is out; later lifecycle events (the teardown) are
 	// not reported, so a result is always the last NDJSON line.
 	finished atomic.Bool
+	role     rtc.Role
+	// status is the one-line state shown on a terminal's stderr while we wait.
+	status *statusLine
+	// watch, when set, sees every core event first (the waiting line follows the peer).
+	watch atomic.Pointer[func(rtc.Event)]
 }
 
 // startSession loads the identity, parses --ice and joins the room. The caller closes it.
@@ -41,17 +46,18 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 	}
 	ice, err := iceconf.Parse(g.ICE)
 	if err != nil {
-		return nil, usageErrorf("--ice: %v", err)
+		return nil, withHint(usageErrorf("%v", err), "--ice (or RTCHAT_ICE) takes comma-separated stun:/turn: URLs, 'none' or 'loopback'")
 	}
 	if _, err := signal.ParseBrokerURL(g.Broker); err != nil {
 		return nil, usageErrorf("--broker: %v", err)
 	}
-	s := &session{g: g, ios: ios, out: &printer{w: ios.Out}}
+	s := &session{g: g, ios: ios, out: &printer{w: ios.Out}, status: newStatusLine(ios, g.JSON), role: role}
 	if role == rtc.RolePipe {
 		s.out.w = ios.Err // pipe's stdout is the byte stream: its NDJSON goes to stderr
 	}
 	cfg := rtc.Config{
 		Broker: g.Broker, Room: g.Room, Identity: id, Store: store, Trust: rtc.Trust(g.Trust),
+		// --timeout 0 (wait without limit) leaves both at the core's defaults.
 		ICE: ice, Role: role, PipeTo: pipeTo, Log: g.Log, VerifyTimeout: g.Timeout,
 		BrokerTimeout: g.Timeout, Reconnect: g.Reconnect,
 	}
@@ -67,7 +73,7 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 		next := cfg.OnEvent
 		cfg.OnEvent = func(e rtc.Event) {
 			if e.Type == rtc.EventVerified && (e.Pinned || !e.Bound) {
-				fmt.Fprintf(ios.Err, "rtchat: %s\n", verifiedText(e))
+				s.status.println("rtchat: " + verifiedText(e))
 			}
 			if next != nil {
 				next(e)
@@ -87,11 +93,27 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 			}
 		}
 	}
-	dctx, cancel := context.WithTimeout(ctx, g.Timeout)
+	{
+		next := cfg.OnEvent
+		cfg.OnEvent = func(e rtc.Event) {
+			if f := s.watch.Load(); f != nil {
+				(*f)(e)
+			}
+			if next != nil {
+				next(e)
+			}
+		}
+	}
+	dctx, cancel := g.withTimeout(ctx)
 	defer cancel()
 	s.client, err = rtc.Start(dctx, cfg)
 	if err != nil {
-		return nil, withHint(fmt.Errorf("join room %q: %w", g.Room, err), "check --broker (or RTCHAT_BROKER), or run 'rtchat doctor'")
+		if _, ok := interruptOf(ctx); ok {
+			return nil, err
+		}
+		// Name the broker as the user gave it (less any password).
+		return nil, withHint(fmt.Errorf("cannot join room %q on the broker %s: %w", g.Room, signal.RedactURL(g.Broker), err),
+			"check --broker (or RTCHAT_BROKER) and that the broker is running, or run 'rtchat doctor'")
 	}
 	g.Log.Debug("joined room", "room", g.Room, "as", s.client.Name())
 	return s, nil
@@ -136,11 +158,14 @@ func (s *session) close() {
 	}
 }
 
-// dial finds, connects and verifies PEER within --timeout.
+// dial finds, connects and verifies PEER within --timeout. On a terminal a status line says
+// what we wait for, what PEER must run, and for how long we have waited.
 func (s *session) dial(ctx context.Context, peer string) (*rtc.Peer, error) {
-	dctx, cancel := context.WithTimeout(ctx, s.g.Timeout)
+	dctx, cancel := s.g.withTimeout(ctx)
 	defer cancel()
+	stop := s.waiting(peer)
 	p, err := s.client.Dial(dctx, peer)
+	stop()
 	if err != nil {
 		return nil, err
 	}

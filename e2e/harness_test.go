@@ -27,6 +27,10 @@ var (
 	binDir string
 )
 
+// rtchatPath is a directory whose "rtchat" is the binary under test: PATH for scripts and
+// terminals that type 'rtchat' as a person would.
+var rtchatPath string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "rtchat-e2e-")
 	if err != nil {
@@ -38,11 +42,22 @@ func TestMain(m *testing.M) {
 	if bin := os.Getenv("RTCHAT_E2E_BIN"); bin != "" {
 		// A prebuilt binary: e.g. an older build, to show what a test catches.
 		rtchatBin = bin
+		if abs, err := filepath.Abs(bin); err == nil {
+			rtchatBin = abs
+		}
 	} else {
 		build := exec.Command("go", "build", "-o", rtchatBin, "../cmd/rtchat")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "building rtchat:", err)
+			os.Exit(1)
+		}
+	}
+	rtchatPath = filepath.Join(dir, "bin")
+	if err := os.MkdirAll(rtchatPath, 0o755); err == nil {
+		err = os.Symlink(rtchatBin, filepath.Join(rtchatPath, "rtchat"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "linking rtchat:", err)
 			os.Exit(1)
 		}
 	}

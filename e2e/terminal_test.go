@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,13 +17,24 @@ import (
 // tmuxSession runs one command in a detached tmux pane and reads its screen, so a test sees
 // what a person at a terminal would see.
 type tmuxSession struct {
-	t          *testing.T
-	socket     string
-	name       string
-	statusFile string // the shell in the pane writes rtchat's exit status here
+	t      *testing.T
+	socket string
+	name   string
+	status string // file the pane's shell writes the command's exit status to
 }
 
 func newTmux(t *testing.T, w *world, who string, args ...string) *tmuxSession {
+	t.Helper()
+	line := shellQuote(rtchatBin)
+	for _, a := range args {
+		line += " " + shellQuote(a)
+	}
+	return newTmuxShell(t, w, who, line)
+}
+
+// newTmuxShell runs a shell command line (redirections, pipelines) in the pane, with the
+// world's environment for who and the rtchat binary first on PATH.
+func newTmuxShell(t *testing.T, w *world, who, line string) *tmuxSession {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -30,19 +43,16 @@ func newTmux(t *testing.T, w *world, who string, args ...string) *tmuxSession {
 		t.Skipf("tmux not installed: %v", err)
 	}
 	dir := t.TempDir()
-	s := &tmuxSession{t: t, socket: filepath.Join(dir, "tmux.sock"), name: "rtchat", statusFile: filepath.Join(dir, "status")}
-	// The pane runs rtchat with the world's environment for who; the shell writes its exit
-	// status to a file (tmux does not always record a pane's exit status), and
-	// remain-on-exit keeps the pane for reading the screen afterwards.
-	cmdline := "env -i"
-	for _, kv := range append(w.env(who), "TERM=xterm") {
+	s := &tmuxSession{t: t, socket: filepath.Join(dir, "tmux.sock"), name: "rtchat", status: filepath.Join(dir, "status")}
+	// The pane runs the line with the world's environment for who; remain-on-exit keeps
+	// the pane so the test can read its screen after the end. The shell writes the exit
+	// status to a file: tmux does not always record the status of a pane's process.
+	line += "; echo $? > " + shellQuote(s.status)
+	cmdline := "exec env -i"
+	for _, kv := range append(w.env(who), "TERM=xterm", "PATH="+rtchatPath+":"+os.Getenv("PATH")) {
 		cmdline += " " + shellQuote(kv)
 	}
-	cmdline += " " + shellQuote(rtchatBin)
-	for _, a := range args {
-		cmdline += " " + shellQuote(a)
-	}
-	cmdline += "; echo $? > " + shellQuote(s.statusFile+".tmp") + " && mv " + shellQuote(s.statusFile+".tmp") + " " + shellQuote(s.statusFile)
+	cmdline += " bash -c " + shellQuote(line)
 	s.tmux("new-session", "-d", "-s", s.name, "-x", "120", "-y", "30", "sh", "-c", cmdline)
 	s.tmux("set-option", "-t", s.name, "remain-on-exit", "on")
 	t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
@@ -61,7 +71,8 @@ func (s *tmuxSession) tmux(args ...string) string {
 }
 
 func (s *tmuxSession) screen() string {
-	return s.tmux("capture-pane", "-p", "-t", s.name)
+	// With the scrollback: a dead pane shows its last screen scrolled.
+	return s.tmux("capture-pane", "-p", "-S", "-", "-t", s.name)
 }
 
 // waitScreen polls the pane until it shows want (tmux offers no push notification of
@@ -83,13 +94,14 @@ func (s *tmuxSession) waitScreen(ctx context.Context, want string) string {
 	}
 }
 
-// exitStatus waits for rtchat in the pane to end and returns its exit status.
+// exitStatus waits for the pane's command to end and returns its exit status.
 func (s *tmuxSession) exitStatus(ctx context.Context) int {
 	s.t.Helper()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if b, err := os.ReadFile(s.statusFile); err == nil {
+		// The shell writes the file once the command has ended.
+		if b, err := os.ReadFile(s.status); err == nil && strings.HasSuffix(string(b), "\n") {
 			n, err := strconv.Atoi(strings.TrimSpace(string(b)))
 			if err != nil {
 				s.t.Fatalf("exit status %q: %v", b, err)
@@ -138,5 +150,130 @@ func TestConnectInteractiveTerminal(t *testing.T) {
 	term.tmux("send-keys", "-t", term.name, "C-d")
 	if code := term.exitStatus(w.ctx); code != 0 {
 		t.Fatalf("Ctrl-D: exit %d; screen:\n%s", code, term.screen())
+	}
+}
+
+// lastLine is the last non-empty line of a screen.
+func lastLine(scr string) string {
+	lines := strings.Split(strings.TrimRight(scr, "\n "), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestPipeReceiveOnlyTerminal: 'rtchat pipe alice > file' typed at a terminal does not read
+// the terminal: it receives, ends by itself with exit 0 once alice's bytes are all there,
+// and leaves a one-line summary with the bytes each way and the connection type.
+func TestPipeReceiveOnlyTerminal(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	file := filepath.Join(t.TempDir(), "received.bin")
+	term := newTmuxShell(t, w, "bob", "rtchat pipe alice > "+shellQuote(file))
+	term.waitScreen(w.ctx, "on alice's machine run 'rtchat pipe bob'") // the waiting line
+
+	const n = 3 << 20
+	alice := w.startPipe("alice", "bob", newPRNG(7, n), newSink())
+	mustExit(t, w.ctx, alice, "alice", 0)
+	if code := term.exitStatus(w.ctx); code != 0 {
+		t.Fatalf("receive-only pipe: exit %d; screen:\n%s", code, term.screen())
+	}
+	scr := term.screen()
+	for _, want := range []string{"receiving only", "rtchat: sent 0 B, received 3.0 MiB in ", "/s); host connection to alice"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("screen lacks %q:\n%s", want, scr)
+		}
+	}
+	if strings.Contains(scr, "waiting for alice") {
+		t.Errorf("the waiting line was left on the screen:\n%s", scr)
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n || hex.EncodeToString(sha256Sum(got)) != expectedSum(7, n) {
+		t.Errorf("received %d bytes, want %d with the sender's checksum", len(got), n)
+	}
+}
+
+func sha256Sum(b []byte) []byte { s := sha256.Sum256(b); return s[:] }
+
+// TestChatLineSurvivesAndPeerTextEscaped: bob's messages arrive while alice is in the middle
+// of a line: they print above her prompt, her half-typed line stays and is sent whole; an
+// escape sequence from bob is shown as text, not obeyed; an empty line is not sent; when bob
+// quits, alice says he left and exits 0.
+func TestChatLineSurvivesAndPeerTextEscaped(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); wr.Close() })
+	bob := w.start("bob", r, "connect", "alice")
+	term := newTmux(t, w, "alice", "connect", "bob")
+	term.waitScreen(w.ctx, "key verified")
+	term.waitScreen(w.ctx, "\n>")
+
+	term.tmux("send-keys", "-t", term.name, "-l", "half typ")
+	term.waitScreen(w.ctx, "> half typ")
+	fmt.Fprint(wr, "hi alice\n\x1b[2J\x1b[31mred\n")
+	scr := term.waitScreen(w.ctx, `bob: \x1b[2J\x1b[31mred`)
+	if !strings.Contains(scr, "bob: hi alice\n") {
+		t.Errorf("bob's first line missing:\n%s", scr)
+	}
+	if last := lastLine(scr); last != "> half typ" {
+		t.Errorf("the prompt line is %q, want alice's half-typed line kept below bob's messages:\n%s", last, scr)
+	}
+	term.tmux("send-keys", "-t", term.name, "-l", "ed line")
+	term.tmux("send-keys", "-t", term.name, "Enter")
+	term.tmux("send-keys", "-t", term.name, "Enter") // an empty line: nothing is sent
+	term.tmux("send-keys", "-t", term.name, "-l", "after")
+	term.tmux("send-keys", "-t", term.name, "Enter")
+	if err := bob.waitFor(w.ctx, bob.stdout, "alice: after\n"); err != nil {
+		t.Fatalf("bob never got alice's lines: %v", err)
+	}
+	if got := bob.stdout.String(); got != "alice: half typed line\nalice: after\n" {
+		t.Errorf("bob's stdout %q: want the whole typed line, no empty message, then the next", got)
+	}
+
+	wr.Close() // bob's stdin ends: bob quits
+	mustExit(t, w.ctx, bob, "bob", 0)
+	if code := term.exitStatus(w.ctx); code != 0 {
+		t.Fatalf("alice after bob left: exit %d; screen:\n%s", code, term.screen())
+	}
+	if scr := term.screen(); !strings.Contains(scr, "rtchat: bob(") || !strings.Contains(scr, ") left") || strings.Contains(scr, "connection lost") {
+		t.Errorf("alice's screen does not say bob left:\n%s", scr)
+	}
+}
+
+// TestWaitingLineAndCtrlC: a command that waits for its peer says, on the terminal, whom it
+// waits for, what the peer must run and for how long it has waited; Ctrl-C then exits 130
+// (not "timed out", 4).
+func TestWaitingLineAndCtrlC(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	for _, c := range []struct{ args []string }{
+		{[]string{"connect", "bob"}},
+		{[]string{"--timeout", "0", "pipe", "bob"}},
+	} {
+		t.Run(c.args[len(c.args)-2], func(t *testing.T) {
+			term := newTmux(t, w, "alice", c.args...)
+			want := "on bob's machine run 'rtchat " + c.args[len(c.args)-2] + " alice'"
+			scr := term.waitScreen(w.ctx, want)
+			if !strings.Contains(scr, "rtchat: waiting for bob (") {
+				t.Errorf("no waiting line:\n%s", scr)
+			}
+			if c.args[0] == "--timeout" && !strings.Contains(scr, "no time limit") {
+				t.Errorf("--timeout 0 does not say it waits without limit:\n%s", scr)
+			}
+			term.tmux("send-keys", "-t", term.name, "C-c")
+			if code := term.exitStatus(w.ctx); code != 130 {
+				t.Fatalf("Ctrl-C while waiting: exit %d, want 130; screen:\n%s", code, term.screen())
+			}
+			if scr := term.screen(); strings.Contains(scr, "timed out") || !strings.Contains(scr, "rtchat: interrupted") {
+				t.Errorf("after Ctrl-C:\n%s", scr)
+			}
+		})
 	}
 }

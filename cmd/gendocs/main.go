@@ -96,6 +96,40 @@ func genMan(cmd *cobra.Command, dir string) error {
 		return err
 	}
 	out := thDate.ReplaceAll(buf.Bytes(), []byte(`$1""`))
+	out = addSections(out, commands.ManSections())
 	name := strings.ReplaceAll(cmd.CommandPath(), " ", "-") + ".1"
 	return os.WriteFile(filepath.Join(dir, name), out, 0o644)
+}
+
+// addSections puts rtchat's own sections (EXIT STATUS, ENVIRONMENT, FILES) before Cobra's
+// EXAMPLE section, or before SEE ALSO when there is none.
+func addSections(page []byte, sections []commands.ManSection) []byte {
+	var b bytes.Buffer
+	for _, s := range sections {
+		fmt.Fprintf(&b, ".SH %s\n", s.Title)
+		if s.Intro != "" {
+			fmt.Fprintf(&b, ".PP\n%s\n", roff(s.Intro))
+		}
+		for _, it := range s.Items {
+			fmt.Fprintf(&b, ".TP\n\\fB%s\\fP\n%s\n", roff(it.Term), roff(it.Text))
+		}
+		b.WriteString("\n")
+	}
+	for _, at := range []string{"\n.SH EXAMPLE\n", "\n.SH SEE ALSO\n"} {
+		if i := bytes.Index(page, []byte(at)); i >= 0 {
+			return append(append(append([]byte{}, page[:i+1]...), b.Bytes()...), page[i+1:]...)
+		}
+	}
+	return append(page, b.Bytes()...)
+}
+
+// roff escapes text for a roff paragraph: backslashes, hyphens (so that options stay
+// hyphens) and a leading control character.
+func roff(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\e`)
+	s = strings.ReplaceAll(s, "-", `\-`)
+	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
+		s = `\&` + s
+	}
+	return s
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -101,4 +102,33 @@ func firstDiff(committed, fresh []byte) string {
 		}
 	}
 	return "  (same lines, different bytes)"
+}
+
+// TestManSections: every man page says how rtchat exits, which variables it reads and
+// which files it keeps, with every exit code and variable the code knows.
+func TestManSections(t *testing.T) {
+	dir := t.TempDir()
+	if err := generate(filepath.Join(dir, "man"), filepath.Join(dir, "md")); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := filepath.Glob(filepath.Join(dir, "man", "*.1"))
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("no pages: %v", err)
+	}
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := string(b)
+		for _, want := range []string{".SH EXIT STATUS\n", "\\fB130\\fP", "\\fB5\\fP", ".SH ENVIRONMENT\n", "\\fBRTCHAT_BROKER\\fP",
+			"\\fBRTCHAT_TIMEOUT\\fP", ".SH FILES\n", "\\fBidentity.json\\fP", "\\fBknown_peers.json\\fP", ".SH SEE ALSO"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s lacks %q", filepath.Base(p), want)
+			}
+		}
+		if strings.Index(page, ".SH FILES") > strings.Index(page, ".SH SEE ALSO") {
+			t.Errorf("%s: FILES after SEE ALSO", filepath.Base(p))
+		}
+	}
 }

@@ -69,3 +69,34 @@ func TestSTUNRefused(t *testing.T) {
 	}
 	t.Log(r.Detail)
 }
+
+// TestJudgeSTUN: unreachable STUN servers are warnings with the --ice hint while this machine
+// has host candidates (peers on the LAN still connect); without any network they stay
+// failures pointing at --ice loopback; a TURN failure always fails.
+func TestJudgeSTUN(t *testing.T) {
+	fail := func(target string) Result {
+		return Result{Name: CheckICE, Target: target, Status: StatusFail, Detail: target + ": cannot resolve", Fix: "check DNS"}
+	}
+	all := func() []Result {
+		return []Result{fail("stun:stun.l.google.com:19302"), fail("stun:stun1.l.google.com:19302")}
+	}
+	for _, r := range judgeSTUN(all(), true, 1) {
+		if r.Status != StatusWarn || !strings.Contains(r.Fix, "--ice none") || !strings.Contains(r.Fix, "LAN") {
+			t.Errorf("offline with a LAN address: %+v", r)
+		}
+	}
+	for _, r := range judgeSTUN(all(), true, 0) {
+		if r.Status != StatusFail || !strings.Contains(r.Fix, "--ice loopback") {
+			t.Errorf("no network at all: %+v", r)
+		}
+	}
+	rs := judgeSTUN([]Result{fail("stun:a:3478"), fail("turn:u:p@b:3478")}, false, 1)
+	if rs[0].Status != StatusWarn || !strings.HasPrefix(rs[0].Fix, "check DNS; ") || rs[1].Status != StatusFail || rs[1].Fix != "check DNS" {
+		t.Errorf("STUN and TURN of my own list: %+v", rs)
+	}
+	ok := Result{Name: CheckICE, Target: "stun:stun2.l.google.com:19302", Status: StatusOK}
+	rs = judgeSTUN([]Result{fail("stun:stun.l.google.com:19302"), ok}, true, 1)
+	if rs[0].Status != StatusWarn || !strings.Contains(rs[0].Fix, "other default servers answer") || rs[1].Status != StatusOK {
+		t.Errorf("one default server down: %+v", rs)
+	}
+}

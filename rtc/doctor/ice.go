@@ -71,24 +71,88 @@ func ICE(ctx context.Context, list string, perServer time.Duration) []Result {
 		}()
 	}
 	wg.Wait()
-	if cfg.Mode == iceconf.ModeDefault {
-		failed := 0
-		for _, r := range out {
-			if r.Failed() {
-				failed++
+	return judgeSTUN(out, cfg.Mode == iceconf.ModeDefault, hostAddresses())
+}
+
+// judgeSTUN turns STUN failures into warnings: STUN only adds the public (reflexive)
+// candidate, and peers on this LAN or machine connect over host candidates without it, so
+// ask, send and pipe still work there. A TURN failure stays a failure: whoever configured a
+// relay needs it. hosts counts this machine's non-loopback addresses (the host candidates
+// there are besides 127.0.0.1). def: the list is the web page's default one.
+func judgeSTUN(out []Result, def bool, hosts int) []Result {
+	failed, stunFailed := 0, 0
+	for _, r := range out {
+		if r.Failed() {
+			failed++
+			if isSTUN(r.Target) {
+				stunFailed++
 			}
 		}
-		// One dead default server is not fatal: the browser and pion use the others.
-		if failed > 0 && failed < len(out) {
-			for i := range out {
-				if out[i].Failed() {
-					out[i].Status = StatusWarn
-					out[i].Fix += " (the other default servers answer, so this alone does not stop connections)"
-				}
+	}
+	if failed == 0 {
+		return out
+	}
+	if def && failed < len(out) {
+		// One dead default server is not worth a word more: ICE uses the others.
+		for i := range out {
+			if out[i].Failed() {
+				out[i].Status = StatusWarn
+				out[i].Fix += " (the other default servers answer, so this alone does not stop connections)"
+			}
+		}
+		return out
+	}
+	var fix string
+	switch {
+	case hosts == 0:
+		fix = "this machine has no network address but loopback: peers on this machine connect with --ice loopback (RTCHAT_ICE=loopback); others need a network"
+	case stunFailed == failed && failed == len(out):
+		fix = "without STUN, peers on this LAN still connect over your local addresses (--ice none skips STUN; on one machine --ice loopback); peers on other networks need a STUN or TURN server that answers"
+	default:
+		fix = "peers on this LAN still connect over local addresses (--ice none skips STUN); peers on other networks need a STUN or TURN server that answers"
+	}
+	for i := range out {
+		if out[i].Failed() && isSTUN(out[i].Target) {
+			if out[i].Fix != "" {
+				out[i].Fix += "; " + fix
+			} else {
+				out[i].Fix = fix
+			}
+			if hosts > 0 { // without a network, nothing but --ice loopback connects
+				out[i].Status = StatusWarn
 			}
 		}
 	}
 	return out
+}
+
+func isSTUN(url string) bool {
+	return strings.HasPrefix(url, "stun:") || strings.HasPrefix(url, "stuns:")
+}
+
+// hostAddresses counts the addresses of this machine's up, non-loopback interfaces: the
+// host candidates a peer on the same network can reach.
+func hostAddresses() int {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return 1 // unknown: assume a network
+	}
+	n := 0
+	for _, i := range ifs {
+		if i.Flags&net.FlagUp == 0 || i.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := i.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func credential(s webrtc.ICEServer) string {

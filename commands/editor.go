@@ -1,0 +1,173 @@
+package commands
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+
+	"golang.org/x/term"
+)
+
+// chatPrompt is the interactive prompt of 'rtchat connect'.
+const chatPrompt = "> "
+
+// errCtrlC is what the editor reports when Ctrl-C arrives as a byte (Windows consoles in
+// raw mode); on Unix the terminal still sends SIGINT.
+var errCtrlC = &ExitError{Code: 130, Err: errors.New("interrupted")}
+
+// lineEditor is the line editing of an interactive 'rtchat connect' (golang.org/x/term's
+// Terminal): the typed line is edited in place (arrows, history, Ctrl-W...), and what
+// arrives meanwhile is printed above the prompt without disturbing the half-typed line.
+// Bracketed paste is on, so a pasted block arrives as lines and a pasted line may be as long
+// as a message (typed lines stop at the library's 4096 characters).
+type lineEditor struct {
+	t       *term.Terminal
+	fd      int
+	out     io.Writer
+	old     *term.State
+	resize  chan os.Signal
+	stop    chan struct{}
+	stopped sync.WaitGroup
+}
+
+// newLineEditor puts the terminal on fd in raw mode (keeping signals and output newline
+// translation) and edits lines read from in, echoing on out.
+func newLineEditor(fd int, in io.Reader, out io.Writer, width func() int) (*lineEditor, error) {
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return nil, fmt.Errorf("terminal raw mode: %w", err)
+	}
+	if err := keepSignalsAndNewlines(fd); err != nil {
+		_ = term.Restore(fd, old)
+		return nil, fmt.Errorf("terminal mode: %w", err)
+	}
+	e := &lineEditor{fd: fd, out: out, old: old, resize: make(chan os.Signal, 1), stop: make(chan struct{})}
+	e.t = term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{&ctrlCReader{r: in}, out}, chatPrompt)
+	e.t.SetBracketedPasteMode(true)
+	setSize := func() {
+		if w, h, err := term.GetSize(fd); err == nil {
+			_ = e.t.SetSize(w, h)
+		} else if width != nil && width() > 0 {
+			_ = e.t.SetSize(width(), 24)
+		}
+	}
+	setSize()
+	notifyResize(e.resize)
+	e.stopped.Add(1)
+	go func() {
+		defer e.stopped.Done()
+		for {
+			select {
+			case <-e.resize:
+				setSize()
+			case <-e.stop:
+				return
+			}
+		}
+	}()
+	return e, nil
+}
+
+// readLine returns the next line typed or pasted; io.EOF on Ctrl-D at an empty prompt.
+func (e *lineEditor) readLine() (string, error) {
+	line, err := e.t.ReadLine()
+	if errors.Is(err, term.ErrPasteIndicator) {
+		err = nil // a pasted line is a line
+	}
+	var cc ctrlCError
+	if errors.As(err, &cc) {
+		return "", errCtrlC
+	}
+	return line, err
+}
+
+// print writes text (whole lines) above the prompt, then redraws the prompt and the line
+// being typed.
+func (e *lineEditor) print(text string) {
+	_, _ = e.t.Write([]byte(text))
+}
+
+// close leaves the prompt line and gives the terminal back as it was.
+func (e *lineEditor) close() {
+	signal.Stop(e.resize)
+	close(e.stop)
+	e.stopped.Wait()
+	e.t.SetBracketedPasteMode(false)
+	// The prompt (and any half-typed line) is not worth keeping on the screen.
+	_, _ = io.WriteString(e.out, "\r\x1b[K")
+	_ = term.Restore(e.fd, e.old)
+}
+
+// ctrlCError: a Ctrl-C byte arrived (no SIGINT for it).
+type ctrlCError struct{}
+
+func (ctrlCError) Error() string { return "Ctrl-C" }
+
+// ctrlCReader turns a Ctrl-C byte into an error, where the terminal passes it as a byte
+// instead of a signal (the library would read it as end of input, like Ctrl-D).
+type ctrlCReader struct{ r io.Reader }
+
+func (c *ctrlCReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if i := bytes.IndexByte(p[:n], 3); i >= 0 {
+		return i, ctrlCError{}
+	}
+	return n, err
+}
+
+// plainLines reads lines of stdin that is not a terminal: any length is read, a line longer
+// than max is reported (its size) and never returned, so nothing of it is sent. A final
+// line without a newline counts.
+type plainLines struct {
+	r    *bufio.Reader
+	max  int
+	line int // number of the last line read
+}
+
+// errLineTooLong reports a line over the message limit.
+type errLineTooLong struct{ line, size, max int }
+
+func (e *errLineTooLong) Error() string {
+	return fmt.Sprintf("line %d is %d bytes, over the %d-byte limit of a message; nothing of it was sent", e.line, e.size, e.max)
+}
+
+func (p *plainLines) next() (string, error) {
+	var buf []byte
+	size := 0
+	var last [2]byte // the line's last two bytes, for its "\n" or "\r\n"
+	for {
+		chunk, err := p.r.ReadSlice('\n')
+		size += len(chunk)
+		for _, c := range chunk[max(0, len(chunk)-2):] {
+			last[0], last[1] = last[1], c
+		}
+		if len(buf) <= p.max+2 {
+			buf = append(buf, chunk[:min(len(chunk), p.max+2-len(buf))]...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && (!errors.Is(err, io.EOF) || size == 0) {
+			return "", err
+		}
+		p.line++
+		if last[1] == '\n' {
+			size--
+			if last[0] == '\r' {
+				size--
+			}
+		}
+		if size > p.max {
+			return "", &errLineTooLong{line: p.line, size: size, max: p.max}
+		}
+		return string(buf[:size]), nil
+	}
+}

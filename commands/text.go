@@ -1,0 +1,136 @@
+package commands
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+)
+
+// positional checks a network command's arguments against its Use line and says, in words,
+// what is missing ("missing PEER") instead of Cobra's "requires at least 1 arg(s)".
+// Required arguments are the words of Use after the command name that are not in brackets;
+// a word ending in "..." takes any number (at least one) of the remaining arguments.
+func positional(cmd *cobra.Command, args []string) error {
+	words := strings.Fields(cmd.Use)[1:]
+	var required []string
+	variadic := false
+	for _, w := range words {
+		if strings.HasPrefix(w, "[") {
+			if strings.HasSuffix(w, "...]") {
+				variadic = true
+			}
+			continue
+		}
+		required = append(required, w)
+		if strings.HasSuffix(w, "...") {
+			variadic = true
+		}
+	}
+	usage := cmd.CommandPath() + " " + strings.Join(words, " ")
+	hint := fmt.Sprintf("run '%s --help' for usage", cmd.CommandPath())
+	if len(args) < len(required) {
+		missing := strings.TrimSuffix(strings.Join(required[len(args):], " "), "...")
+		return withHint(usageErrorf("missing %s (usage: %s)", missing, usage), hint)
+	}
+	if !variadic && len(args) > len(required) {
+		return withHint(usageErrorf("too many arguments: %s (usage: %s)", strings.Join(quoteAll(args[len(required):]), " "), usage), hint)
+	}
+	return nil
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// Peer text is shown safely: nothing a peer sends can move the cursor, change colours,
+// rewrite the title, clear the screen or start a line that looks like someone else's.
+// safeRune reports whether r is shown as it is; every other rune is shown as an escape
+// (\x1b, \u202e) that reads as what it is.
+func safeRune(r rune) bool {
+	switch {
+	case r == '\t':
+		return true
+	case r == utf8.RuneError:
+		return false
+	case unicode.IsControl(r): // C0, DEL, C1 (CSI is U+009B)
+		return false
+	case unicode.In(r, unicode.Bidi_Control, unicode.Join_Control) && r != '\u200d':
+		// Bidirectional overrides and isolates reorder what follows them ("Trojan
+		// Source"); ZWJ stays: emoji sequences need it.
+		return false
+	case r == '\u2028' || r == '\u2029': // line and paragraph separators
+		return false
+	}
+	return true
+}
+
+// escapeRune writes r's visible escape.
+func escapeRune(b *strings.Builder, r rune) {
+	switch {
+	case r == '\r':
+		b.WriteString(`\r`)
+	case r == '\n':
+		b.WriteString(`\n`)
+	case r < 0x100:
+		fmt.Fprintf(b, `\x%02x`, r)
+	default:
+		fmt.Fprintf(b, `\u%04x`, r)
+	}
+}
+
+// safeLine shows s on one line: every control character and escape sequence made visible,
+// newlines included.
+func safeLine(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !safeRune(r) }) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, w := 0, 0; i < len(s); i += w {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		w = n
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+			continue
+		}
+		if safeRune(r) {
+			b.WriteRune(r)
+		} else {
+			escapeRune(&b, r)
+		}
+	}
+	return b.String()
+}
+
+// peerLines renders a peer's message for a terminal or plain output: one line per line of
+// the message, each starting with "NAME: " so that no line can pass for another peer's,
+// with control characters and escape sequences made visible. A trailing newline of the
+// message does not make an empty last line. The result ends with a newline.
+func peerLines(name, text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.TrimSuffix(text, "\n")
+	var b strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		b.WriteString(name)
+		b.WriteString(": ")
+		b.WriteString(safeLine(line))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// safeText is safeLine that keeps newlines: for our own multi-line messages that may quote
+// a peer (error texts).
+func safeText(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = safeLine(l)
+	}
+	return strings.Join(lines, "\n")
+}

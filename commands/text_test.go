@@ -1,0 +1,78 @@
+package commands
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestPeerLines(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"hi", "bob: hi\n"},
+		{"hi\n", "bob: hi\n"},
+		{"a\nalice: forged", "bob: a\nbob: alice: forged\n"},
+		{"a\r\nb", "bob: a\nbob: b\n"},
+		{"\x1b[2J\x1b]0;title\x07", `bob: \x1b[2J\x1b]0;title\x07` + "\n"},
+		{"over\rwrite", `bob: over\rwrite` + "\n"},
+		{"tab\tok, ünïcødé and 👍🏽 and 👨‍👩‍👧", "bob: tab\tok, ünïcødé and 👍🏽 and 👨‍👩‍👧\n"},
+		{"csi \u009b31m, rlo \u202etxt, del \x7f, ls \u2028", `bob: csi \x9b31m, rlo \u202etxt, del \x7f, ls \u2028` + "\n"},
+		{"bad \xff utf8", `bob: bad \xff utf8` + "\n"},
+	} {
+		if got := peerLines("bob", c.text); got != c.want {
+			t.Errorf("peerLines(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+	if got := safeText("line one\nline \x1b[1mtwo"); got != "line one\nline \\x1b[1mtwo" {
+		t.Errorf("safeText kept or lost the wrong things: %q", got)
+	}
+}
+
+func TestPlainLines(t *testing.T) {
+	long := strings.Repeat("x", 70000)
+	max := strings.Repeat("y", maxMessage)
+	in := "one\r\n\n" + max + "\n" + long + "\nlast"
+	pl := &plainLines{r: bufio.NewReaderSize(strings.NewReader(in), 4096), max: maxMessage}
+	for _, want := range []string{"one", "", max} {
+		got, err := pl.next()
+		if err != nil || got != want {
+			t.Fatalf("line %d: %d bytes, %v; want %d bytes", pl.line, len(got), err, len(want))
+		}
+	}
+	_, err := pl.next()
+	var tl *errLineTooLong
+	if !errors.As(err, &tl) || tl.line != 4 || tl.size != 70000 || !strings.Contains(err.Error(), "nothing of it was sent") {
+		t.Fatalf("the long line: %v", err)
+	}
+	// The reader is not usable after the error by design (connect stops); a fresh one
+	// reads a final line without a newline.
+	pl = &plainLines{r: bufio.NewReader(strings.NewReader("last")), max: maxMessage}
+	if got, err := pl.next(); got != "last" || err != nil {
+		t.Fatalf("final line: %q, %v", got, err)
+	}
+	if _, err := pl.next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the end: %v", err)
+	}
+}
+
+func TestStatusLineClips(t *testing.T) {
+	var b strings.Builder
+	l := &statusLine{w: &b, on: true, width: func() int { return 20 }}
+	l.set(strings.Repeat("é", 50))
+	if got := []rune(strings.TrimPrefix(b.String(), "\r\x1b[K")); len(got) != 19 {
+		t.Errorf("status of %d runes on a 20-column terminal", len(got))
+	}
+	b.Reset()
+	l.println("note")
+	if b.String() != "\r\x1b[Knote\n"+l.text {
+		t.Errorf("println above the status: %q", b.String())
+	}
+	off := &statusLine{w: &b, on: false}
+	b.Reset()
+	off.set("x")
+	off.println("plain")
+	if b.String() != "plain\n" {
+		t.Errorf("off: %q", b.String())
+	}
+}
