@@ -53,6 +53,13 @@ func (r *prngReader) Read(p []byte) (int, error) {
 
 func (r *prngReader) sum() string { return hex.EncodeToString(r.h.Sum(nil)) }
 
+// expectedSum is the sha256 of the first n bytes of a seed's stream.
+func expectedSum(seed byte, n int64) string {
+	r := newPRNG(seed, n)
+	_, _ = io.Copy(io.Discard, r)
+	return r.sum()
+}
+
 // sink hashes what a process writes to stdout, counts it, optionally checks that it is a
 // prefix of a seed's stream, and lets the test wait for a byte count.
 type sink struct {
