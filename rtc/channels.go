@@ -13,6 +13,10 @@ import (
 // smaller buffer fails (pion-notes). Chrome allows 256 KiB messages.
 const readBufSize = 256 << 10
 
+// maxFrame is the largest message we send: every WebRTC stack accepts 64 KiB (pion caps at
+// 65,535 bytes when the peer's SDP names no a=max-message-size).
+const maxFrame = 64000
+
 // sendFrame writes one JSON value as a text frame on a label, waiting a while for the
 // channel to open like the web client does (§7): channels open in any order, so a question
 // may arrive before our answer channel is open. Safe from any goroutine.
@@ -31,6 +35,9 @@ func (p *peer) sendFrame(label string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
+	}
+	if len(b) > maxFrame {
+		return fmt.Errorf("%w: %d bytes once encoded (at most %d)", ErrTooLarge, len(b), maxFrame)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -60,6 +60,9 @@ func (c *Client) Dial(ctx context.Context, bare string) (*Peer, error) {
 	if !c.call(func() { c.cancelWant(w) }) {
 		return nil, closed
 	}
+	if w.peer == nil && errors.Is(ctx.Err(), context.Canceled) {
+		return nil, fmt.Errorf("dialling %s: %w", bare, context.Cause(ctx)) // interrupted, not timed out
+	}
 	return w.peer, w.err
 }
 

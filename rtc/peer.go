@@ -29,6 +29,10 @@ const (
 	labelPipe    = "rtchat-pipe"
 )
 
+// leaveDrain: after the peer's bye, how long its other channels' readers get to hand over
+// what arrived before it.
+const leaveDrain = 250 * time.Millisecond
+
 // unloadWindow: a transport that ends this soon after the peer's unload means it left.
 const unloadWindow = 30 * time.Second
 
@@ -184,6 +188,7 @@ type peer struct {
 	badAnswer  error
 	fallback   *evAnswer // an answer signed with the peer's own claimed key, not the pin
 	unloaded   time.Time // when an unload in the peer's name was seen
+	leaving    error     // the peer said bye: we close after leaveDrain
 	remoteFP   string    // the remote SDP's fingerprint (a restart must keep it)
 	// Reconnecting: the transport of an established connection went; it may come back.
 	reconnecting  bool
@@ -618,7 +623,7 @@ func (p *peer) onPCState(s webrtc.PeerConnectionState) {
 	}
 	// The web page said it was leaving and its transport then went: it left. (An unload
 	// alone closes nothing: anyone can publish one.)
-	left := !p.unloaded.IsZero() && time.Since(p.unloaded) < unloadWindow
+	left := p.leaving != nil || (!p.unloaded.IsZero() && time.Since(p.unloaded) < unloadWindow)
 	lost := func(what string) error {
 		if left {
 			return peerLeft(p.remote)
@@ -839,6 +844,8 @@ func (p *peer) onTimer() {
 		p.closeWith(p.refusal, false)
 	case "reconnect":
 		p.closeWith(fmt.Errorf("%w: %s unreachable for %v", ErrConnectionLost, p.remote, p.c.cfg.Reconnect), false)
+	case "leave":
+		p.closeWith(p.leaving, false)
 	case "bad answer":
 		if ev := p.fallback; ev != nil && !p.remoteSet {
 			p.fallback = nil
@@ -961,7 +968,12 @@ func (p *peer) onFrame(label string, frame []byte) {
 				p.establish()
 			}
 		case "bye":
-			p.closeWith(peerLeft(p.remote), false)
+			// Everything the peer sent is here, but on channels of their own: give their
+			// readers a moment to hand it over before the connection goes.
+			if p.leaving == nil {
+				p.leaving = peerLeft(p.remote)
+				p.setTimer(leaveDrain, "leave")
+			}
 		case "refused":
 			p.closeWith(&verifyError{reason: "refused", msg: fmt.Sprintf("%s refused us: %s", p.remote, refusalText(m.Reason, p.bare)), hint: refusalHint(m.Reason)}, false)
 		}
@@ -999,12 +1011,15 @@ func (p *peer) closeWith(err error, graceful bool) {
 	p.stopTimer()
 	p.st = stClosed
 	p.c.report(p, stClosed, false, err)
-	if graceful && p.rt && p.st >= stConnected && p.up {
-		// Say we leave on purpose, so the peer does not report a lost connection.
-		_ = p.sendFrameWithin(labelControl, controlFrame{Type: "bye"}, time.Second)
-	}
 	if flushFirst && p.pc != nil && p.up {
 		p.flush() // a graceful close delivers what we already sent
+	}
+	if graceful && p.rt && p.st >= stConnected && p.up {
+		// Say we leave on purpose, so the peer does not report a lost connection; only now,
+		// with everything else acknowledged, and the notice itself too.
+		if p.sendFrameWithin(labelControl, controlFrame{Type: "bye"}, time.Second) == nil {
+			p.flush()
+		}
 	}
 	// done before cancel: whoever sees the context end can already read why.
 	close(p.done)

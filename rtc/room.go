@@ -286,7 +286,7 @@ func (c *Client) downgraded(full string, info userInfo) bool {
 func (c *Client) onConnect(from string, info userInfo) {
 	bare := keys.BareName(from)
 	if c.presence.put(from, presence{info: info}) {
-		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare})
+		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare, Role: info.role()})
 	}
 	if !c.downgraded(from, info) {
 		c.allNote(from, info)

@@ -141,7 +141,7 @@ func TestDialAll(t *testing.T) {
 	}
 	alice := startClient(t, url, room, aID, clientOpts{role: RoleSend, pins: pins})
 	for _, l := range listeners {
-		alice.waitEvent(t, EventSeen, 5*time.Second, func(e Event) bool { return e.Peer == l.Name() })
+		alice.waitEvent(t, EventSeen, 20*time.Second, func(e Event) bool { return e.Peer == l.Name() })
 	}
 	res, err := alice.DialAll(ctxFor(t, 20*time.Second), 500*time.Millisecond)
 	if err != nil {

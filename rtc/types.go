@@ -131,6 +131,7 @@ type Event struct {
 	// nothing it says is proven to come from anyone in particular.
 	Unverified bool
 	NewName    string // renamed: the name it now uses (Peer stays the verified full name)
+	Role       Role   // seen: what the process says it runs ("" for a web page)
 	Err        error
 }
 
@@ -140,6 +141,8 @@ var (
 	ErrNotVerified = errors.New("peer not verified")
 	// ErrTimeout: the peer did not appear, connect or answer in time.
 	ErrTimeout = errors.New("timed out")
+	// ErrTooLarge: a message too large for one data channel frame.
+	ErrTooLarge = errors.New("message too large")
 	// ErrConnectionLost: the connection ended before the work was done.
 	ErrConnectionLost = errors.New("connection lost")
 	// ErrPeerLeft: the peer ended the connection on purpose (it quit, or a web page was
