@@ -287,6 +287,7 @@ func (c *Client) onConnect(from string, info userInfo) {
 	bare := keys.BareName(from)
 	if c.presence.put(from, presence{info: info}) {
 		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare, Role: info.role()})
+		c.noteKeyless(from, info)
 	}
 	if !c.downgraded(from, info) {
 		c.allNote(from, info)
@@ -689,12 +690,14 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 		if v == nil {
 			return // already forgotten (replaced or evicted)
 		}
+		was := v.state
 		v.state, v.up = st, up
 		if w := c.wants[p.bare]; w != nil && up {
 			w.transportUp = true
 		}
 		switch st {
 		case stEstablished:
+			c.noteJoined(p, was)
 			c.settleSuccess(p)
 			c.allSettle(p, nil)
 		case stClosed:
