@@ -15,7 +15,8 @@ type askOptions struct {
 	Globals *Globals
 	IO      *IO
 
-	Peer     string
+	Peer     string  // one PEER ("" with --to or --all)
+	Targets  targets // --to, --all
 	Topic    string
 	Question string // the words joined by spaces
 }
@@ -24,33 +25,59 @@ func newAskCmd(g *Globals, ios *IO, runF func(context.Context, *askOptions) erro
 	opts := &askOptions{Globals: g, IO: ios}
 	cmd := &cobra.Command{
 		Use:   "ask PEER QUESTION...",
-		Short: "Ask a verified peer one question and print the answer",
+		Short: "Ask a verified peer (or several) one question and print the answer",
 		Long: `Connect to PEER, verify its key, send one question and print the answer on stdout.
 The words of QUESTION are joined by spaces. PEER answers with its 'rtchat listen --exec'
 command; an error answer exits 1 with the peer's message on stderr.
 
-A web-page peer answers only the 'identify' and 'challenge' topics.`,
+A web-page peer answers only the 'identify' and 'challenge' topics.
+
+To several peers: --to NAME (repeated, or NAME,NAME) instead of PEER; every argument is
+then the question. To every 'rtchat listen' in the room: --all (the peers that appear
+within --settle, 2s, are then connected and verified within --timeout; web pages are left
+out, they answer no questions). All are asked at once. Each answer is printed as
+"NAME: answer" (the full name when two processes of one name answered), every line of a
+multi-line answer prefixed and control characters shown as text; a peer that did not
+answer is named on stderr with the reason. With --json one "result" object per peer
+(peer, name, ok, error, hint, code, topic, answer; see docs/json.md).
+
+Exit status with --to or --all: 0 when every peer answered; otherwise the highest exit
+code of the peers that did not (5 connection lost, 4 timed out, 3 not verified, 1 an
+error answer or any other failure). --all exits 4 when no 'rtchat listen' is in the room.`,
 		Example: `  rtchat ask bob "what time is it?"
   rtchat ask --topic uptime server1 now
-  rtchat ask --json bob ping | jq -r 'select(.type=="answer") | .answer'`,
-		Args: positional,
+  rtchat ask --json bob ping | jq -r 'select(.type=="answer") | .answer'
+  rtchat ask --to web1,web2 --topic uptime now
+  rtchat ask --all --json --topic version x | jq -r 'select(.type=="result") | "\(.name) \(.answer // .error)"'`,
+		Args: manyArgs(&opts.Targets, true, "QUESTION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			peer, err := peerArg(args[0])
-			if err != nil {
+			if err := checkTargets(cmd, &opts.Targets); err != nil {
 				return err
 			}
 			if opts.Topic == "" {
 				return usageErrorf("--topic must not be empty")
 			}
-			opts.Peer, opts.Question = peer, strings.Join(args[1:], " ")
+			words := args
+			if !opts.Targets.many() {
+				peer, err := peerArg(args[0])
+				if err != nil {
+					return err
+				}
+				opts.Peer, words = peer, args[1:]
+			}
+			opts.Question = strings.Join(words, " ")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
+			}
+			if opts.Targets.many() {
+				return runAskMany(cmd.Context(), opts)
 			}
 			return runAsk(cmd.Context(), opts)
 		},
 		ValidArgsFunction: completePeers(g),
 	}
 	cmd.Flags().StringVar(&opts.Topic, "topic", "question", "question topic (the answering side sees it as RTCHAT_TOPIC)")
+	addTargetFlags(cmd, g, &opts.Targets, "ask")
 	return cmd
 }
 
@@ -71,9 +98,42 @@ func runAsk(ctx context.Context, opts *askOptions) error {
 	if g.JSON {
 		return s.out.object(answerJSON{Type: "answer", Peer: p.Name(), Name: p.Bare(), Topic: opts.Topic, Answer: ans})
 	}
+	return s.out.line("%s", answerText(ans))
+}
+
+// answerText is an answer as printed: a string as it is, anything else as JSON.
+func answerText(ans json.RawMessage) string {
 	var text string
 	if json.Unmarshal(ans, &text) == nil {
-		return s.out.line("%s", text)
+		return text
 	}
-	return s.out.line("%s", ans)
+	return string(ans)
+}
+
+// runAskMany asks every peer of --to or --all and prints "NAME: answer" for each answer.
+func runAskMany(ctx context.Context, opts *askOptions) error {
+	g := opts.Globals
+	s, results, err := runMany(ctx, g, opts.IO, rtc.RoleAsk, opts.Targets,
+		func(p *rtc.Peer) string {
+			if !p.IsRTChat() {
+				return "a web page answers no questions"
+			}
+			return ""
+		},
+		func(ctx context.Context, p *rtc.Peer) (json.RawMessage, error) {
+			return p.Ask(ctx, opts.Topic, opts.Question)
+		})
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if !g.JSON {
+		for i, name := range displayNames(results) {
+			if r := results[i]; r.Err == nil && r.Skipped == "" {
+				_ = s.out.text(peerLines(safeLine(name), answerText(r.Answer)))
+			}
+		}
+	}
+	printResults(s, results, opts.Topic)
+	return manyOutcome(results, "no answer from")
 }

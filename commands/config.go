@@ -89,7 +89,7 @@ $XDG_CONFIG_HOME/rtchat or ~/.config/rtchat). Keys: name, broker, room, ice, tim
   room    = "lab"
   ice     = ["stun:stun.l.google.com:19302"]   # or "none", "loopback", "stun:a,turn:u:p@b"
   timeout = "15s"
-  trust   = "known"`,
+  trust   = "known"                            # or "tofu" ("unverified" is warned about every run)`,
 		Example: `  rtchat config
   RTCHAT_ROOM=lab rtchat config --json | jq -r 'select(.key=="room") | .source'`,
 		Args: cobra.NoArgs,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,14 +18,22 @@ type connectOptions struct {
 	Globals *Globals
 	IO      *IO
 
-	Peer string
+	Peer string // "": the room (everyone in it)
+	// Settle: the room, stdin not a terminal: how long to let the peers already in the
+	// room join before the first line is read.
+	Settle time.Duration
 }
+
+// defaultSettle is how long the room commands (connect without PEER, send and ask --all)
+// wait for the peers already in the room to show up: on a LAN or one machine they are all
+// there in well under a second.
+const defaultSettle = 2 * time.Second
 
 func newConnectCmd(g *Globals, ios *IO, runF func(context.Context, *connectOptions) error) *cobra.Command {
 	opts := &connectOptions{Globals: g, IO: ios}
-	return &cobra.Command{
-		Use:   "connect PEER",
-		Short: "Chat with a verified peer",
+	cmd := &cobra.Command{
+		Use:   "connect [PEER]",
+		Short: "Chat with a verified peer, or with everyone in the room",
 		Long: `Connect to PEER, verify its key, then chat: each line of stdin is sent as a chat
 message (empty lines are not sent; at most 60000 bytes a line) and PEER's messages are
 printed on stdout as "NAME: text", every line of a multi-line message prefixed, and
@@ -32,19 +41,58 @@ control characters and escape sequences shown as text (\x1b), so that nothing PE
 can pass for another line or drive the terminal. With --json each message is an NDJSON
 object with the raw text.
 
-PEER must run 'rtchat connect ME' (or 'rtchat listen', which prints what I send).
+PEER must run 'rtchat connect ME' (or 'rtchat listen', which prints what I send, or
+'rtchat connect' in the room).
 
 On a terminal, lines are edited on a prompt ("> ", on stderr) and PEER's messages appear
 above it without disturbing what you are typing; a pasted block is sent line by line.
 End with Ctrl-D on an empty line (exit 0) or Ctrl-C (exit 130). When PEER quits, rtchat
 says so and exits 0; a connection that fails exits 5. When stdin is not a terminal its
 lines are sent as they come and rtchat exits at its end; a line over the limit is an
-error (nothing of it is sent).`,
+error (nothing of it is sent).
+
+Without PEER: the room, as on the RTChat web page. rtchat stays in the room and connects
+to everyone the trust policy allows (rtchat 'connect' and 'listen' processes, web pages,
+and under --trust unverified clients without identity keys), verifies each, and says on
+stderr who joined (with the key's fingerprint), who was refused and why, who left,
+renamed or became unreachable. Each line of stdin goes to everyone who joined, on the
+chat channel; what anyone says is printed as "NAME: text", a direct message to me as
+"NAME (dm): text", and every line of a peer that proved no key (--trust unverified) starts
+with "[unverified] ": nothing proves who wrote it. With --json: NDJSON events (joined,
+message with "verified", refused, disconnected...), see docs/json.md.
+
+On a terminal the room has commands:
+
+  /dm NAME TEXT   a direct message to NAME only (the web page's dm channel); NAME is a
+                  name or a full name as /who shows it ("quoted" if it has spaces)
+  /who            who is here: full name, key fingerprint, bound, web page or UNVERIFIED
+  /quit           leave (as Ctrl-D)
+  /help           these commands
+  //TEXT          send a line that starts with "/"
+
+When stdin is not a terminal its lines are plain messages to everyone, read from --settle
+after joining (so that those already in the room are there to get them); rtchat leaves
+at its end (exit 0). Peers that come and go do not end the room.`,
 		Example: `  rtchat connect bob                  # on alice's machine
   rtchat connect alice                # on bob's machine: the other end
-  echo "deploy done" | rtchat connect bob`,
+  echo "deploy done" | rtchat connect bob
+  rtchat connect                      # the room: chat with everyone in it
+  sleep 60 | rtchat connect --json    # a minute in the room, as NDJSON
+  tail -f build.log | rtchat connect --room ops`,
 		Args: positional,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Settle < 0 {
+				return usageErrorf("--settle must not be negative, got %v", opts.Settle)
+			}
+			if len(args) == 0 {
+				if runF != nil {
+					return runF(cmd.Context(), opts)
+				}
+				return runRoom(cmd.Context(), opts)
+			}
+			if cmd.Flags().Changed("settle") {
+				return usageErrorf("--settle is for the room (connect without PEER)")
+			}
 			peer, err := peerArg(args[0])
 			if err != nil {
 				return err
@@ -57,6 +105,8 @@ error (nothing of it is sent).`,
 		},
 		ValidArgsFunction: completePeers(g),
 	}
+	cmd.Flags().DurationVar(&opts.Settle, "settle", defaultSettle, "the room, stdin not a terminal: let the peers already in the room join for `DUR` before reading stdin")
+	return cmd
 }
 
 func runConnect(ctx context.Context, opts *connectOptions) error {

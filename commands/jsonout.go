@@ -71,6 +71,16 @@ type messageJSON struct {
 	Verified bool   `json:"verified"`
 }
 
+// joinedJSON: the connection is up and verified both ways (room mode of connect).
+type joinedJSON struct {
+	Type        string `json:"type"`
+	Peer        string `json:"peer"`
+	Name        string `json:"name"`
+	Bound       bool   `json:"bound"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+	Verified    bool   `json:"verified"`
+}
+
 type renamedJSON struct {
 	Type    string `json:"type"`
 	Peer    string `json:"peer"`
@@ -112,6 +122,8 @@ func eventJSON(e rtc.Event) any {
 		return o
 	case rtc.EventMessage:
 		return messageJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Channel: e.Channel, Text: e.Text, Verified: !e.Unverified}
+	case rtc.EventJoined:
+		return joinedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, Bound: e.Bound, Fingerprint: e.Fingerprint, Verified: !e.Unverified}
 	case rtc.EventRenamed:
 		return renamedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, NewName: e.NewName}
 	case rtc.EventReconnecting, rtc.EventReconnected:
@@ -150,6 +162,20 @@ type deliveredJSON struct {
 	Type string `json:"type"`
 	Peer string `json:"peer"`
 	Name string `json:"name"`
+}
+
+// send and ask to several peers (--to, --all): one result per peer
+
+type resultJSON struct {
+	Type   string          `json:"type"`
+	Peer   string          `json:"peer,omitempty"`
+	Name   string          `json:"name"`
+	OK     bool            `json:"ok"`
+	Error  string          `json:"error,omitempty"`
+	Hint   string          `json:"hint,omitempty"`
+	Code   int             `json:"code"`
+	Topic  string          `json:"topic,omitempty"`
+	Answer json.RawMessage `json:"answer,omitempty"`
 }
 
 // pipe (on stderr: its stdout is the byte stream)

@@ -119,8 +119,8 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 	var printerReady atomic.Pointer[printer]
 	onEvent := func(e rtc.Event) {
 		out := printerReady.Load()
-		if out == nil {
-			return
+		if out == nil || e.Type == rtc.EventJoined {
+			return // joined: verified said it (listen says nothing to anyone)
 		}
 		if g.JSON {
 			_ = out.object(eventJSON(e))

@@ -52,13 +52,23 @@ func TestConnectOptions(t *testing.T) {
 	if code != 0 || o == nil || o.Peer != "bob" || o.Globals.Room != "lab" || !o.Globals.JSON {
 		t.Fatalf("connect bob: exit %d, options %+v: %s", code, o, errs)
 	}
+	// Without PEER: the room, with its settle time for piped lines.
+	o, code, errs = parseOptions(t, newConnectCmd, "", "connect")
+	if code != 0 || o == nil || o.Peer != "" || o.Settle != defaultSettle {
+		t.Fatalf("connect (the room): exit %d, options %+v: %s", code, o, errs)
+	}
+	o, code, errs = parseOptions(t, newConnectCmd, "", "connect", "--settle", "0")
+	if code != 0 || o == nil || o.Peer != "" || o.Settle != 0 {
+		t.Fatalf("connect --settle 0: exit %d, options %+v: %s", code, o, errs)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"connect"}, "missing PEER (usage: rtchat connect PEER)"},
-		{[]string{"connect", "bob", "carol"}, `too many arguments: "carol" (usage: rtchat connect PEER)`},
+		{[]string{"connect", "bob", "carol"}, `too many arguments: "carol" (usage: rtchat connect [PEER])`},
 		{[]string{"connect", "a|b"}, `peer name "a|b"`},
+		{[]string{"connect", "bob", "--settle", "1s"}, "--settle is for the room (connect without PEER)"},
+		{[]string{"connect", "--settle", "-1s"}, "--settle must not be negative"},
 	} {
 		o, code, errs := parseOptions(t, newConnectCmd, "", c.args...)
 		mustUsage(t, o, code, errs, c.args, c.want)
@@ -93,6 +103,56 @@ func TestSendOptions(t *testing.T) {
 	_, _, errs = parseOptions(t, newSendCmd, big, "send", "bob")
 	if !strings.Contains(errs, "\nrtchat: hint: use 'rtchat pipe' for data\n") {
 		t.Errorf("send of a long message: stderr %q lacks the pipe hint on its own line", errs)
+	}
+}
+
+// TestManyTargets: --to and --all take send and ask to several peers; every argument is
+// then the message or question, and the classic PEER form is unchanged.
+func TestManyTargets(t *testing.T) {
+	o, code, errs := parseOptions(t, newSendCmd, "", "send", "--to", "bob,carol", "--to", "dave", "--to", "bob", "hello", "all")
+	if code != 0 || o == nil || o.Peer != "" || strings.Join(o.Targets.To, ",") != "bob,carol,dave" || o.Targets.All || o.Message != "hello all" {
+		t.Fatalf("send --to: exit %d, options %+v: %s", code, o, errs)
+	}
+	o, code, errs = parseOptions(t, newSendCmd, "from stdin\n", "send", "--all", "--settle", "5s")
+	if code != 0 || o == nil || !o.Targets.All || o.Targets.Settle != 5*time.Second || o.Message != "from stdin" {
+		t.Fatalf("send --all from stdin: exit %d, options %+v: %s", code, o, errs)
+	}
+	o, code, errs = parseOptions(t, newSendCmd, "", "send", "bob", "carol")
+	if code != 0 || o == nil || o.Peer != "bob" || o.Targets.many() || o.Message != "carol" {
+		t.Fatalf("send PEER MESSAGE: exit %d, options %+v: %s", code, o, errs)
+	}
+	a, code, errs := parseOptions(t, newAskCmd, "", "ask", "--all", "--topic", "uptime", "now", "please")
+	if code != 0 || a == nil || !a.Targets.All || a.Targets.Settle != defaultSettle || a.Question != "now please" || a.Topic != "uptime" {
+		t.Fatalf("ask --all: exit %d, options %+v: %s", code, a, errs)
+	}
+	a, code, errs = parseOptions(t, newAskCmd, "", "ask", "--to", "web1", "x")
+	if code != 0 || a == nil || strings.Join(a.Targets.To, ",") != "web1" || a.Peer != "" || a.Question != "x" {
+		t.Fatalf("ask --to: exit %d, options %+v: %s", code, a, errs)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"send", "--to", "bob", "--all", "x"}, "--to and --all do not go together"},
+		{[]string{"send", "--settle", "1s", "bob", "x"}, "--settle needs --all"},
+		{[]string{"send", "--to", "bob", "--settle", "1s", "x"}, "--settle needs --all"},
+		{[]string{"send", "--all", "--settle", "-1s", "x"}, "--settle must not be negative"},
+		{[]string{"send", "--to", "a|b", "x"}, `--to: peer name "a|b"`},
+		{[]string{"send", "--to", "", "x"}, "--to needs at least one NAME"},
+	} {
+		o, code, errs := parseOptions(t, newSendCmd, "", c.args...)
+		mustUsage(t, o, code, errs, c.args[:1], c.want)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ask", "--all"}, "missing QUESTION (usage: rtchat ask --to NAME[,NAME...] QUESTION... or rtchat ask --all QUESTION...)"},
+		{[]string{"ask", "--to", "bob"}, "missing QUESTION"},
+		{[]string{"ask", "--all", "--to", "bob", "x"}, "--to and --all do not go together"},
+	} {
+		o, code, errs := parseOptions(t, newAskCmd, "", c.args...)
+		mustUsage(t, o, code, errs, c.args[:1], c.want)
 	}
 }
 
@@ -149,17 +209,17 @@ func TestDoctorConfigOptions(t *testing.T) {
 // hint: ..."), apart from the error, and in the JSON error object's own field.
 func TestUsageHint(t *testing.T) {
 	ios, _, out, errb := newTestIO()
-	code := testRun(t, ios, nil, "--json", "connect")
+	code := testRun(t, ios, nil, "--json", "send")
 	if code != ExitUsage {
-		t.Fatalf("connect without PEER: exit %d: %s", code, errb)
+		t.Fatalf("send without PEER: exit %d: %s", code, errb)
 	}
-	want := "rtchat: missing PEER (usage: rtchat connect PEER)\nrtchat: hint: run 'rtchat connect --help' for usage\n"
+	want := "rtchat: missing PEER (usage: rtchat send PEER [MESSAGE...])\nrtchat: hint: run 'rtchat send --help' for usage\n"
 	if errb.String() != want {
 		t.Errorf("stderr %q, want %q", errb, want)
 	}
 	e := lastJSON(t, out.String())
-	if e["type"] != "error" || e["error"] != "missing PEER (usage: rtchat connect PEER)" ||
-		e["hint"] != "run 'rtchat connect --help' for usage" || e["code"] != float64(ExitUsage) {
+	if e["type"] != "error" || e["error"] != "missing PEER (usage: rtchat send PEER [MESSAGE...])" ||
+		e["hint"] != "run 'rtchat send --help' for usage" || e["code"] != float64(ExitUsage) {
 		t.Errorf("error object %v", e)
 	}
 	// A bad flag value: the same shape.

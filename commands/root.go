@@ -226,7 +226,7 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 	pf.StringVar(&g.ICE, "ice", "", "comma-separated stun:/turn: URLs, 'none' (host candidates only) or 'loopback' (127.0.0.1 only) (env RTCHAT_ICE; default the web page's STUN list)")
 	pf.DurationVar(&g.Reconnect, "reconnect", rtc.DefaultReconnect, "how long a verified connection may stay unreachable (outage, new address, paused peer) before it is given up; 0 gives up at once (env RTCHAT_RECONNECT)")
 	pf.DurationVar(&g.Timeout, "timeout", DefaultTimeout, "how long to wait for a peer to appear, connect, verify and answer; 0 waits without limit (env RTCHAT_TIMEOUT)")
-	pf.StringVar(&g.Trust, "trust", DefaultTrust, "trust policy: 'known' (pinned keys only) or 'tofu' (pin new names on first verified connection) (env RTCHAT_TRUST)")
+	pf.StringVar(&g.Trust, "trust", DefaultTrust, "trust policy: 'known' (pinned keys only), 'tofu' (pin new names on first verified connection) or 'unverified' (as tofu, and talk to clients without identity keys, every line of theirs marked unverified; never for pipe; warned about unless given as this flag) (env RTCHAT_TRUST)")
 	pf.BoolVar(&g.JSON, "json", false, "NDJSON on stdout, one object per event, message or result")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "diagnostics on stderr")
 
@@ -281,6 +281,11 @@ func (g *Globals) resolve(cmd *cobra.Command, ios *IO) error {
 	if _, err := rtc.ParseTrust(g.Trust); err != nil {
 		return usageErrorf("%v (from %s)", err, g.Sources["trust"])
 	}
+	if rtc.Trust(g.Trust) == rtc.TrustUnverified && g.Sources["trust"] != "flag --trust" && !completing(cmd) {
+		// A standing setting that lets in peers who prove nothing is said every run: it
+		// is meant to be a choice made on the command line, for one run.
+		fmt.Fprintf(ios.Err, "rtchat: warning: trust policy 'unverified' from %s: clients without identity keys are talked to, and nothing proves who they are; give --trust unverified on the command line when you mean it\n", g.Sources["trust"])
+	}
 	if g.Timeout < 0 {
 		return usageErrorf("--timeout must not be negative, got %v (from %s); 0 waits without limit", g.Timeout, g.Sources["timeout"])
 	}
@@ -290,6 +295,11 @@ func (g *Globals) resolve(cmd *cobra.Command, ios *IO) error {
 	}
 	g.Log = slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: level}))
 	return nil
+}
+
+// completing: cmd is Cobra's hidden completion command (its stderr is not the user's).
+func completing(cmd *cobra.Command) bool {
+	return cmd.Name() == cobra.ShellCompRequestCmd || cmd.Name() == cobra.ShellCompNoDescRequestCmd
 }
 
 // resolveOne sets one global flag from the first source that has it.

@@ -67,7 +67,9 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 	if tune != nil {
 		tune(&cfg)
 	}
-	if !g.JSON && role != rtc.RoleListen {
+	// listen and the room (connect without a peer) render every event themselves.
+	ownEvents := role == rtc.RoleListen || role == rtc.RoleRoom
+	if !g.JSON && !ownEvents {
 		// What a user must know about a peer we verify: that a key was pinned on first use
 		// (like ssh's "Permanently added"), and that a web page's proof is weaker.
 		next := cfg.OnEvent
@@ -80,12 +82,12 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 			}
 		}
 	}
-	if g.JSON && role != rtc.RoleListen {
-		// Dialling commands report the lifecycle of the peers they meet as NDJSON too;
-		// listen renders every event itself.
+	if g.JSON && !ownEvents {
+		// Dialling commands report the lifecycle of the peers they meet as NDJSON too (a
+		// dial returns once the peer joined: their result says so).
 		next := cfg.OnEvent
 		cfg.OnEvent = func(e rtc.Event) {
-			if e.Type != rtc.EventMessage && !s.finished.Load() {
+			if e.Type != rtc.EventMessage && e.Type != rtc.EventJoined && !s.finished.Load() {
 				_ = s.out.object(eventJSON(e))
 			}
 			if next != nil {

@@ -11,17 +11,20 @@ import (
 
 // positional checks a network command's arguments against its Use line and says, in words,
 // what is missing ("missing PEER") instead of Cobra's "requires at least 1 arg(s)".
-// Required arguments are the words of Use after the command name that are not in brackets;
-// a word ending in "..." takes any number (at least one) of the remaining arguments.
+// Required arguments are the words of Use after the command name that are not in brackets,
+// optional ones those in brackets; a word ending in "..." (or "...]") takes any number of
+// the remaining arguments.
 func positional(cmd *cobra.Command, args []string) error {
 	words := strings.Fields(cmd.Use)[1:]
 	var required []string
 	variadic := false
+	optional := 0
 	for _, w := range words {
 		if strings.HasPrefix(w, "[") {
 			if strings.HasSuffix(w, "...]") {
 				variadic = true
 			}
+			optional++
 			continue
 		}
 		required = append(required, w)
@@ -35,8 +38,8 @@ func positional(cmd *cobra.Command, args []string) error {
 		missing := strings.TrimSuffix(strings.Join(required[len(args):], " "), "...")
 		return withHint(usageErrorf("missing %s (usage: %s)", missing, usage), hint)
 	}
-	if !variadic && len(args) > len(required) {
-		return withHint(usageErrorf("too many arguments: %s (usage: %s)", strings.Join(quoteAll(args[len(required):]), " "), usage), hint)
+	if n := len(required) + optional; !variadic && len(args) > n {
+		return withHint(usageErrorf("too many arguments: %s (usage: %s)", strings.Join(quoteAll(args[n:]), " "), usage), hint)
 	}
 	return nil
 }

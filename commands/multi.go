@@ -1,0 +1,266 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rtchat/rtchat/rtc"
+)
+
+// targets is who a send or ask goes to: one PEER (the classic form), the names of --to, or
+// everyone in the room that serves it (--all).
+type targets struct {
+	To     []string      // --to, validated and without repeats
+	All    bool          // --all
+	Settle time.Duration // --all: how long peers may take to appear
+}
+
+// many reports whether the command goes to several peers (one result each).
+func (t targets) many() bool { return t.All || len(t.To) > 0 }
+
+// addTargetFlags adds --to, --all and --settle to send or ask.
+func addTargetFlags(cmd *cobra.Command, g *Globals, t *targets, verb string) {
+	f := cmd.Flags()
+	f.StringSliceVar(&t.To, "to", nil, "`NAME`s to "+verb+" (repeat it or separate names with commas); every argument is then the "+map[string]string{"send": "message", "ask": "question"}[verb])
+	f.BoolVar(&t.All, "all", false, verb+" to everyone in the room that serves it; every argument is then the "+map[string]string{"send": "message", "ask": "question"}[verb])
+	f.DurationVar(&t.Settle, "settle", defaultSettle, "with --all: how long peers may take to appear in the room (those that appear are then connected and verified within --timeout)")
+	_ = cmd.RegisterFlagCompletionFunc("to", completePeerList(g))
+}
+
+// checkTargets validates --to, --all and --settle, and cleans up the names of --to.
+func checkTargets(cmd *cobra.Command, t *targets) error {
+	if t.All && len(t.To) > 0 {
+		return usageErrorf("--to and --all do not go together: name the peers, or take everyone")
+	}
+	if cmd.Flags().Changed("settle") && !t.All {
+		return usageErrorf("--settle needs --all")
+	}
+	if t.Settle < 0 {
+		return usageErrorf("--settle must not be negative, got %v", t.Settle)
+	}
+	if cmd.Flags().Changed("to") && len(t.To) == 0 {
+		return usageErrorf("--to needs at least one NAME")
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, n := range t.To {
+		n = strings.TrimSpace(n)
+		if _, err := peerArg(n); err != nil {
+			return fmt.Errorf("--to: %w", err)
+		}
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	t.To = names
+	return nil
+}
+
+// manyArgs checks the arguments of send and ask: PEER and the rest without --to/--all, only
+// the rest with them.
+func manyArgs(t *targets, needText bool, textName string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if t.All || cmd.Flags().Changed("to") {
+			if needText && len(args) == 0 {
+				return withHint(usageErrorf("missing %s (usage: %s)", textName, manyUsage(cmd, textName)), fmt.Sprintf("run '%s --help' for usage", cmd.CommandPath()))
+			}
+			return nil
+		}
+		return positional(cmd, args)
+	}
+}
+
+func manyUsage(cmd *cobra.Command, textName string) string {
+	return fmt.Sprintf("%s --to NAME[,NAME...] %s... or %s --all %s...", cmd.CommandPath(), textName, cmd.CommandPath(), textName)
+}
+
+// peerResult is the outcome of a send or ask for one peer.
+type peerResult struct {
+	Peer   string // full name; "" when no process of Name was reached
+	Name   string // bare name
+	Err    error
+	Answer json.RawMessage // ask
+	// Skipped: not asked at all (a web page answers no questions): no result is printed.
+	Skipped string
+}
+
+// multiWork is what send or ask does with one verified peer.
+type multiWork func(ctx context.Context, p *rtc.Peer) (json.RawMessage, error)
+
+// runMany connects to the targets (each verified as a single send or ask would be), runs
+// work on every one that was reached, at once, and returns one result per peer: in the
+// order of --to, or sorted by full name for --all.
+func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets, skip func(*rtc.Peer) string, work multiWork) (*session, []peerResult, error) {
+	s, err := startSession(ctx, g, ios, role, "", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var results []peerResult
+	var reached []*rtc.Peer
+	dctx, cancel := g.withTimeout(ctx)
+	defer cancel()
+	if t.All {
+		s.status.set(fmt.Sprintf("rtchat: looking for peers in room %q…", g.Room))
+		res, err := s.client.DialAll(dctx, t.Settle)
+		s.status.clear()
+		if err != nil {
+			s.close()
+			return nil, nil, err
+		}
+		if ctx.Err() != nil {
+			s.close()
+			return nil, nil, context.Cause(ctx)
+		}
+		for _, r := range res {
+			results = append(results, peerResult{Peer: r.Name, Name: r.Bare, Err: r.Err})
+			reached = append(reached, r.Peer)
+		}
+		if len(results) == 0 {
+			s.close()
+			serves := "'rtchat listen' or 'rtchat connect' (the room)"
+			if role == rtc.RoleAsk {
+				serves = "'rtchat listen --exec CMD'"
+			}
+			return nil, nil, withHint(fmt.Errorf("%w: nobody in room %q to %s (waited %v for peers to appear)", rtc.ErrTimeout, g.Room, role, t.Settle),
+				fmt.Sprintf("is anyone running %s in room %q on this broker? --settle waits longer", serves, g.Room))
+		}
+	} else {
+		results = make([]peerResult, len(t.To))
+		reached = make([]*rtc.Peer, len(t.To))
+		var wg sync.WaitGroup
+		for i, name := range t.To {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p, err := s.client.Dial(dctx, name)
+				results[i] = peerResult{Name: name, Err: err}
+				if p != nil {
+					results[i].Peer, reached[i] = p.Name(), p
+				}
+			}()
+		}
+		wg.Wait()
+		if ctx.Err() != nil {
+			s.close()
+			return nil, nil, context.Cause(ctx)
+		}
+	}
+	var wg sync.WaitGroup
+	for i, p := range reached {
+		if p == nil || results[i].Err != nil {
+			continue
+		}
+		if why := skip(p); why != "" {
+			results[i].Skipped = why
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wctx, cancel := g.withTimeout(ctx)
+			defer cancel()
+			results[i].Answer, results[i].Err = work(wctx, p)
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		s.close()
+		return nil, nil, context.Cause(ctx)
+	}
+	s.finished.Store(true)
+	return s, results, nil
+}
+
+// manyOutcome is the error of a command to several peers: nil when every peer succeeded,
+// else an error with the highest exit code of the peers that failed (5 lost, 4 timed out,
+// 3 not verified, 1 anything else).
+func manyOutcome(results []peerResult, failed string) error {
+	worst, n, total := ExitOK, 0, 0
+	for _, r := range results {
+		if r.Skipped != "" {
+			continue
+		}
+		total++
+		if r.Err != nil {
+			n++
+			worst = max(worst, codeOf(r.Err))
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return &ExitError{Code: worst, Err: fmt.Errorf("%s %d of %d %s", failed, n, total, "peer"+plural(total))}
+}
+
+// printResults prints the NDJSON result objects, or the failures (with their hints) on
+// stderr and the skipped peers.
+func printResults(s *session, results []peerResult, topic string) {
+	for _, r := range results {
+		if r.Skipped != "" {
+			if !s.g.JSON {
+				fmt.Fprintf(s.ios.Err, "rtchat: left out %s: %s\n", safeLine(r.Peer), r.Skipped)
+			}
+			continue
+		}
+		if s.g.JSON {
+			o := resultJSON{Type: "result", Peer: r.Peer, Name: r.Name, OK: r.Err == nil, Code: codeOf(r.Err)}
+			if r.Err != nil {
+				o.Error, o.Hint = r.Err.Error(), hintOf(r.Err)
+			} else if topic != "" {
+				o.Topic, o.Answer = topic, r.Answer
+			}
+			_ = s.out.object(o)
+			continue
+		}
+		if r.Err != nil {
+			who := r.Peer
+			if who == "" {
+				who = r.Name
+			}
+			fmt.Fprintf(s.ios.Err, "rtchat: %s: %s\n", safeLine(who), safeText(r.Err.Error()))
+			if h := hintOf(r.Err); h != "" {
+				fmt.Fprintf(s.ios.Err, "rtchat: hint: %s\n", safeText(h))
+			}
+		}
+	}
+}
+
+// displayNames names each result by its bare name, or its full name where two results share
+// a bare name (two processes of one identity).
+func displayNames(results []peerResult) []string {
+	count := map[string]int{}
+	for _, r := range results {
+		count[r.Name]++
+	}
+	out := make([]string, len(results))
+	for i, r := range results {
+		out[i] = r.Name
+		if count[r.Name] > 1 && r.Peer != "" {
+			out[i] = r.Peer
+		}
+	}
+	return out
+}
+
+// completePeerList completes --to: pinned names after the last comma.
+func completePeerList(g *Globals) cobra.CompletionFunc {
+	peers := completePeers(g)
+	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		head := ""
+		if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
+			head, toComplete = toComplete[:i+1], toComplete[i+1:]
+		}
+		cands, dir := peers(cmd, nil, toComplete)
+		for i, c := range cands {
+			cands[i] = head + c
+		}
+		return cands, dir
+	}
+}
