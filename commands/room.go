@@ -73,7 +73,7 @@ func runRoom(ctx context.Context, opts *connectOptions) error {
 	case g.JSON:
 		_ = r.out.object(listeningJSON{Type: "listening", Name: s.client.Name(), Room: g.Room})
 	case interactive:
-		r.note("in room %q as %s. A line you type goes to everyone here; /dm NAME TEXT to one, /who, /help; Ctrl-D to leave.", g.Room, s.client.Name())
+		r.note("in room %q as %s. Type to talk to everyone; /help lists commands; Ctrl-D leaves.", g.Room, s.client.Name())
 	default:
 		r.note("in room %q as %s", g.Room, s.client.Name())
 	}

@@ -93,7 +93,7 @@ const testDeadline = 90 * time.Second
 
 // world is one test's broker and identities.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	url      string
 	tcpAddr  string
@@ -111,7 +111,7 @@ func newWorld(t *testing.T) *world {
 }
 
 // newWorldDeadline is newWorld with its own deadline (big transfers need longer).
-func newWorldDeadline(t *testing.T, d time.Duration) *world {
+func newWorldDeadline(t testing.TB, d time.Duration) *world {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
