@@ -133,6 +133,16 @@ func (s *session) close() {
 	}
 }
 
+// closeNow leaves the room once the peer confirmed the command's work (an answer, a
+// delivery): the exit does not wait for the peer's acknowledgements (rtc.Client.CloseNow).
+func (s *session) closeNow() {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := s.client.CloseNow(ctx); err != nil {
+		s.g.Log.Debug("leaving the room", "err", err)
+	}
+}
+
 // dial finds, connects and verifies PEER within --timeout.
 func (s *session) dial(ctx context.Context, peer string) (*rtc.Peer, error) {
 	dctx, cancel := context.WithTimeout(ctx, s.g.Timeout)

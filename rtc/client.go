@@ -97,6 +97,7 @@ type Client struct {
 	issued   challenges                      // challenges we sent and wait answers for
 	pins     *pinCache                       // room loop only
 	nextID   atomic.Uint64
+	now      atomic.Bool // CloseNow: peers close without flushing (closenow.go)
 
 	// Owned by the room loop.
 	peers    map[string]*peer // by remote full name

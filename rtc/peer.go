@@ -560,7 +560,9 @@ func (p *peer) onPCState(s webrtc.PeerConnectionState) {
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateDisconnected:
 		p.closeWith(fmt.Errorf("%w: connection to %s %s", lost, p.remote, s), false)
 	case webrtc.PeerConnectionStateClosed:
-		p.closeWith(fmt.Errorf("%w: connection to %s closed", lost, p.remote), false)
+		// Only the peer of this DTLS session can close it (close_notify is authenticated):
+		// it left on purpose (rtchat's CloseNow leaves this way, without a bye).
+		p.closeWith(fmt.Errorf("%w: %s closed the connection", ErrPeerLeft, p.remote), false)
 	}
 }
 
@@ -783,11 +785,14 @@ func (p *peer) closeWith(err error, graceful bool) {
 	p.stopTimer()
 	p.st = stClosed
 	p.c.report(p, stClosed, false, err)
-	if graceful && p.rt && p.st >= stConnected && p.up {
+	// CloseNow: the peer confirmed our work, so nothing waits for delivery; our DTLS
+	// close_notify tells it we leave (see closingNow).
+	now := p.c.closingNow() && p.refusal == nil
+	if graceful && p.rt && p.st >= stConnected && p.up && !now {
 		// Say we leave on purpose, so the peer does not report a lost connection.
 		_ = p.sendFrameWithin(labelControl, controlFrame{Type: "bye"}, time.Second)
 	}
-	if flushFirst && p.pc != nil && p.up {
+	if flushFirst && p.pc != nil && p.up && !now {
 		p.flush() // a graceful close delivers what we already sent
 	}
 	// done before cancel: whoever sees the context end can already read why.
@@ -808,7 +813,9 @@ func (p *peer) closeWith(err error, graceful bool) {
 	if pipe != nil && graceful {
 		_ = pipe.Close()
 	}
-	if p.pc != nil {
+	if p.pc != nil && now {
+		_ = p.pc.Close() // sends SCTP ABORT and DTLS close_notify; pion's goroutines end on their own
+	} else if p.pc != nil {
 		_ = p.pc.GracefulClose()
 	}
 	if pipe != nil && !graceful {
