@@ -150,6 +150,7 @@ type pipeSummaryJSON struct {
 	Received   uint64  `json:"received"`
 	Seconds    float64 `json:"seconds"`
 	Connection string  `json:"connection"`
+	Path       string  `json:"path"`
 }
 
 // doctor

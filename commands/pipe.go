@@ -25,12 +25,13 @@ type pipeOptions struct {
 	Globals *Globals
 	IO      *IO
 
-	Peer string
+	Peer   string
+	Direct bool // --direct: take the verified direct path when the peers reach each other
 }
 
 func newPipeCmd(g *Globals, ios *IO, runF func(context.Context, *pipeOptions) error) *cobra.Command {
 	opts := &pipeOptions{Globals: g, IO: ios}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "pipe PEER",
 		Short: "Join stdin/stdout to a verified peer's byte stream",
 		Long: `Both ends run 'rtchat pipe OTHER'. They meet in the room, connect directly, prove
@@ -41,7 +42,10 @@ EOF on stdin ends only my sending side (like 'nc -N'): the other direction keeps
 until PEER ends it too. rtchat exits 0 only when both directions ended cleanly and PEER
 acknowledged every byte I sent. If PEER vanishes, the connection fails or PEER's output
 closes early, rtchat says so on stderr and exits non-zero (5). Once the stream is up the
-MQTT broker is no longer needed.
+MQTT broker is no longer needed. When the two machines reach each other (the same
+machine, a LAN, a public address) the verified peers move the stream to a direct TLS
+connection whose certificates they exchanged over the verified channel, which is faster
+and as private; --direct=false keeps it on WebRTC. The --json summary's "path" says which.
 
 A progress line appears on stderr when it is a terminal. With --json the NDJSON (events,
 progress each second, the final summary and any error) goes to stderr, since stdout is
@@ -66,6 +70,8 @@ the byte stream.`,
 		// Run writes the error object with the rest of the NDJSON: on stderr.
 		Annotations: map[string]string{annotNDJSON: "stderr"},
 	}
+	cmd.Flags().BoolVar(&opts.Direct, "direct", true, "once verified, move the stream to a direct TLS connection (certificates exchanged over the verified channel) when the peers reach each other; false keeps it on WebRTC")
+	return cmd
 }
 
 func runPipe(ctx context.Context, opts *pipeOptions) error {
@@ -74,7 +80,7 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 	// silent death by SIGPIPE: Go kills a program writing to a broken pipe on fd 1 unless
 	// SIGPIPE is ignored or notified.
 	signal.Ignore(syscall.SIGPIPE)
-	s, p, err := openPeer(ctx, g, ios, rtc.RolePipe, peer, nil)
+	s, p, err := openPeer(ctx, g, ios, rtc.RolePipe, peer, func(c *rtc.Config) { c.Direct = opts.Direct })
 	if err != nil {
 		return err
 	}
@@ -86,7 +92,7 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 	if err != nil {
 		return err
 	}
-	g.Log.Debug("pipe open", "peer", p.Name(), "connection", p.ConnectionType())
+	g.Log.Debug("pipe open", "peer", p.Name(), "connection", p.ConnectionType(), "path", p.StreamPath())
 	start := time.Now()
 	connType := p.ConnectionType()
 	stopProgress := func() {}
@@ -148,6 +154,7 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 		summary := pipeSummaryJSON{
 			Type: "summary", Peer: p.Name(), Name: p.Bare(), OK: err == nil,
 			Sent: stats.Sent, Received: stats.Received, Seconds: secs, Connection: connType,
+			Path: p.StreamPath(),
 		}
 		if err := s.out.object(summary); err != nil {
 			g.Log.Debug("writing the summary", "err", err)

@@ -60,6 +60,9 @@ type Config struct {
 	VerifyTimeout time.Duration
 	// BrokerTimeout bounds the first connection to the broker (0: the signal default).
 	BrokerTimeout time.Duration
+	// Direct: RolePipe may move the stream to a verified direct TLS connection when the
+	// peers reach each other (directpath.go); false keeps it on the WebRTC channel.
+	Direct bool
 	// OnQuestion answers questions on topics other than the identity ones. Nil: every
 	// such question gets an error answer.
 	OnQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)

@@ -178,6 +178,8 @@ type peer struct {
 	handlers   int
 	timer      *time.Timer
 	timerWhy   string
+
+	direct directState // the pipe's direct path (directpath.go)
 }
 
 func newPeer(c *Client, remote string, info userInfo, offerer bool, protected bool) *peer {
@@ -689,6 +691,7 @@ func (p *peer) establish() {
 	p.stopTimer()
 	p.setState(stEstablished)
 	close(p.establishedCh)
+	p.startDirect() // a pipe negotiates its path now (directpath.go)
 }
 
 // onFrame handles one message from a channel.
@@ -750,6 +753,8 @@ func (p *peer) onFrame(label string, frame []byte) {
 			p.closeWith(fmt.Errorf("%w: %s left", ErrPeerLeft, p.remote), false)
 		case "refused":
 			p.closeWith(&verifyError{reason: "refused", msg: fmt.Sprintf("%s refused us: %s", p.remote, refusalText(m.Reason, p.bare)), hint: refusalHint(m.Reason)}, false)
+		case ctlDirect, ctlDirectOff:
+			p.onDirectFrame(m.Type, frame)
 		}
 	}
 }

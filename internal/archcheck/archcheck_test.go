@@ -23,7 +23,8 @@ var layers = map[string][]string{
 	"cmd/rtchat":          {"commands"},
 	"cmd/gendocs":         {"commands"},
 	"commands":            {"keys", "rtc", "rtc/broker", "rtc/doctor", "rtc/iceconf", "rtc/signal", "rtc/stream"},
-	"rtc":                 {"keys", "rtc/iceconf", "rtc/signal", "rtc/stream", "rtc/wire"},
+	"rtc":                 {"keys", "rtc/direct", "rtc/iceconf", "rtc/signal", "rtc/stream", "rtc/wire"},
+	"rtc/direct":          {},
 	"rtc/doctor":          {"keys", "rtc/iceconf", "rtc/signal"},
 	"rtc/signal":          {"rtc/lzstring"},
 	"rtc/broker":          {},
@@ -44,6 +45,8 @@ var layers = map[string][]string{
 	// Attackers are written against the wire format, never the core.
 	"e2e/attack/mitm": {"keys", "rtc/lzstring"},
 	"e2e/attack/room": {"keys", "rtc/lzstring"},
+	// The direct path's impostor needs nothing of ours: it is a TLS server with its own key.
+	"e2e/attack/tlsimpostor": {},
 }
 
 // banned third-party imports per package (prefix match): the command layer never talks to
@@ -54,6 +57,7 @@ var banned = map[string][]string{
 	"rtc":        {"github.com/spf13/", "github.com/mochi-mqtt/"},
 	"rtc/signal": {"github.com/pion/", "github.com/spf13/"},
 	"rtc/stream": {"github.com/pion/webrtc/"},
+	"rtc/direct": {"github.com/pion/"},
 }
 
 type pkg struct {
