@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -170,5 +172,20 @@ func TestDirectPathEndsWithConnection(t *testing.T) {
 	case <-pb.Done():
 	case <-time.After(10 * time.Second):
 		t.Fatal("bob's connection is still up")
+	}
+}
+
+// TestBulkHeapRaisesGoal: once a pipe runs over WebRTC the collector's heap goal counts the
+// ballast, so it runs less often (the goal would otherwise be about twice the live heap).
+func TestBulkHeapRaisesGoal(t *testing.T) {
+	bulkHeap()
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(s)
+	if goal := s[0].Value.Uint64(); goal < 2*ballastBytes {
+		t.Fatalf("heap goal %d bytes, want at least twice the %d-byte ballast", goal, ballastBytes)
+	}
+	if len(heapBallast) != ballastBytes {
+		t.Fatalf("ballast of %d bytes", len(heapBallast))
 	}
 }
