@@ -95,6 +95,8 @@ func runAsk(ctx context.Context, opts *askOptions) error {
 		return err
 	}
 	s.finished.Store(true)
+	// The answer proves the question arrived: print it, then leave without waiting on the peer.
+	defer s.closeNow()
 	if g.JSON {
 		return s.out.object(answerJSON{Type: "answer", Peer: p.Name(), Name: p.Bare(), Topic: opts.Topic, Answer: ans})
 	}

@@ -321,7 +321,7 @@ func TestBrokerCommandAuthAndTopics(t *testing.T) {
 		t.Fatalf("--topics lab/+ not applied: %v", err)
 	}
 	c.Close(ctx)
-	if _, err := signal.Dial(ctx, signal.Config{BrokerURL: "mqtt://alice:s3cret@" + host, Topic: "other/x", ConnectTimeout: 2 * time.Second}); err == nil {
+	if _, err := signal.Dial(ctx, signal.Config{BrokerURL: "mqtt://alice:s3cret@" + host, Topic: "other/x", ConnectTimeout: 10 * time.Second}); err == nil {
 		t.Fatal("topic outside --topics accepted")
 	}
 	r.waitStderr(t, ctx, "refused subscription: topic not allowed")

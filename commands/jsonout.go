@@ -203,6 +203,8 @@ type pipeSummaryJSON struct {
 	// Each direction's own transfer time, first byte to end (no waiting counted).
 	SentSeconds     float64 `json:"sent_seconds,omitempty"`
 	ReceivedSeconds float64 `json:"received_seconds,omitempty"`
+	// Transport is what carried the bytes: direct (verified TLS over TCP) or webrtc.
+	Transport string `json:"transport"`
 }
 
 // pathJSON is the network path of a connection (pipe, on stderr, when the stream opens).

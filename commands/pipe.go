@@ -26,12 +26,13 @@ type pipeOptions struct {
 	Globals *Globals
 	IO      *IO
 
-	Peer string
+	Peer   string
+	Direct bool // --direct: take the verified direct path when the peers reach each other
 }
 
 func newPipeCmd(g *Globals, ios *IO, runF func(context.Context, *pipeOptions) error) *cobra.Command {
 	opts := &pipeOptions{Globals: g, IO: ios}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "pipe PEER",
 		Short: "Join stdin/stdout to a verified peer's byte stream",
 		Long: `Both ends run 'rtchat pipe OTHER'. They meet in the room, connect directly, prove
@@ -44,6 +45,10 @@ such as '| tar x' finishes without waiting for my side. rtchat exits 0 only when
 directions ended cleanly and PEER acknowledged every byte I sent. If PEER vanishes, the
 connection fails or PEER's output closes early, rtchat says so on stderr and exits
 non-zero (5). Once the stream is up the MQTT broker is no longer needed.
+When the two machines reach each other (the same machine, a LAN, a public address) the
+verified peers move the stream to a direct TLS connection whose certificates they exchanged
+over the verified channel, which is faster and as private; --direct=false keeps it on
+WebRTC. The summary says which carried the bytes.
 
 When stdin is a terminal, pipe only receives: it sends nothing and exits once PEER's
 bytes have all arrived ('rtchat pipe alice > file' ends by itself). To send what you type,
@@ -75,6 +80,8 @@ the byte stream.`,
 		// Run writes the error object with the rest of the NDJSON: on stderr.
 		Annotations: map[string]string{annotNDJSON: "stderr"},
 	}
+	cmd.Flags().BoolVar(&opts.Direct, "direct", true, "once verified, move the stream to a direct TLS connection (certificates exchanged over the verified channel) when the peers reach each other; false keeps it on WebRTC")
+	return cmd
 }
 
 func runPipe(ctx context.Context, opts *pipeOptions) error {
@@ -83,7 +90,7 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 	// silent death by SIGPIPE: Go kills a program writing to a broken pipe on fd 1 unless
 	// SIGPIPE is ignored or notified.
 	signal.Ignore(syscall.SIGPIPE)
-	s, p, err := openPeer(ctx, g, ios, rtc.RolePipe, peer, nil)
+	s, p, err := openPeer(ctx, g, ios, rtc.RolePipe, peer, func(c *rtc.Config) { c.Direct = opts.Direct })
 	if err != nil {
 		return err
 	}
@@ -97,7 +104,7 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 	}
 	start := time.Now()
 	path, _ := p.Path()
-	g.Log.Debug("pipe open", "peer", p.Name(), "path", path.String())
+	g.Log.Debug("pipe open", "peer", p.Name(), "path", path.String(), "transport", p.StreamPath())
 	if g.JSON {
 		_ = s.out.object(newPathJSON(p, path))
 	}
@@ -167,11 +174,14 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 // failure too: bytes each way so far; Run then adds the error object).
 func pipeReport(s *session, p *rtc.Peer, ok bool, stats stream.Stats, sent, recv *pipeMeter, ran time.Duration, path rtc.Path) {
 	connType := path.Local
+	if p.StreamPath() == "direct" {
+		connType = "direct TLS" // the stream left WebRTC for the verified direct path
+	}
 	if s.g.JSON {
 		summary := pipeSummaryJSON{
 			Type: "summary", Peer: p.Name(), Name: p.Bare(), OK: ok,
-			Sent: stats.Sent, Received: stats.Received, Seconds: ran.Seconds(), Connection: connType,
-			RemoteConnection: path.Remote, Protocol: path.Protocol, Relay: path.Relay,
+			Sent: stats.Sent, Received: stats.Received, Seconds: ran.Seconds(), Connection: path.Local,
+			RemoteConnection: path.Remote, Protocol: path.Protocol, Relay: path.Relay, Transport: p.StreamPath(),
 			SentSeconds: sent.active().Seconds(), ReceivedSeconds: recv.active().Seconds(),
 		}
 		if err := s.out.object(summary); err != nil {

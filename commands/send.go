@@ -104,6 +104,10 @@ func runSend(ctx context.Context, opts *sendOptions) error {
 		return err
 	}
 	s.finished.Store(true)
+	// Delivery is confirmed (a web page gets a fire-and-forget chat frame: flush it).
+	if p.IsRTChat() {
+		defer s.closeNow()
+	}
 	if g.JSON {
 		return s.out.object(deliveredJSON{Type: "delivered", Peer: p.Name(), Name: p.Bare()})
 	}

@@ -160,6 +160,16 @@ func (s *session) close() {
 	}
 }
 
+// closeNow leaves the room once the peer confirmed the command's work (an answer, a
+// delivery): the exit does not wait for the peer's acknowledgements (rtc.Client.CloseNow).
+func (s *session) closeNow() {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := s.client.CloseNow(ctx); err != nil {
+		s.g.Log.Debug("leaving the room", "err", err)
+	}
+}
+
 // dial finds, connects and verifies PEER within --timeout. On a terminal a status line says
 // what we wait for, what PEER must run, and for how long we have waited.
 func (s *session) dial(ctx context.Context, peer string) (*rtc.Peer, error) {

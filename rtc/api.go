@@ -86,7 +86,7 @@ func (pr *Peer) Stream(ctx context.Context) (*stream.Stream, error) {
 	}
 	select {
 	case <-s.open:
-		return s.stream, nil
+		return pr.p.pipeStream(ctx, s) // the direct path when both sides take it (directpath.go)
 	case <-pr.p.done:
 		return nil, pr.p.err
 	case <-ctx.Done():

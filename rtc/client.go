@@ -71,6 +71,9 @@ type Config struct {
 	// rebinding, a paused peer) before it is given up; meanwhile ICE recovers or is
 	// restarted and nothing sent is lost. 0 means DefaultReconnect; negative, no waiting.
 	Reconnect time.Duration
+	// Direct: RolePipe may move the stream to a verified direct TLS connection when the
+	// peers reach each other (directpath.go); false keeps it on the WebRTC channel.
+	Direct bool
 	// OnQuestion answers questions on topics other than the identity ones. Nil: every
 	// such question gets an error answer.
 	OnQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
@@ -107,6 +110,7 @@ type Client struct {
 	priority atomic.Pointer[map[string]bool] // bare names we dial or are connected to (read by classify)
 	issued   challenges                      // challenges we sent and wait answers for
 	pins     *pinCache                       // room loop only
+	now      atomic.Bool                     // CloseNow: peers close without flushing (closenow.go)
 
 	// Owned by the room loop.
 	peers    map[string]*peer // by remote full name

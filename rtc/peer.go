@@ -197,6 +197,8 @@ type peer struct {
 	handlers      int
 	timer         *time.Timer
 	timerWhy      string
+
+	direct directState // the pipe's direct path (directpath.go)
 }
 
 func newPeer(c *Client, remote string, info userInfo, offerer bool, protected bool) *peer {
@@ -645,7 +647,9 @@ func (p *peer) onPCState(s webrtc.PeerConnectionState) {
 		}
 		p.closeWith(lost(s.String()), false)
 	case webrtc.PeerConnectionStateClosed:
-		p.closeWith(lost("closed"), false)
+		// Only the peer of this DTLS session can close it (close_notify is authenticated):
+		// it left on purpose (rtchat's CloseNow leaves this way, without a bye).
+		p.closeWith(peerLeft(p.remote), false)
 	}
 }
 
@@ -909,6 +913,7 @@ func (p *peer) establish() {
 	p.stopTimer()
 	p.setState(stEstablished)
 	close(p.establishedCh)
+	p.startDirect() // a pipe negotiates its path now (directpath.go)
 }
 
 // onFrame handles one message from a channel.
@@ -976,6 +981,8 @@ func (p *peer) onFrame(label string, frame []byte) {
 			}
 		case "refused":
 			p.closeWith(&verifyError{reason: "refused", msg: fmt.Sprintf("%s refused us: %s", p.remote, refusalText(m.Reason, p.bare)), hint: refusalHint(m.Reason)}, false)
+		case ctlDirect, ctlDirectOff:
+			p.onDirectFrame(m.Type, frame)
 		}
 	}
 }
@@ -1011,10 +1018,13 @@ func (p *peer) closeWith(err error, graceful bool) {
 	p.stopTimer()
 	p.st = stClosed
 	p.c.report(p, stClosed, false, err)
-	if flushFirst && p.pc != nil && p.up {
+	// CloseNow: the peer confirmed our work, so nothing waits for delivery; our DTLS
+	// close_notify tells it we leave (see closingNow).
+	now := p.c.closingNow() && p.refusal == nil
+	if flushFirst && p.pc != nil && p.up && !now {
 		p.flush() // a graceful close delivers what we already sent
 	}
-	if graceful && p.rt && p.st >= stConnected && p.up {
+	if graceful && p.rt && p.st >= stConnected && p.up && !now {
 		// Say we leave on purpose, so the peer does not report a lost connection; only now,
 		// with everything else acknowledged, and the notice itself too.
 		if p.sendFrameWithin(labelControl, controlFrame{Type: "bye"}, time.Second) == nil {
@@ -1039,7 +1049,9 @@ func (p *peer) closeWith(err error, graceful bool) {
 	if pipe != nil && graceful {
 		_ = pipe.Close()
 	}
-	if p.pc != nil {
+	if p.pc != nil && now {
+		_ = p.pc.Close() // sends SCTP ABORT and DTLS close_notify; pion's goroutines end on their own
+	} else if p.pc != nil {
 		_ = p.pc.GracefulClose()
 	}
 	if pipe != nil && !graceful {

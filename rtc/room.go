@@ -584,6 +584,7 @@ func (c *Client) onRestartRequest(from string, d restartRequest) {
 		return
 	}
 	c.replay.put(s.Nonce, s.TS)
+	c.log.Info("ICE restart requested", "peer", from)
 	p.post(evRestartRequest{}, false)
 }
 

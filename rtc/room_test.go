@@ -3,10 +3,13 @@ package rtc
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
@@ -187,5 +190,57 @@ func TestRename(t *testing.T) {
 	}
 	if g.numPeers() != 1 {
 		t.Fatalf("%d connections after the rename", g.numPeers())
+	}
+}
+
+// TestForgedRestartRequest: a restart request in the peer's name that the pinned key did not
+// sign restarts nothing; a signed one is accepted.
+func TestForgedRestartRequest(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	var restarts atomic.Int32
+	logger := slog.New(&msgHook{on: func(msg string) {
+		if msg == "ICE restart requested" {
+			restarts.Add(1)
+		}
+	}})
+	bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}})
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleAsk, pins: map[string]string{"bob": bID.PublicJWK}, log: logger})
+	if _, err := alice.Dial(ctxFor(t, 20*time.Second), "bob"); err != nil {
+		t.Fatal(err)
+	}
+	sub := subscribe(t, url, room)
+	request := func(key *keys.Identity) {
+		t.Helper()
+		s := signedSignal{kind: "restart request", room: alice.topic, sender: bob.Name(), target: alice.Name(),
+			ts: time.Now().UnixMilli(), nonce: b64.EncodeToString(randomBytes(16))}
+		sig, err := key.Sign(s.message())
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, err := signal.Encode(bob.Name(), signal.SubRestartRequest, restartRequest{Target: alice.Name(),
+			RTChat: &signalSig{V: protocolVersion, TS: s.ts, Nonce: s.nonce, Sig: b64.EncodeToString(sig)}}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.conn.Publish(ctxFor(t, 5*time.Second), payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	request(testIdentity(t, "mallory", 2)) // signed by another key
+	request(bID)
+	// A presence after both, from the same connection: once alice saw it, she had handled
+	// both requests (paho delivers in order, and the room loop takes what concerns it first).
+	marker, err := signal.Encode("marker", signal.SubConnect, map[string]string{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.conn.Publish(ctxFor(t, 5*time.Second), marker); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitEvent(t, EventSeen, 10*time.Second, func(e Event) bool { return e.Peer == "marker" })
+	if n := restarts.Load(); n != 1 {
+		t.Fatalf("%d restart requests accepted, want exactly 1 (the signed one)", n)
 	}
 }

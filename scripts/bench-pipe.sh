@@ -1,30 +1,70 @@
 #!/usr/bin/env bash
-# Pipe benchmark, one command: moves SIZE bytes (default 1GiB) one way over loopback with
-# `rtchat pipe` (two processes, embedded broker, --ice loopback), with a bare pion data
-# channel between two processes (bench/barepion, same socket buffers and chunk size) and
-# with a plain TCP copy (bench/tcpcopy), RUNS times interleaved (default 3), and prints
-# min/median/max side by side: MB/s (rtchat from its --json summary seconds and from the
-# wall clock including setup), ratios, peak RSS (VmHWM sampled from /proc/PID/status) of
-# each pipe process, and the Udp RcvbufErrors delta from /proc/net/snmp. The receiver's
-# output is checked with sha256.
+# Pipe benchmark, one command: moves SIZE bytes (default 1GiB) one way over loopback, RUNS
+# times (default 3), with every contender per run in rotating order so that all see the same
+# machine load, and prints min/median/max side by side: MB/s, CPU-seconds per GiB (user+sys
+# of all the contender's processes), per-run ratios, peak RSS (VmHWM) and the Udp
+# RcvbufErrors delta. Every receiver's output is checked with sha256. Contenders:
+#   rtchat-webrtc  rtchat pipe --direct=false (the WebRTC data channel)
+#   rtchat-direct  rtchat pipe (the verified direct TLS path; see docs/protocol.md Part II)
+#   prev-*         the same with an older tree (--prev REV): each change as a ratio
+#   barepion       a bare pion data channel between two processes (bench/barepion)
+#   tcpcopy        a plain TCP copy between two processes (bench/tcpcopy)
+#   croc           croc CROC_VERSION, built here from source (go install), through its own
+#                  relay on 127.0.0.1 (4 TCP streams, AES-GCM; --no-compress --quiet)
 #
-#   usage: scripts/bench-pipe.sh [-n SIZE] [-r RUNS] [--no-baselines]
-#          SIZE like 256MiB, 1GiB, 4608MiB; --no-baselines runs rtchat pipe only
-#   e.g.   scripts/bench-pipe.sh                          # 1 GiB, 3 runs
+#   usage: scripts/bench-pipe.sh [-n SIZE] [-r RUNS] [--prev REV [--prev-direct]]
+#                                [--only LIST] [--no-baselines] [--no-croc]
+#          SIZE like 256MiB, 1GiB, 4608MiB; LIST: comma-separated contenders
+#   e.g.   scripts/bench-pipe.sh                          # 1 GiB, 3 runs, all contenders
+#          scripts/bench-pipe.sh --prev HEAD~1 --only rtchat-webrtc,prev-webrtc
 #          scripts/bench-pipe.sh -n 4608MiB -r 1 --no-baselines
 set -euo pipefail
-size=1GiB runs=3 baselines=1
+size=1GiB runs=3 baselines=1 croc=1 prev= prevdirect=0 only=
+CROC_VERSION=v10.7.0
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) size=$2; shift 2 ;;
     -r) runs=$2; shift 2 ;;
+    --prev) prev=$2; shift 2 ;;
+    --prev-direct) prevdirect=1; shift ;;
+    --only) only=$2; shift 2 ;;
     --no-baselines) baselines=0; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --no-croc) croc=0; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench-pipe.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 cd "$(dirname "$0")/.."
-echo "== rtchat pipe benchmark: $size x $runs runs (baselines: $baselines); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
-  "net.core.rmem_max=$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo '?')" >&2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+crocbin=
+if [ "$croc" = 1 ] && [ "$baselines" = 1 ]; then
+  # croc is a Go program: build the pinned release from source through the module proxy,
+  # once per version (kept in the Go build cache's neighbourhood between runs).
+  crocdir="$(go env GOCACHE)/../rtchat-bench/croc-$CROC_VERSION"
+  if [ ! -x "$crocdir/croc" ]; then
+    mkdir -p "$crocdir"
+    echo "== building croc $CROC_VERSION from source (go install)" >&2
+    (cd "$tmp" && GOBIN="$crocdir" GOFLAGS=-mod=mod go install "github.com/schollz/croc/v10@$CROC_VERSION")
+  fi
+  crocbin=$crocdir/croc
+fi
+
+prevbin=
+if [ -n "$prev" ]; then
+  # The older tree, built from `git archive` (no checkout: this worktree stays as it is).
+  rev=$(git rev-parse --short "$prev")
+  mkdir -p "$tmp/prev"
+  git archive "$rev" | tar -x -C "$tmp/prev"
+  (cd "$tmp/prev" && go build -o "$tmp/rtchat-prev" ./cmd/rtchat)
+  prevbin=$tmp/rtchat-prev
+  echo "== previous tree: $rev ($(git log -1 --format=%s "$rev"))" >&2
+fi
+
+echo "== rtchat pipe benchmark: $size x $runs runs; tree $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty);" \
+  "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), net.core.rmem_max=$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo '?')" >&2
 RTCHAT_BENCH=1 RTCHAT_BENCH_SIZE=$size RTCHAT_BENCH_RUNS=$runs RTCHAT_BENCH_BASELINES=$baselines \
+  RTCHAT_BENCH_CROC=$crocbin RTCHAT_BENCH_PREV_BIN=$prevbin RTCHAT_BENCH_PREV_DIRECT=$prevdirect \
+  RTCHAT_BENCH_ONLY=$only \
   go test ./e2e -run '^TestPipeBench$' -count=1 -v -timeout 3h

@@ -48,6 +48,15 @@ mod="$(go list -m)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
+# deadline_flake LOG: the run failed with nothing but go's fuzz-deadline race: its only
+# failure text is "context deadline exceeded" and no failing input was written.
+deadline_flake() {
+  grep -q 'context deadline exceeded' "$1" || return 1
+  grep -qE 'Failing input written to|panic:|_test\.go:[0-9]+:' "$1" && return 1
+  # Nothing else than go test's framing and progress lines.
+  ! grep -vE '^(fuzz: |--- FAIL: Fuzz|FAIL|exit status|ok |warning: )|^[[:space:]]*context deadline exceeded[[:space:]]*$|^[[:space:]]*$' "$1" | grep -q .
+}
+
 rows=()
 failed=0
 ntargets=0
@@ -66,14 +75,26 @@ for pkg in "${pkgs[@]}"; do
   for target in $(grep -E '^Fuzz[A-Za-z0-9_]*$' "$log"); do
     ntargets=$((ntargets + 1))
     start=$SECONDS
-    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
-      "${parallel[@]}" "$pkg" >"$log" 2>&1
-    rc=$?
+    # Go before 1.27 may fail a clean run at the -fuzztime boundary with a bare "context
+    # deadline exceeded" (golang/go#75804: the coordinator's own deadline races its
+    # workers' shutdown). A real finding always writes a failing input, so such a run is
+    # tried once more, and a second bare deadline is reported as a flake, not a failure.
+    flaked=""
+    for attempt in 1 2; do
+      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
+        "${parallel[@]}" "$pkg" >"$log" 2>&1
+      rc=$?
+      [ $rc -eq 0 ] && break
+      deadline_flake "$log" || break
+      echo "fuzz.sh: $pkg $target: a bare 'context deadline exceeded' at the -fuzztime boundary (golang/go#75804), no failing input; attempt $attempt" >&2
+      flaked=" (deadline flake, golang/go#75804)"
+      [ $attempt -eq 2 ] && rc=0
+    done
     secs=$((SECONDS - start))
     # The last progress line has the total, e.g. "fuzz: elapsed: 10s, execs: 123456 (…)".
     execs="$(grep -o 'execs: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)"
     if [ $rc -eq 0 ]; then
-      result=ok
+      result="ok$flaked"
     else
       result=FAIL
       failed=1

@@ -34,6 +34,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -65,7 +66,9 @@ func main() {
 	chunk := flag.String("chunk", strconv.Itoa(benchutil.ChunkSize), "bytes per data-channel write (at most 65535)")
 	sctpRecv := flag.String("sctprecv", "0", "SCTP max receive buffer (SetSCTPMaxReceiveBufferSize; 0 = pion default, 1 MiB)")
 	zeroCsum := flag.Bool("zerochecksum", false, "enable SCTP zero checksum (EnableSCTPZeroChecksum)")
+	cpuProfile := flag.String("cpuprofile", "", "write CPU profiles to FILE.send and FILE.recv")
 	flag.Parse()
+	profilePath = *cpuProfile
 	n, err := benchutil.ParseSize(*size)
 	if err != nil {
 		fatal(err)
@@ -84,14 +87,42 @@ func main() {
 		}
 		*f.dst = v
 	}
+	stop, err := startProfile(*child)
+	if err != nil {
+		fatal(err)
+	}
 	if *child {
 		err = receive(n, k)
 	} else {
 		err = send(n, k)
 	}
+	stop()
 	if err != nil {
 		fatal(err)
 	}
+}
+
+// profilePath: -cpuprofile; the sender writes PATH.send, its receiving child PATH.recv.
+var profilePath string
+
+// startProfile starts a CPU profile when -cpuprofile was given; stop writes it.
+func startProfile(child bool) (stop func(), err error) {
+	if profilePath == "" {
+		return func() {}, nil
+	}
+	name := profilePath + ".send"
+	if child {
+		name = profilePath + ".recv"
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }
 
 func fatal(err error) {
@@ -255,7 +286,11 @@ func send(n int64, k knobs) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, append([]string{"-recv", "-n", fmt.Sprint(n)}, k.args()...)...)
+	args := append([]string{"-recv", "-n", fmt.Sprint(n)}, k.args()...)
+	if profilePath != "" {
+		args = append(args, "-cpuprofile", profilePath)
+	}
+	cmd := exec.Command(self, args...)
 	cmd.Stderr = os.Stderr
 	childIn, err := cmd.StdinPipe()
 	if err != nil {

@@ -23,7 +23,8 @@ var layers = map[string][]string{
 	"cmd/rtchat":          {"commands"},
 	"cmd/gendocs":         {"commands"},
 	"commands":            {"keys", "rtc", "rtc/broker", "rtc/doctor", "rtc/iceconf", "rtc/signal", "rtc/stream"},
-	"rtc":                 {"keys", "rtc/iceconf", "rtc/signal", "rtc/stream", "rtc/wire"},
+	"rtc":                 {"keys", "rtc/direct", "rtc/iceconf", "rtc/signal", "rtc/stream", "rtc/wire"},
+	"rtc/direct":          {},
 	"rtc/doctor":          {"keys", "rtc/iceconf", "rtc/signal"},
 	"rtc/signal":          {"rtc/lzstring"},
 	"rtc/broker":          {},
@@ -49,6 +50,8 @@ var layers = map[string][]string{
 	"e2e/attack/room": {"keys", "rtc/lzstring"},
 	// Test peers written from the wire contract.
 	"e2e/peers/barebones": {},
+	// The direct path's impostor needs nothing of ours: it is a TLS server with its own key.
+	"e2e/attack/tlsimpostor": {},
 }
 
 // banned third-party imports per package (prefix match): the command layer never talks to
@@ -59,6 +62,7 @@ var banned = map[string][]string{
 	"rtc":        {"github.com/spf13/", "github.com/mochi-mqtt/"},
 	"rtc/signal": {"github.com/pion/", "github.com/spf13/"},
 	"rtc/stream": {"github.com/pion/webrtc/"},
+	"rtc/direct": {"github.com/pion/"},
 }
 
 type pkg struct {

@@ -98,7 +98,7 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 		_ = udp.SetReadBuffer(SocketBuffer)
 		_ = udp.SetWriteBuffer(SocketBuffer)
 		rec.add(udp)
-		mux = ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: lf.NewLogger("ice-mux"), UDPConn: udp})
+		mux = ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: lf.NewLogger("ice-mux"), UDPConn: batchUDP(udp)})
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -158,6 +158,7 @@ func (r *recordingNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.
 	c, err := r.Net.ListenUDP(network, laddr)
 	if err == nil {
 		r.enlarge(c)
+		c = batchUDP(c) // tuning.go
 	}
 	return c, err
 }

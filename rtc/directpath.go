@@ -1,0 +1,345 @@
+package rtc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/sdp/v3"
+
+	"github.com/rtchat/rtchat/rtc/direct"
+	"github.com/rtchat/rtchat/rtc/stream"
+)
+
+// The direct path of `rtchat pipe` (docs/protocol.md, Part II, "The direct path"): once both
+// pipe processes verified each other, they try to move the pipe from the WebRTC data channel
+// to a TLS 1.3 connection whose certificates they announce on the verified `rtchat` control
+// channel. The WebRTC offerer decides; see package direct for why both sides then always
+// agree on the path.
+
+// Control frame types of the direct path.
+const (
+	ctlDirect    = "direct"     // {"type":"direct","v":1,"cert":…,"addrs":[…]}: an offer (no cert: declined)
+	ctlDirectOff = "direct-off" // the decider took no direct connection: carry on over WebRTC
+)
+
+// Paths a pipe stream can take (Peer.StreamPath).
+const (
+	PathWebRTC = "webrtc"
+	PathDirect = "direct"
+)
+
+const (
+	// directOfferWait bounds the wait for the peer's offer: a peer that never sends one
+	// (an rtchat without the direct path) costs this much once, then WebRTC carries on.
+	directOfferWait = 3 * time.Second
+	// directDecideWait bounds the decider's attempt once both offers are known: a blocked
+	// or filtered path falls back to WebRTC after this long.
+	directDecideWait = time.Second
+)
+
+// directFrame is a direct path control frame on the rtchat channel.
+type directFrame struct {
+	Type string `json:"type"`
+	direct.Offer
+}
+
+// directState is a pipe peer's direct path. Its zero value is ready: the owner goroutine
+// delivers the peer's frames (onDirectFrame), the first Stream call negotiates.
+type directState struct {
+	mu     sync.Mutex
+	offer  *direct.Offer // the peer's first offer
+	got    chan struct{} // closed when offer is set
+	off    chan struct{} // closed on the decider's direct-off
+	offSet bool
+
+	started bool
+	ready   chan struct{} // closed when stream, path and err are set
+	stream  *stream.Stream
+	path    string
+	err     error
+}
+
+// chans returns the state's channels, making them on first use. Callers hold mu.
+func (d *directState) chans() (got, off chan struct{}) {
+	if d.got == nil {
+		d.got, d.off, d.ready = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	}
+	return d.got, d.off
+}
+
+// startDirect begins the pipe's path negotiation as soon as the connection is verified
+// both ways (owner goroutine, from establish), so that it overlaps whatever the
+// application does before it asks for the stream, and both sides start together.
+func (p *peer) startDirect() {
+	if !p.withPipe {
+		return
+	}
+	s := p.slots[labelPipe]
+	d := &p.direct
+	d.mu.Lock()
+	d.chans()
+	if d.started || s == nil || s.stream == nil {
+		d.mu.Unlock()
+		return
+	}
+	d.started = true
+	d.mu.Unlock()
+	p.goWork(func() {
+		st, path, err := p.negotiateDirect(p.ctx, s.stream)
+		d.mu.Lock()
+		d.stream, d.path, d.err = st, path, err
+		d.mu.Unlock()
+		close(d.ready)
+	})
+}
+
+// onDirectFrame takes a direct path control frame from the rtchat channel (owner
+// goroutine). Only a peer we verified is listened to: the frame then comes from the very
+// DTLS session its proof is bound to.
+func (p *peer) onDirectFrame(typ string, frame []byte) {
+	if !p.withPipe || p.st < stVerified || p.st == stClosed {
+		return
+	}
+	d := &p.direct
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	got, off := d.chans()
+	switch typ {
+	case ctlDirect:
+		var f directFrame
+		if d.offer != nil || json.Unmarshal(frame, &f) != nil {
+			return
+		}
+		if len(f.Addrs) > 16 {
+			f.Addrs = f.Addrs[:16]
+		}
+		d.offer = &f.Offer
+		close(got)
+	case ctlDirectOff:
+		if !d.offSet {
+			d.offSet = true
+			close(off)
+		}
+	}
+}
+
+// pipeStream is the stream Peer.Stream returns once the negotiation started at
+// establishment settled: the direct path when both sides take it, else the WebRTC
+// channel's.
+func (p *peer) pipeStream(ctx context.Context, _ *slot) (*stream.Stream, error) {
+	d := &p.direct
+	d.mu.Lock()
+	d.chans()
+	ready := d.ready
+	d.mu.Unlock()
+	select {
+	case <-ready:
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.stream, d.err
+	case <-p.done:
+		return nil, p.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: waiting for the pipe stream of %s", ErrTimeout, p.remote)
+	}
+}
+
+// StreamPath says which path carries the pipe stream: PathDirect or PathWebRTC ("" before
+// Stream returned).
+func (pr *Peer) StreamPath() string {
+	d := &pr.p.direct
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.path
+}
+
+func (p *peer) setPath(path string) {
+	p.direct.mu.Lock()
+	p.direct.path = path
+	p.direct.mu.Unlock()
+}
+
+// negotiateDirect runs one attempt within ctx (the connection's life). Every way it can end is safe: the decider commits only
+// after the follower verified it (Ready) and tells "off" otherwise; the follower falls back
+// only on "off" or when it never wrote Ready (so the decider cannot have committed).
+func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*stream.Stream, string, error) {
+	webrtcPath := func() (*stream.Stream, string, error) {
+		p.setPath(PathWebRTC)
+		bulkHeap()
+		return fallback, PathWebRTC, nil
+	}
+	if !p.c.cfg.Direct {
+		// Tell the peer at once, so it does not wait for an offer.
+		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: direct.Offer{V: direct.Version}})
+		return webrtcPath()
+	}
+	sess, err := direct.Listen(direct.Config{Decider: p.offerer, Listen: p.hostAddrs(), Log: p.log})
+	if err != nil {
+		p.log.Debug("direct: no attempt", "err", err)
+		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: direct.Offer{V: direct.Version}})
+		return webrtcPath()
+	}
+	defer sess.Close()
+	if err := p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: sess.Offer()}); err != nil {
+		return nil, "", err
+	}
+	d := &p.direct
+	d.mu.Lock()
+	got, off := d.chans()
+	d.mu.Unlock()
+	wait := time.NewTimer(directOfferWait)
+	defer wait.Stop()
+	select {
+	case <-got:
+	case <-off:
+		return webrtcPath()
+	case <-wait.C:
+		// No offer: a peer without the direct path (or a very slow one). Both sides must
+		// agree: a decider says so; a follower wrote no Ready, so no decider committed.
+		p.log.Debug("direct: the peer sent no offer")
+		if p.offerer {
+			_ = p.sendFrame(labelControl, directFrame{Type: ctlDirectOff})
+		}
+		return webrtcPath()
+	case <-ctx.Done(): // the connection ended
+		return nil, "", p.lostErr()
+	}
+	d.mu.Lock()
+	peerOffer := *d.offer
+	d.mu.Unlock()
+	if !peerOffer.Enabled() {
+		return webrtcPath() // the peer declined: it knows we carry on over WebRTC too
+	}
+	allowed := p.remoteAddrs()
+	var ch *direct.Channel
+	if p.offerer {
+		dctx, cancel := context.WithTimeout(ctx, directDecideWait)
+		c, err := sess.Decide(dctx, peerOffer, func(a netip.Addr) bool { return allowed[a] })
+		cancel()
+		if err != nil {
+			p.log.Debug("direct: no connection, carrying on over WebRTC", "err", err)
+			_ = p.sendFrame(labelControl, directFrame{Type: ctlDirectOff})
+			return webrtcPath()
+		}
+		ch = direct.NewChannel(c)
+	} else {
+		// No deadline of our own once both offers are known: the decider answers within
+		// its own, or says off; only the end of the connection ends the wait.
+		c, err := sess.Follow(ctx, peerOffer, func(a netip.Addr) bool { return allowed[a] }, off)
+		switch {
+		case err == nil:
+			ch = direct.NewChannel(c)
+		case errors.Is(err, direct.ErrDeclined) || !sess.WroteReady():
+			return webrtcPath()
+		default:
+			// We told the decider we were ready and then lost track of it: it may have
+			// committed, so guessing WebRTC could split the pipe. Fail instead.
+			select {
+			case <-p.done:
+				return nil, "", p.lostErr()
+			default:
+			}
+			return nil, "", fmt.Errorf("%w: the direct path to %s did not settle: %w", ErrConnectionLost, p.remote, err)
+		}
+	}
+	p.log.Debug("pipe on the direct path", "remote", ch.RemoteAddr())
+	// The direct connection lives as long as the verified connection: if that ends, so
+	// does the direct one (its stream then reports the loss, explained by the peer's error).
+	p.goWork(func() {
+		<-p.done
+		ch.Abort()
+	})
+	p.setPath(PathDirect)
+	return stream.New(ch), PathDirect, nil
+}
+
+// hostAddrs are the addresses of our own host candidates (what we may listen on).
+func (p *peer) hostAddrs() []netip.Addr {
+	var out []netip.Addr
+	if ld := p.pc.LocalDescription(); ld != nil {
+		for a, typ := range candidateAddrs(ld.SDP) {
+			if typ == "host" {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// remoteAddrs are the addresses of the peer's candidates in its verified (signed) SDP,
+// except relays: we dial only where the peer's own ICE said it is.
+func (p *peer) remoteAddrs() map[netip.Addr]bool {
+	out := map[netip.Addr]bool{}
+	if rd := p.pc.RemoteDescription(); rd != nil {
+		for a, typ := range candidateAddrs(rd.SDP) {
+			if typ != "relay" {
+				out[a] = true
+			}
+		}
+	}
+	return out
+}
+
+// candidateAddrs returns the IP address and type of every candidate in an SDP
+// ("foundation component transport priority address port typ TYPE …"); hostnames (mDNS)
+// are skipped.
+func candidateAddrs(text string) map[netip.Addr]string {
+	out := map[netip.Addr]string{}
+	var d sdp.SessionDescription
+	if d.UnmarshalString(text) != nil {
+		return out
+	}
+	add := func(attrs []sdp.Attribute) {
+		for _, a := range attrs {
+			if a.Key != "candidate" {
+				continue
+			}
+			f := strings.Fields(a.Value)
+			if len(f) < 8 || f[6] != "typ" {
+				continue
+			}
+			ip, err := netip.ParseAddr(f[4])
+			if err != nil {
+				continue
+			}
+			ip = ip.Unmap()
+			if _, seen := out[ip]; !seen || f[7] == "host" {
+				out[ip] = f[7]
+			}
+		}
+	}
+	add(d.Attributes)
+	for _, m := range d.MediaDescriptions {
+		add(m.Attributes)
+	}
+	return out
+}
+
+// heapBallast is never read or written: it only raises the garbage collector's heap goal.
+var (
+	heapBallast     []byte
+	heapBallastOnce sync.Once
+)
+
+// bulkHeap makes the garbage collector run less often while a pipe moves bulk data over
+// WebRTC: pion allocates several short-lived objects for every 1,191-byte packet, so with
+// the default goal (twice the live heap, about 10 MB here) the collector and the
+// scavenger that returns its freed pages to the kernel took over a tenth of the CPU. A
+// ballast of ballastBytes counts as live heap without ever being touched (fresh pages stay
+// unmapped, and it holds no pointers to scan), so the goal becomes twice (live + ballast):
+// the garbage allowed between two collections grows by twice the ballast, peak RSS by
+// somewhat less, and the goal still follows the live heap if that grows
+// (no collector thrashing, unlike a fixed memory limit). Process-wide, once.
+func bulkHeap() {
+	heapBallastOnce.Do(func() { heapBallast = make([]byte, ballastBytes) })
+}
+
+// ballastBytes: 10 MiB took about a fifth off the CPU per byte of a WebRTC pipe for
+// about +10 MB of peak RSS (docs/benchmarks.md).
+const ballastBytes = 10 << 20

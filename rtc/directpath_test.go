@@ -1,0 +1,191 @@
+package rtc
+
+import (
+	"crypto/sha256"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"runtime/metrics"
+	"testing"
+	"time"
+
+	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/iceconf"
+	"github.com/rtchat/rtchat/rtc/stream"
+)
+
+// startPipeClient is a RolePipe client toward pipeTo (pinned with key) with the direct
+// path on or off.
+func startPipeClient(t *testing.T, url, room string, id *keys.Identity, pipeTo, key string, direct bool) *Client {
+	t.Helper()
+	store := keys.Open(t.TempDir())
+	if _, err := store.Pin(pipeTo, key, false); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Start(ctxFor(t, 10*time.Second), Config{Broker: url, Room: room, Identity: id, Store: store,
+		Trust: TrustKnown, ICE: iceconf.Loopback(), Role: RolePipe, PipeTo: pipeTo, Direct: direct,
+		VerifyTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(ctxFor(t, 10*time.Second)) })
+	return c
+}
+
+// pipePair dials both ways and returns both ends' peers and streams.
+func pipePair(t *testing.T, directA, directB bool) (pa, pb *Peer, sa, sb *stream.Stream) {
+	t.Helper()
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	a := startPipeClient(t, url, room, aID, "bob", bID.PublicJWK, directA)
+	b := startPipeClient(t, url, room, bID, "alice", aID.PublicJWK, directB)
+	type res struct {
+		p   *Peer
+		s   *stream.Stream
+		err error
+	}
+	open := func(c *Client, name string, out chan<- res) {
+		p, err := c.Dial(ctxFor(t, 20*time.Second), name)
+		if err != nil {
+			out <- res{err: err}
+			return
+		}
+		s, err := p.Stream(ctxFor(t, 20*time.Second))
+		out <- res{p, s, err}
+	}
+	ra, rb := make(chan res, 1), make(chan res, 1)
+	go open(a, "bob", ra)
+	go open(b, "alice", rb)
+	xa, xb := <-ra, <-rb
+	if xa.err != nil || xb.err != nil {
+		t.Fatalf("alice: %v, bob: %v", xa.err, xb.err)
+	}
+	return xa.p, xb.p, xa.s, xb.s
+}
+
+// transfer moves n pseudo-random bytes each way at once and checks them.
+func transfer(t *testing.T, sa, sb *stream.Stream, n int) {
+	t.Helper()
+	data := func(seed uint64) []byte {
+		p := make([]byte, n)
+		r := rand.New(rand.NewPCG(seed, 7))
+		for i := range p {
+			p[i] = byte(r.Uint32())
+		}
+		return p
+	}
+	da, db := data(1), data(2)
+	errs := make(chan error, 4)
+	sums := make(chan [2][32]byte, 2)
+	for _, x := range []struct {
+		s    *stream.Stream
+		data []byte
+		id   int
+	}{{sa, da, 0}, {sb, db, 1}} {
+		go func() {
+			if _, err := x.s.Write(x.data); err != nil {
+				errs <- err
+				return
+			}
+			errs <- x.s.CloseWrite(ctxFor(t, 30*time.Second))
+		}()
+		go func() {
+			h := sha256.New()
+			_, err := io.CopyBuffer(h, x.s, make([]byte, 32<<10))
+			var sum [32]byte
+			copy(sum[:], h.Sum(nil))
+			errs <- err
+			sums <- [2][32]byte{{byte(x.id)}, sum}
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		s := <-sums
+		want := sha256.Sum256(db) // alice (0) receives bob's bytes
+		if s[0][0] == 1 {
+			want = sha256.Sum256(da)
+		}
+		if s[1] != want {
+			t.Fatalf("side %d received other bytes than were sent", s[0][0])
+		}
+	}
+}
+
+// TestDirectPathTaken: two pipe processes that reach each other move the stream to the
+// verified direct connection, both agree on it, and the bytes arrive intact both ways.
+func TestDirectPathTaken(t *testing.T) {
+	pa, pb, sa, sb := pipePair(t, true, true)
+	if pa.StreamPath() != PathDirect || pb.StreamPath() != PathDirect {
+		t.Fatalf("paths: alice %q, bob %q", pa.StreamPath(), pb.StreamPath())
+	}
+	transfer(t, sa, sb, 4<<20)
+	// Each side closes on its own (as two pipe processes do); a direct stream's Close waits
+	// for the peer's, so that nothing unread turns our close into a reset.
+	errs := make(chan error, 2)
+	go func() { errs <- sa.Close() }()
+	go func() { errs <- sb.Close() }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDirectPathDeclined: one side with the direct path off: both carry on over WebRTC.
+func TestDirectPathDeclined(t *testing.T) {
+	for _, c := range []struct{ a, b bool }{{true, false}, {false, true}, {false, false}} {
+		pa, pb, sa, sb := pipePair(t, c.a, c.b)
+		if pa.StreamPath() != PathWebRTC || pb.StreamPath() != PathWebRTC {
+			t.Fatalf("direct %v/%v: paths alice %q, bob %q", c.a, c.b, pa.StreamPath(), pb.StreamPath())
+		}
+		transfer(t, sa, sb, 1<<20)
+	}
+}
+
+// TestDirectPathEndsWithConnection: the direct connection lives no longer than the
+// verified WebRTC connection behind it: when that ends, the stream reports the loss
+// instead of hanging on a connection nobody verifies any more.
+func TestDirectPathEndsWithConnection(t *testing.T) {
+	pa, pb, sa, sb := pipePair(t, true, true)
+	if pa.StreamPath() != PathDirect {
+		t.Fatalf("path %q", pa.StreamPath())
+	}
+	if _, err := sa.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(sb, buf); err != nil {
+		t.Fatal(err)
+	}
+	pa.p.requestClose(errors.New("test: the connection failed"))
+	<-pa.Done()
+	if _, err := io.ReadAll(sb); !errors.Is(err, stream.ErrLost) {
+		t.Fatalf("bob's read after alice's connection ended: %v, want ErrLost", err)
+	}
+	select {
+	case <-pb.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("bob's connection is still up")
+	}
+}
+
+// TestBulkHeapRaisesGoal: once a pipe runs over WebRTC the collector's heap goal counts the
+// ballast, so it runs less often (the goal would otherwise be about twice the live heap).
+func TestBulkHeapRaisesGoal(t *testing.T) {
+	bulkHeap()
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(s)
+	if goal := s[0].Value.Uint64(); goal < 2*ballastBytes {
+		t.Fatalf("heap goal %d bytes, want at least twice the %d-byte ballast", goal, ballastBytes)
+	}
+	if len(heapBallast) != ballastBytes {
+		t.Fatalf("ballast of %d bytes", len(heapBallast))
+	}
+}
