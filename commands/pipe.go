@@ -194,8 +194,8 @@ func pipeReport(s *session, p *rtc.Peer, ok bool, stats stream.Stats, sent, recv
 	}
 }
 
-// pipeSummaryText: "sent 64.0 MiB in 1.2s (53.3 MiB/s), received 0 B; host connection to
-// bob-x1y2". Each rate is over that direction's own transfer, from its first byte to its
+// pipeSummaryText: "sent 64.0 MiB in 1.2s (53.3 MiB/s), received 0 B; direct TLS connection
+// to bob(x1y2)" (or "host", "srflx", "relay" connection over WebRTC). Each rate is over that direction's own transfer, from its first byte to its
 // end, never the time spent waiting.
 func pipeSummaryText(peer string, ok bool, stats stream.Stats, sent, recv *pipeMeter, connType string) string {
 	dir := func(verb string, n uint64, m *pipeMeter) string {
