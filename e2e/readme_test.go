@@ -99,6 +99,8 @@ type readmeWalk struct {
 	goEnv []string
 	// alicePipe: the prompts alice's terminal had shown when her pipe started.
 	alicePipe int
+	// The listeners the cookbook and the room section leave running for the next steps.
+	server1, server2 *proc
 }
 
 // script runs a command line of the README with bash as who (the world's environment,
@@ -342,6 +344,66 @@ var readmeSteps = map[string]readmeStep{
 		if out := r.script("alice", r.home, c.line); !strings.Contains(out, "Filesystem") {
 			r.t.Errorf("df -h answer: %q", out)
 		}
+		r.server1 = l
+	}},
+
+	// The room: server1 from the cookbook is still listening there.
+	"rtchat connect": {run: func(r *readmeWalk, c readmeCommand) {
+		br, bw, err := os.Pipe()
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		ar, aw, err := os.Pipe()
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		r.t.Cleanup(func() { br.Close(); bw.Close(); ar.Close(); aw.Close() })
+		bob := r.w.start("bob", br, "connect")
+		alice := r.w.startScript("alice", r.dir("room-alice"), ar, c.line)
+		for _, w := range []struct {
+			p    *proc
+			who  string
+			sees string
+		}{{bob, "bob", "alice("}, {alice, "alice", "bob("}} {
+			if err := w.p.waitFor(r.w.ctx, w.p.stderr, w.sees); err != nil || !strings.Contains(w.p.stderr.String(), ") joined, key verified (") {
+				r.t.Fatalf("%s never saw %s join verified: %v\n%s", w.who, strings.TrimSuffix(w.sees, "("), err, w.p.stderr.String())
+			}
+		}
+		fmt.Fprintln(aw, "hello room")
+		if err := bob.waitFor(r.w.ctx, bob.stdout, "alice: hello room\n"); err != nil {
+			r.t.Fatalf("bob never got alice's line: %v\n%s", err, bob.stdout.String())
+		}
+		aw.Close()
+		mustExit(r.t, r.w.ctx, alice, "alice's room after stdin ended", 0)
+		if err := bob.waitFor(r.w.ctx, bob.stderr, ") left"); err != nil {
+			r.t.Fatalf("bob never saw alice leave: %v\n%s", err, bob.stderr.String())
+		}
+		bw.Close()
+		mustExit(r.t, r.w.ctx, bob, "bob's room after stdin ended", 0)
+	}},
+	"rtchat ask --to server1,server2 --topic df -- -h": {run: func(r *readmeWalk, c readmeCommand) {
+		if r.server1 == nil {
+			r.t.Fatal("the cookbook's server1 listener is not running")
+		}
+		l := r.w.startScript("server2", r.dir("server2"), nil, strings.TrimPrefix(c.comment, "server2: "))
+		if err := l.waitFor(r.w.ctx, l.stderr, "listening in room"); err != nil {
+			r.t.Fatal(err)
+		}
+		r.server2 = l
+		out := r.script("alice", r.home, c.line)
+		for _, n := range []string{"server1", "server2"} {
+			if !strings.Contains(out, n+": Filesystem") {
+				r.t.Errorf("no df -h answer from %s: %q", n, out)
+			}
+		}
+	}},
+	`rtchat send --all "deploy starts at 15:00"`: {run: func(r *readmeWalk, c readmeCommand) {
+		r.script("alice", r.home, c.line) // exit 0: every peer got it
+		for _, l := range []*proc{r.server1, r.server2} {
+			if !strings.Contains(l.stdout.String(), "alice: deploy starts at 15:00\n") {
+				r.t.Errorf("a listener did not print the message (send exits once it did):\n%s", l.stdout.String())
+			}
+		}
 	}},
 }
 
@@ -389,7 +451,7 @@ func TestREADMEWalk(t *testing.T) {
 	}
 	// Names for the pipes and questions outside the Tour; carol's key stands in for a web
 	// user's.
-	w.friends("alice", "bob", "server1")
+	w.friends("alice", "bob", "server1", "server2")
 	w.identity("carol")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

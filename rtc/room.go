@@ -320,11 +320,12 @@ func (c *Client) onConnect(from string, info userInfo) {
 		return
 	}
 	// The process that stays answers a dialer's presence with its own, so the dialer learns
-	// our full name even when we stopped announcing because another peer is connected.
+	// our full name even when we stopped announcing because another peer is connected. Also
+	// a dialer we will refuse: it then hears why at once (exit 3, "has not pinned our key")
+	// instead of waiting for our next announcement and timing out; our presence is public
+	// anyway, and pokes are rate-limited (pokeEvery), so strangers cannot make us flood.
 	if !c.cfg.Role.Dials() && info.isRTChat() && !c.cfg.Role.symmetric(info.role()) {
-		if c.allowed(bare) {
-			c.poke()
-		}
+		c.poke()
 		return
 	}
 	want, offerNow, fallback := c.interest(from, info)
