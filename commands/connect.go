@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -169,39 +168,7 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 		}
 		note("connected to %s, %s (%s).%s", p.Name(), how, p.Fingerprint(), help)
 	}
-	go func() {
-		send := func(line string) bool {
-			select {
-			case lines <- line:
-				return true
-			case <-stopped:
-				return false
-			}
-		}
-		if ed != nil {
-			for {
-				line, err := ed.readLine()
-				if err != nil {
-					readErr <- err
-					return
-				}
-				if !send(line) {
-					return
-				}
-			}
-		}
-		pl := &plainLines{r: bufio.NewReaderSize(ios.In, 64<<10), max: maxMessage}
-		for {
-			line, err := pl.next()
-			if err != nil {
-				readErr <- err
-				return
-			}
-			if !send(line) {
-				return
-			}
-		}
-	}()
+	go readInput(ed, ios.In, lines, readErr, stopped)
 	for {
 		select {
 		case <-ctx.Done():

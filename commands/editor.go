@@ -171,3 +171,32 @@ func (p *plainLines) next() (string, error) {
 		return string(buf[:size]), nil
 	}
 }
+
+// readInput sends each line the user types (ed, on a terminal) or pipes in (in) to lines,
+// until stopped is closed; then it returns. The error that ends the input (io.EOF at its
+// end, *errLineTooLong for a piped line over the message limit) goes to readErr, which
+// has room for it.
+func readInput(ed *lineEditor, in io.Reader, lines chan<- string, readErr chan<- error, stopped <-chan struct{}) {
+	send := func(line string) bool {
+		select {
+		case lines <- line:
+			return true
+		case <-stopped:
+			return false
+		}
+	}
+	next := (&plainLines{r: bufio.NewReaderSize(in, 64<<10), max: maxMessage}).next
+	if ed != nil {
+		next = ed.readLine
+	}
+	for {
+		line, err := next()
+		if err != nil {
+			readErr <- err
+			return
+		}
+		if !send(line) {
+			return
+		}
+	}
+}

@@ -214,7 +214,7 @@ func keysSuggest(name string, pinned []string) []string {
 	}
 	var cs []cand
 	for _, p := range pinned {
-		d := editDistance(lower, strings.ToLower(p))
+		d := keys.EditDistance(lower, strings.ToLower(p))
 		if p == keys.BareName(name) {
 			d = 0
 		}
@@ -233,26 +233,4 @@ func keysSuggest(name string, pinned []string) []string {
 		out = append(out, cs[i].name)
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

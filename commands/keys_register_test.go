@@ -260,14 +260,3 @@ func TestKeysGenAnonymousWarning(t *testing.T) {
 	}
 	mustContain(t, "register anon1", errb.String(), "note: web pages treat names starting with 'anon' as anonymous")
 }
-
-func TestKeysEditDistance(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"bob", "bob", 0}, {"bobb", "bob", 1}, {"kitten", "sitting", 3}, {"", "abc", 3}, {"é", "e", 1}, {"dna", "dan", 2}} {
-		if got := editDistance(c.a, c.b); got != c.d {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
-		}
-	}
-}

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -90,39 +89,7 @@ func runRoom(ctx context.Context, opts *connectOptions) error {
 			return context.Cause(ctx)
 		}
 	}
-	go func() {
-		send := func(line string) bool {
-			select {
-			case lines <- line:
-				return true
-			case <-stopped:
-				return false
-			}
-		}
-		if r.ed != nil {
-			for {
-				line, err := r.ed.readLine()
-				if err != nil {
-					readErr <- err
-					return
-				}
-				if !send(line) {
-					return
-				}
-			}
-		}
-		pl := &plainLines{r: bufio.NewReaderSize(ios.In, 64<<10), max: maxMessage}
-		for {
-			line, err := pl.next()
-			if err != nil {
-				readErr <- err
-				return
-			}
-			if !send(line) {
-				return
-			}
-		}
-	}()
+	go readInput(r.ed, ios.In, lines, readErr, stopped)
 	for {
 		select {
 		case <-ctx.Done():

@@ -229,7 +229,7 @@ func notPinnedHint(name string, pinned []string) string {
 	best, bestD := "", 3
 	sort.Strings(pinned)
 	for _, n := range pinned {
-		if d := editDistance(name, n); d < bestD {
+		if d := keys.EditDistance(name, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -237,26 +237,4 @@ func notPinnedHint(name string, pinned []string) string {
 		return fmt.Sprintf("did you mean %s? (pinned peers: rtchat keys list)", best)
 	}
 	return fmt.Sprintf("pin its key with 'rtchat keys register %s JWK' (ask %s for the output of 'rtchat keys show'), or use --trust tofu", name, name)
-}
-
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
