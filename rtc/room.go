@@ -80,7 +80,14 @@ func (c *Client) roomLoop() {
 		case <-announce.C:
 			// The web client's schedule (§1.2): 500 ms after each (re)connect, every 3 s
 			// five times, then every 30 s, only while nothing is connected or negotiating.
-			if !c.anyConnected() && !c.negotiating(false) {
+			// The first one always goes out (as a poke, which waits while a web page
+			// negotiates): a process that met someone before it was due would otherwise
+			// never be announced, and two newcomers to a room who both found a third
+			// process first would never learn of each other.
+			switch {
+			case ticks == 0:
+				c.poke()
+			case !c.anyConnected() && !c.negotiating(false):
 				c.announce()
 			}
 			ticks++

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -242,5 +243,64 @@ func TestForgedRestartRequest(t *testing.T) {
 	alice.waitEvent(t, EventSeen, 10*time.Second, func(e Event) bool { return e.Peer == "marker" })
 	if n := restarts.Load(); n != 1 {
 		t.Fatalf("%d restart requests accepted, want exactly 1 (the signed one)", n)
+	}
+}
+
+// TestNewcomersWhoMetSomeoneFirst: two processes join the room at once and, before their
+// first announcement is due, both meet a listener that was already there (its presence,
+// prompted here by a dialer's, reaches them first). Being connected, neither would announce
+// on the web client's schedule, so each must still announce once, or they never meet.
+func TestNewcomersWhoMetSomeoneFirst(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	names := []string{"ann", "ben", "lis"}
+	ids := map[string]string{}
+	for i, n := range names {
+		ids[n] = testIdentity(t, n, i).PublicJWK
+	}
+	pins := func(me string) map[string]string {
+		m := map[string]string{}
+		for _, o := range names {
+			if o != me {
+				m[o] = ids[o]
+			}
+		}
+		return m
+	}
+	lis := startClient(t, url, room, testIdentity(t, "lis", 2), clientOpts{role: RoleListen, pins: pins("lis")})
+	sub := subscribe(t, url, room)
+	dialer, err := signal.Encode("zed(0001)", signal.SubConnect, userInfo{RTChat: &rtchatInfo{V: protocolVersion, Role: RoleAsk}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ann, ben *testClient
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		ann = startClient(t, url, room, testIdentity(t, "ann", 0), clientOpts{role: RoleRoom, pins: pins("ann")})
+	}()
+	go func() {
+		defer wg.Done()
+		ben = startClient(t, url, room, testIdentity(t, "ben", 1), clientOpts{role: RoleRoom, pins: pins("ben")})
+	}()
+	wg.Wait()
+	// The listener answers a dialer's presence with its own at once: both newcomers see it
+	// well before their first announcement (500 ms after joining).
+	if err := sub.conn.Publish(ctxFor(t, 5*time.Second), dialer); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, c := range []*testClient{ann, ben, lis} {
+		for len(c.Peers()) < 2 {
+			if time.Now().After(deadline) {
+				var got []string
+				for _, p := range c.Peers() {
+					got = append(got, p.Name())
+				}
+				t.Fatalf("%s verified only %v", c.Name(), got)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }
