@@ -29,9 +29,9 @@ import (
 type askTiming struct{ answer, exit time.Duration }
 
 // timeAsk runs one ask process and times its answer line and its exit.
-func timeAsk(t *testing.T, w *world, bin string) askTiming {
+func timeAsk(t *testing.T, w *world, bin, room string) askTiming {
 	t.Helper()
-	cmd := exec.CommandContext(w.ctx, bin, "ask", "bob", "what", "is", "the", "answer?")
+	cmd := exec.CommandContext(w.ctx, bin, "--room", room, "ask", "bob", "what", "is", "the", "answer?")
 	cmd.Env = w.env("alice")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -121,7 +121,16 @@ func TestAskBench(t *testing.T) {
 	}
 	w := newWorld(t)
 	w.friends("alice", "bob")
-	w.listening("bob", "--exec", "echo 42")
+	// Each build asks a listener of the same build, in a room of its own: trees of
+	// different protocol versions need not talk to each other.
+	rooms := make([]string, len(bins))
+	for i, bin := range bins {
+		rooms[i] = fmt.Sprintf("askbench%d", i)
+		l := w.startBin(bin, "bob", nil, nil, "--room", rooms[i], "listen", "--exec", "echo 42")
+		if err := l.waitFor(w.ctx, l.stderr, "listening in room"); err != nil {
+			t.Fatalf("%s listen: %v\n%s", bin, err, l.stderr.String())
+		}
+	}
 
 	// A Go hello-world: what starting any Go program costs on this machine.
 	hello := filepath.Join(t.TempDir(), "hello")
@@ -140,13 +149,13 @@ func TestAskBench(t *testing.T) {
 	var hellos []time.Duration
 	env := w.env("alice")
 	for i := range bins {
-		timeAsk(t, w, bins[i]) // warm the page cache and the listener
+		timeAsk(t, w, bins[i], rooms[i]) // warm the page cache and the listener
 		perPkg[i] = map[string][]float64{}
 	}
 	for r := 0; r < runs; r++ {
 		for k := range bins {
 			i := (r + k) % len(bins)
-			asks[i] = append(asks[i], timeAsk(t, w, bins[i]))
+			asks[i] = append(asks[i], timeAsk(t, w, bins[i], rooms[i]))
 			versions[i] = append(versions[i], timeRun(t, env, bins[i], "version"))
 			total, per := initTrace(t, env, bins[i], "version")
 			inits[i] = append(inits[i], total)
