@@ -20,6 +20,7 @@ type want struct {
 
 	appeared    bool   // a peer of that name that serves us appeared
 	downgraded  string // a full name that claimed the name without rtchat's proof
+	otherV      int    // the rtchat protocol version it announced, when not ours (0 none)
 	busyElse    string // a full name of that name that serves something else
 	busyRole    Role
 	keyless     string // a full name of that name with no identity key
@@ -155,6 +156,10 @@ func (c *Client) cancelWant(w *want) {
 	switch {
 	case w.refusal != nil:
 		err = w.refusal
+	case w.downgraded != "" && w.otherV != 0:
+		err = &verifyError{reason: "version",
+			msg:  fmt.Sprintf("%s runs rtchat protocol v%d, this rtchat speaks v%d: they cannot verify each other", w.downgraded, w.otherV, protocolVersion),
+			hint: "both sides need an rtchat of the same protocol version: upgrade the older one ('rtchat version' shows it)"}
 	case w.downgraded != "":
 		err = &verifyError{reason: "downgrade",
 			msg:  fmt.Sprintf("%s appeared without rtchat's proof of identity, but %q is pinned as an rtchat peer", w.downgraded, w.bare),

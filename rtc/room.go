@@ -301,7 +301,12 @@ func (c *Client) onConnect(from string, info userInfo) {
 	}
 	if w := c.wants[bare]; w != nil {
 		if c.downgraded(from, info) {
-			w.downgraded = from
+			w.downgraded, w.otherV = from, 0
+			if info.RTChat != nil && info.RTChat.V != protocolVersion {
+				// Another release of rtchat (or someone claiming to be one): still refused,
+				// but the error says what is most likely wrong.
+				w.otherV = info.RTChat.V
+			}
 			c.log.Info("ignoring a peer that claims a name pinned as an rtchat peer without rtchat's proof", "peer", from)
 			return
 		}

@@ -304,3 +304,26 @@ func TestNewcomersWhoMetSomeoneFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestOlderProtocolNamed: a process of a pinned rtchat name that announces another rtchat
+// protocol version is refused like any downgrade, and the Dial's error says that the
+// versions differ instead of suggesting a web page.
+func TestOlderProtocolNamed(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	bID := testIdentity(t, "bob", 1)
+	alice := startClient(t, url, room, testIdentity(t, "alice", 0), clientOpts{role: RoleAsk, pins: map[string]string{"bob": bID.PublicJWK}})
+	sub := subscribe(t, url, room)
+	old, err := signal.Encode("bob(0001)", signal.SubConnect, userInfo{PublicKeyString: bID.PublicJWK, RTChat: &rtchatInfo{V: 1, Role: RoleListen}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.conn.Publish(ctxFor(t, 5*time.Second), old); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitEvent(t, EventSeen, 10*time.Second, func(e Event) bool { return e.Peer == "bob(0001)" })
+	_, err = alice.Dial(ctxFor(t, 2*time.Second), "bob")
+	if !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "bob(0001) runs rtchat protocol v1, this rtchat speaks v2") {
+		t.Fatalf("Dial: %v", err)
+	}
+}
