@@ -107,6 +107,7 @@ type home struct {
 	hosts  []string
 	public string // the router's public address
 	peer   string // the internet side of the access link
+	moves  int    // ChangeHostAddress calls (each picks a new address)
 }
 
 var labSeq atomic.Int64
@@ -357,6 +358,46 @@ func (l *Lab) Outage(ctx context.Context, homeName string, on bool) error {
 // or a mapping timeout would: the next packets get new public ports.
 func (l *Lab) FlushNAT(ctx context.Context, homeName string) error {
 	return run(ctx, l.homes[homeName].router, "conntrack", "-F")
+}
+
+// ChangeHostAddress moves host i of a home to a new LAN address, as a laptop that gets a
+// new DHCP lease does: the new address is added, the old one deleted (its sockets can no
+// longer send) and the default route, which the kernel drops with the old address, put
+// back. The new address is in the LAN prefix, which the router masquerades without naming
+// host addresses. It returns the new address.
+func (l *Lab) ChangeHostAddress(ctx context.Context, homeName string, i int) (string, error) {
+	h := l.homes[homeName]
+	host := h.hosts[i]
+	// Above every host's address (.10, .11, …), and a new one at every call.
+	h.moves++
+	newIP := fmt.Sprintf("%s%d", LANPrefix, 100+10*i+h.moves)
+	out, err := output(ctx, host, "ip", "-4", "-o", "addr", "show", "dev", "eth0")
+	if err != nil {
+		return "", err
+	}
+	var old []string
+	for _, f := range strings.Fields(out) {
+		if strings.HasPrefix(f, LANPrefix) && strings.Contains(f, "/") {
+			old = append(old, f)
+		}
+	}
+	cmds := [][]string{
+		// Without promotion, deleting the primary address deletes the new (secondary) one
+		// with it; systemd turns it on on a real laptop.
+		{"sysctl", "-qw", "net.ipv4.conf.eth0.promote_secondaries=1"},
+		{"ip", "addr", "add", newIP + "/24", "dev", "eth0"},
+	}
+	for _, a := range old {
+		cmds = append(cmds, []string{"ip", "addr", "del", a, "dev", "eth0"})
+	}
+	// The kernel may drop the default route with the old address: put it back (replace
+	// works whether it is gone or not).
+	cmds = append(cmds, []string{"ip", "route", "replace", "default", "via", LANPrefix + "1", "dev", "eth0"})
+	if err := l.runAll(ctx, host, cmds); err != nil {
+		return "", fmt.Errorf("host %s to %s: %w", host, newIP, err)
+	}
+	l.logf("lab: host %s: address %v → %s", host, old, newIP)
+	return newIP, nil
 }
 
 // ForwardTCP makes a home's router forward TCP port to host i (for baselines that need an

@@ -36,6 +36,10 @@ const DefaultReconnect = 30 * time.Second
 // the topic) this long after the transport went, and again this often.
 const restartEvery = 5 * time.Second
 
+// brokerCheckTimeout: when a peer's transport goes, the broker must acknowledge a request
+// within this time or its connection is dropped and made again (signal.Conn.Check).
+const brokerCheckTimeout = 3 * time.Second
+
 // Budgets: everything a stranger on the topic can make us hold is bounded.
 const (
 	maxVerified        = 128 // verified connections
@@ -111,6 +115,7 @@ type Client struct {
 	issued   challenges                      // challenges we sent and wait answers for
 	pins     *pinCache                       // room loop only
 	now      atomic.Bool                     // CloseNow: peers close without flushing (closenow.go)
+	checking atomic.Bool                     // a broker check is running (checkBroker)
 
 	// Owned by the room loop.
 	peers    map[string]*peer // by remote full name
@@ -258,6 +263,24 @@ func (c *Client) call(fn func()) bool {
 	case <-c.roomDone:
 		return false
 	}
+}
+
+// checkBroker checks the broker connection in the background (one check at a time): a
+// peer's transport went, and what cut it off (a new address, a NAT that forgot its
+// mappings) may have cut the broker connection too, without an error; the ICE restart
+// needs it well before paho's keepalive would notice.
+func (c *Client) checkBroker() {
+	if c.mqtt == nil || !c.checking.CompareAndSwap(false, true) {
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer c.checking.Store(false)
+		if err := c.mqtt.Check(c.life, brokerCheckTimeout); err != nil {
+			c.log.Debug("broker check", "err", err)
+		}
+	}()
 }
 
 // goPublish publishes in the background (the room loop never waits for the network).

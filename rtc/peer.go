@@ -668,6 +668,7 @@ func (p *peer) startReconnecting(s webrtc.PeerConnectionState) {
 	p.log.Info("connection interrupted: reconnecting", "state", s.String(), "window", p.c.cfg.Reconnect)
 	p.c.emit(Event{Type: EventReconnecting, Peer: p.remote, Bare: p.bare})
 	p.setTimer(p.c.cfg.Reconnect, "reconnect")
+	p.c.checkBroker()
 	if !p.rt {
 		return // web pages restart on their own
 	}

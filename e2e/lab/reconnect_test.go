@@ -2,6 +2,7 @@ package lab_test
 
 import (
 	"context"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -91,5 +92,29 @@ func TestLabReconnectStopped(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Log("alice continued")
+	})
+}
+
+// TestLabReconnectAddressChange: alice's host gets a new LAN address mid-pipe and loses the
+// old one (a laptop's new DHCP lease). Everything bound to the old address goes silent
+// without an error, her broker connection too: ICE consent fails, rtchat checks the broker
+// connection and makes it again (signal.Conn.Check; paho's keepalive would notice after the
+// reconnect window), and an ICE restart with a server-reflexive candidate gathered from the
+// new address brings the pipe back.
+func TestLabReconnectAddressChange(t *testing.T) {
+	needReconnect(t)
+	w := newWorld(t, 3*time.Minute,
+		lab.Home{Name: "a", NAT: lab.Cone, Link: lab.Link{Rate: "100mbit"}}, lab.Home{Name: "b", NAT: lab.Cone})
+	troubleCase(t, w, lab.STUN(false), func(a *pipeEnd) {
+		ip, err := w.lab.ChangeHostAddress(w.ctx, "a", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs, _ := w.lab.Output(w.ctx, a.ns, "ip", "-4", "-o", "addr", "show", "dev", "eth0")
+		routes, _ := w.lab.Output(w.ctx, a.ns, "ip", "-4", "route")
+		if strings.Contains(addrs, lab.HostIP(0)+"/") || !strings.Contains(addrs, ip+"/") {
+			t.Fatalf("alice's addresses after the change to %s:\n%s", ip, addrs)
+		}
+		t.Logf("alice moved to %s:\n%s%s", ip, addrs, routes)
 	})
 }

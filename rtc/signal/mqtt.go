@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
+	"golang.org/x/net/proxy"
 )
 
 // Defaults of the MQTT client.
@@ -212,6 +214,9 @@ type Conn struct {
 	dropped   atomic.Uint64
 	droppedP  atomic.Uint64
 	closeOnce sync.Once
+
+	netMu   sync.Mutex
+	netConn net.Conn // the current connection to the broker (Check drops it)
 }
 
 // Dial connects to the broker, subscribes to cfg.Topic and returns after the first SUBACK.
@@ -269,7 +274,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		SetDefaultPublishHandler(c.onMessage).
 		SetOnConnectHandler(c.onConnect).
 		SetConnectionLostHandler(c.onLost).
-		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) { c.log.Debug("mqtt: reconnecting") })
+		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) { c.log.Debug("mqtt: reconnecting") }).
+		SetCustomOpenConnectionFn(c.open)
 	if bu.HasAuth {
 		opts.SetUsername(bu.Username).SetPassword(bu.Password)
 	}
@@ -320,6 +326,96 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	c.log.Debug("mqtt: connected and subscribed")
 	return c, nil
+}
+
+// open opens the network connection to the broker as paho's own openConnection does for
+// the schemes ParseBrokerURL makes (tcp, ssl, ws, wss; ALL_PROXY honoured for the first
+// two), and keeps it: Check must be able to drop a connection that died silently.
+func (c *Conn) open(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
+	var conn net.Conn
+	var err error
+	switch uri.Scheme {
+	case "ws", "wss":
+		u := *uri
+		u.User = nil // gorilla refuses URLs with credentials (paho #623)
+		var tlsc *tls.Config
+		if uri.Scheme == "wss" {
+			tlsc = o.TLSConfig
+		}
+		conn, err = paho.NewWebsocket(u.String(), tlsc, o.ConnectTimeout, o.HTTPHeaders, o.WebsocketOptions)
+	case "tcp", "mqtt":
+		conn, err = proxy.FromEnvironmentUsing(o.Dialer).Dial("tcp", uri.Host)
+	case "ssl", "tls", "mqtts":
+		if os.Getenv("all_proxy") == "" {
+			conn, err = tls.DialWithDialer(o.Dialer, "tcp", uri.Host, o.TLSConfig)
+			break
+		}
+		var raw net.Conn
+		if raw, err = proxy.FromEnvironment().Dial("tcp", uri.Host); err != nil {
+			break
+		}
+		tc := tls.Client(raw, o.TLSConfig)
+		if err = tc.Handshake(); err != nil {
+			_ = raw.Close()
+			break
+		}
+		conn = tc
+	default:
+		err = fmt.Errorf("%w: scheme %q", ErrBadBrokerURL, uri.Scheme)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.netMu.Lock()
+	c.netConn = conn
+	c.netMu.Unlock()
+	return conn, nil
+}
+
+// Check makes sure the broker still answers: it subscribes to the topic again (which
+// changes nothing) and waits for the SUBACK. When none comes within timeout, it drops the
+// connection, and paho reconnects at once (a lost event, then a connected one) instead of
+// noticing after its keepalive, 30 s without a packet plus 10 s for the ping's answer. A
+// connection can die without an error: after the host's address changed, its packets
+// leave from an address that no longer exists, and TCP retries for minutes. The core
+// checks when a peer's transport went, since what cut the peer off may have cut the
+// broker off too, and the ICE restart needs the broker within the reconnect window.
+func (c *Conn) Check(ctx context.Context, timeout time.Duration) error {
+	c.mu.RLock()
+	closed := c.closed
+	c.mu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	if !c.client.IsConnectionOpen() {
+		return fmt.Errorf("mqtt: check %s: %w", c.broker, ErrNotConnected) // paho is at it already
+	}
+	c.netMu.Lock()
+	conn := c.netConn
+	c.netMu.Unlock()
+	tok := c.client.Subscribe(c.cfg.Topic, 0, c.onMessage)
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("mqtt: check %s: %w", c.broker, err)
+		}
+		return nil
+	case <-t.C:
+	case <-ctx.Done():
+		return fmt.Errorf("mqtt: check %s: %w", c.broker, ctx.Err())
+	case <-c.done:
+		return ErrClosed
+	}
+	c.log.Info("mqtt: no answer from the broker: reconnecting", "waited", timeout)
+	if conn != nil {
+		// Only the connection the check went out on (paho may have made a new one). Its
+		// read fails with a timeout, which paho takes for a lost connection; it ignores
+		// the error of a closed one (it assumes it closed it itself).
+		_ = conn.SetReadDeadline(time.Now())
+	}
+	return fmt.Errorf("mqtt: check %s: no answer in %v", c.broker, timeout)
 }
 
 // badCredentials: the broker answered CONNECT with "bad user name or password" or "not

@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -404,4 +406,117 @@ func TestDialRefusedFailsFast(t *testing.T) {
 		t.Logf("%s: %v after %v", name, err, time.Since(start).Round(time.Millisecond))
 	}
 	dial(t, ctx, "mqtt://alice:right@"+br.TCPAddr(), topic) // the right password works
+}
+
+// freezer is a TCP proxy to the broker whose connections can go silent: after freeze,
+// what they carry is dropped both ways and nothing is closed, as when the host's address
+// changed under an established connection. Connections made later pass.
+type freezer struct {
+	ln     net.Listener
+	mu     sync.Mutex
+	conns  []net.Conn
+	frozen []*atomic.Bool
+	wg     sync.WaitGroup
+}
+
+func newFreezer(t *testing.T, upstream string) *freezer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &freezer{ln: ln}
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			frozen := new(atomic.Bool)
+			f.mu.Lock()
+			f.conns = append(f.conns, c, u)
+			f.frozen = append(f.frozen, frozen)
+			f.mu.Unlock()
+			f.wg.Add(2)
+			go f.pipe(u, c, frozen)
+			go f.pipe(c, u, frozen)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		f.mu.Lock()
+		for _, c := range f.conns {
+			c.Close()
+		}
+		f.mu.Unlock()
+		f.wg.Wait()
+	})
+	return f
+}
+
+func (f *freezer) pipe(dst, src net.Conn, frozen *atomic.Bool) {
+	defer f.wg.Done()
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		if frozen.Load() {
+			continue
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// freeze silences every connection made so far.
+func (f *freezer) freeze() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, fr := range f.frozen {
+		fr.Store(true)
+	}
+}
+
+// TestCheckDropsASilentConnection: a broker connection that went silent without an error
+// (the host's address changed) is dropped by Check and made again at once, long before
+// paho's keepalive (30 s, then 10 s for the ping) would notice; a live one passes Check.
+func TestCheckDropsASilentConnection(t *testing.T) {
+	noLeaks(t)
+	ctx := testCtx(t, 30*time.Second)
+	br := startBroker(t, ctx, broker.Options{TCP: "127.0.0.1:0"})
+	px := newFreezer(t, br.TCPAddr())
+	topic, _ := signal.Topic("check")
+	a := dial(t, ctx, "tcp://"+px.ln.Addr().String(), topic)
+	if err := a.Check(ctx, 2*time.Second); err != nil {
+		t.Fatalf("Check of a live connection: %v", err)
+	}
+
+	px.freeze()
+	start := time.Now()
+	if err := a.Check(ctx, time.Second); err == nil {
+		t.Fatal("Check of a silent connection passed")
+	}
+	if lost := waitEvent(t, ctx, a, false); lost.Err == nil {
+		t.Fatal("lost event without error")
+	}
+	waitEvent(t, ctx, a, true) // a new connection, subscribed again
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("back after %v: not Check's doing", d)
+	}
+	if err := a.Check(ctx, 2*time.Second); err != nil {
+		t.Fatalf("Check after the reconnect: %v", err)
+	}
+	b := dial(t, ctx, br.URLs()[0], topic)
+	exchange(t, ctx, a, b)
 }
