@@ -118,14 +118,15 @@ type Client struct {
 	checking atomic.Bool                     // a broker check is running (checkBroker)
 
 	// Owned by the room loop.
-	peers    map[string]*peer // by remote full name
-	views    map[*peer]*peerView
-	presence *lru[string, presence]
-	cands    *lru[string, []candidate]
-	replay   *lru[string, int64] // nonces of signed offers we accepted
-	wants    map[string]*want    // Dial targets by bare name
-	all      *allWant            // a DialAll in progress
-	poked    bool
+	peers         map[string]*peer // by remote full name
+	views         map[*peer]*peerView
+	presence      *lru[string, presence]
+	cands         *lru[string, []candidate]
+	replay        *lru[string, int64] // nonces of signed offers we accepted
+	wants         map[string]*want    // Dial targets by bare name
+	all           *allWant            // a DialAll in progress
+	poked         bool
+	pokedByDialer bool // the pending announcement answers a dialer (answerBurst)
 }
 
 // presence is what a peer last said about itself.

@@ -26,6 +26,13 @@ func (v *peerView) established() bool { return v.state == stEstablished }
 // pokeEvery bounds how often requested announcements go out.
 const pokeEvery = 300 * time.Millisecond
 
+// answerBurst: a dialer's presence (an ask, a send, a pipe) is answered at once this many
+// times in a row, one more each pokeEvery, before answers wait for pokeEvery like any
+// other: a script that runs asks back to back is not slowed by up to 300 ms each, while
+// presences that claim to be dialers still cannot make us announce faster than
+// one per pokeEvery for long.
+const answerBurst = 4
+
 // roomLoop owns the room: it reads signaling, runs the announcer and serves inbox.
 func (c *Client) roomLoop() {
 	defer c.wg.Done()
@@ -36,7 +43,7 @@ func (c *Client) roomLoop() {
 	defer announce.Stop()
 	retry := time.NewTimer(time.Hour)
 	defer retry.Stop()
-	var lastPoke time.Time
+	limit := newPokeLimiter(pokeEvery)
 	for {
 		// What concerns us first: a flood in the normal lane never delays it.
 		select {
@@ -103,14 +110,12 @@ func (c *Client) roomLoop() {
 			// `connect` would cancel its pending connection prompt (§3.4). Requests within
 			// pokeEvery make one announcement: in a busy room every newcomer's presence
 			// asks for one, and answering each at once would grow with the room's square.
-			switch wait := pokeEvery - time.Since(lastPoke); {
-			case c.negotiating(true):
+			if c.negotiating(true) {
 				retry.Reset(100 * time.Millisecond)
-			case wait > 0:
+			} else if wait := limit.take(time.Now(), c.pokedByDialer); wait > 0 {
 				retry.Reset(wait)
-			default:
-				c.poked = false
-				lastPoke = time.Now()
+			} else {
+				c.poked, c.pokedByDialer = false, false
 				c.announce()
 			}
 		}
@@ -119,8 +124,41 @@ func (c *Client) roomLoop() {
 
 func (c *Client) announce() { c.goPublish(signal.SubConnect, c.myInfo()) }
 
+// pokeLimiter spaces requested announcements pokeEvery apart, except that answers to
+// dialers may use a burst of answerBurst, refilled by one each pokeEvery.
+type pokeLimiter struct {
+	every            time.Duration
+	last, lastRefill time.Time
+	burst            int
+}
+
+func newPokeLimiter(every time.Duration) *pokeLimiter {
+	return &pokeLimiter{every: every, burst: answerBurst}
+}
+
+// take says how long to wait before announcing (0: announce now, which it records).
+func (l *pokeLimiter) take(now time.Time, byDialer bool) time.Duration {
+	if n := int(now.Sub(l.lastRefill) / l.every); n > 0 {
+		l.burst = min(answerBurst, l.burst+n)
+		l.lastRefill = now
+	}
+	wait := l.every - now.Sub(l.last)
+	switch {
+	case wait <= 0:
+	case byDialer && l.burst > 0:
+		l.burst--
+	default:
+		return wait
+	}
+	l.last = now
+	return 0
+}
+
 // poke asks for an announcement soon.
 func (c *Client) poke() { c.poked = true }
+
+// answerDialer asks for an announcement that answers a dialer's presence (answerBurst).
+func (c *Client) answerDialer() { c.poked, c.pokedByDialer = true, true }
 
 func (c *Client) anyConnected() bool {
 	for _, v := range c.views {
@@ -337,7 +375,7 @@ func (c *Client) onConnect(from string, info userInfo) {
 	// instead of waiting for our next announcement and timing out; our presence is public
 	// anyway, and pokes are rate-limited (pokeEvery), so strangers cannot make us flood.
 	if !c.cfg.Role.Dials() && info.isRTChat() && !c.cfg.Role.symmetric(info.role()) {
-		c.poke()
+		c.answerDialer()
 		return
 	}
 	want, offerNow, fallback := c.interest(from, info)

@@ -327,3 +327,39 @@ func TestOlderProtocolNamed(t *testing.T) {
 		t.Fatalf("Dial: %v", err)
 	}
 }
+
+// TestPokeLimiter: requested announcements are spaced pokeEvery apart, but answers to
+// dialers (asks run back to back by a script) go out at once answerBurst times, and the
+// burst refills one per pokeEvery; so strangers posing as dialers still get at most one
+// answer per pokeEvery once it is spent.
+func TestPokeLimiter(t *testing.T) {
+	const every = 300 * time.Millisecond
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	l := newPokeLimiter(every)
+	if w := l.take(at(0), false); w != 0 {
+		t.Fatalf("first announcement waits %v", w)
+	}
+	if w := l.take(at(100), false); w != 200*time.Millisecond {
+		t.Fatalf("a newcomer's poke 100 ms later waits %v, want 200ms", w)
+	}
+	for i := 0; i < answerBurst; i++ {
+		if w := l.take(at(110+10*i), true); w != 0 {
+			t.Fatalf("dialer answer %d of the burst waits %v", i+1, w)
+		}
+	}
+	if w := l.take(at(160), true); w <= 0 {
+		t.Fatal("a dialer answer past the burst went out at once")
+	}
+	// 300 ms after the first one, one answer is back in the burst (the last announcement,
+	// at 140 ms, is less than 300 ms ago).
+	if w := l.take(at(400), true); w != 0 {
+		t.Fatalf("after a refill: wait %v", w)
+	}
+	if w := l.take(at(410), true); w != 290*time.Millisecond {
+		t.Fatalf("the refill gave more than one answer (wait %v, want 290ms)", w)
+	}
+	if w := l.take(at(700), false); w != 0 {
+		t.Fatalf("pokeEvery after the last announcement: wait %v", w)
+	}
+}
