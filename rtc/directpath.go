@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/rtchat/rtchat/rtc/direct"
 	"github.com/rtchat/rtchat/rtc/stream"
@@ -179,6 +180,13 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: direct.Offer{V: direct.Version}})
 		return webrtcPath()
 	}
+	if why := p.directUnlikely(); why != "" {
+		// Declining costs nothing: the peer goes on over WebRTC as soon as it reads this,
+		// and we need not wait for its offer (no connection can be made without ours).
+		p.log.Debug("direct: no attempt", "why", why)
+		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: direct.Offer{V: direct.Version}})
+		return webrtcPath()
+	}
 	sess, err := direct.Listen(direct.Config{Decider: p.offerer, Listen: p.hostAddrs(), Log: p.log})
 	if err != nil {
 		p.log.Debug("direct: no attempt", "err", err)
@@ -270,6 +278,26 @@ func (p *peer) hostAddrs() []netip.Addr {
 		}
 	}
 	return out
+}
+
+// directUnlikely says why a direct connection would almost surely not come up ("" when it
+// may): ICE itself connected through a NAT's mapping or a TURN relay rather than between
+// two host addresses, so the peer's addresses are not reachable from here, and trying
+// would hold the pipe's first byte for directDecideWait (about 1 s across home NATs). Both
+// ends see the same selected pair, so they decline alike (either declining is enough).
+func (p *peer) directUnlikely() string {
+	sctp := p.pc.SCTP()
+	if sctp == nil || sctp.Transport() == nil {
+		return ""
+	}
+	pair, err := sctp.Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil || pair.Local == nil || pair.Remote == nil {
+		return "" // unknown: try
+	}
+	if pair.Local.Typ != webrtc.ICECandidateTypeHost || pair.Remote.Typ != webrtc.ICECandidateTypeHost {
+		return fmt.Sprintf("ICE connected %s ⇄ %s, not between host addresses", pair.Local.Typ, pair.Remote.Typ)
+	}
+	return ""
 }
 
 // remoteAddrs are the addresses of the peer's candidates in its verified (signed) SDP,

@@ -16,6 +16,9 @@ type wantPath struct {
 	relayVia string // "": any; else the relay_protocol of the side whose local is relay
 	check    func(local, remote string) bool
 	what     string
+	// transport is what must carry the pipe: "direct" (a verified TLS connection, tried
+	// only when ICE connected host ⇄ host) or "webrtc" (then tried not at all).
+	transport string
 }
 
 // pipeCase runs a 16 MiB pipe both ways between alice on nsA and bob on nsB, checks exit
@@ -48,6 +51,14 @@ func pipeCase(t *testing.T, w *world, nsA, nsB, iceA, iceB string, want wantPath
 		if local == "relay" {
 			relayVia, _ = path["relay_protocol"].(string)
 		}
+		if sum["transport"] != want.transport {
+			t.Errorf("%s: the pipe went %v, want %s", e.name, sum["transport"], want.transport)
+		}
+		// Across NATs the direct path is not even tried: it would hold the first byte for
+		// about a second and then fail.
+		if tried := !strings.Contains(r.stderr[i], "direct: no attempt"); want.transport == "webrtc" && tried {
+			t.Errorf("%s tried the direct path over %s ⇄ %s", e.name, local, remote)
+		}
 	}
 	if want.relayVia != "" && relayVia != want.relayVia {
 		t.Errorf("relayed over %q, want %q", relayVia, want.relayVia)
@@ -79,7 +90,7 @@ func TestLabSameLAN(t *testing.T) {
 	w := newWorld(t, 2*time.Minute, lab.Home{Name: "a", NAT: lab.Cone, Hosts: 2})
 	ice := lab.STUN(false)
 	pipeCase(t, w, w.lab.Host("a", 0), w.lab.Host("a", 1), ice, ice, wantPath{
-		check: func(l, r string) bool { return l == "host" && r == "host" }, what: "host ⇄ host, no relay"})
+		check: func(l, r string) bool { return l == "host" && r == "host" }, what: "host ⇄ host, no relay", transport: "direct"})
 }
 
 // TestLabConeSTUN: two homes behind endpoint-independent NATs (the same private range in
@@ -89,7 +100,7 @@ func TestLabConeSTUN(t *testing.T) {
 		lab.Home{Name: "a", NAT: lab.Cone}, lab.Home{Name: "b", NAT: lab.Cone})
 	ice := lab.STUN(false)
 	pipeCase(t, w, w.lab.Host("a", 0), w.lab.Host("b", 0), ice, ice, wantPath{
-		check: notHostPair, what: "a NAT-mapped pair (srflx/prflx), no relay"})
+		check: notHostPair, what: "a NAT-mapped pair (srflx/prflx), no relay", transport: "webrtc"})
 }
 
 // TestLabSymmetricTURN: both homes behind symmetric NATs (a new random port per
@@ -99,7 +110,7 @@ func TestLabSymmetricTURN(t *testing.T) {
 		lab.Home{Name: "a", NAT: lab.Symmetric}, lab.Home{Name: "b", NAT: lab.Symmetric})
 	ice := lab.STUN(false) + "," + lab.TURNURL("udp")
 	pipeCase(t, w, w.lab.Host("a", 0), w.lab.Host("b", 0), ice, ice, wantPath{
-		relay: true, relayVia: "udp", what: "relayed"})
+		relay: true, relayVia: "udp", what: "relayed", transport: "webrtc"})
 }
 
 // TestLabUDPBlockedTURNTCP: alice's home lets no UDP out; she reaches TURN over TCP, bob
@@ -108,7 +119,7 @@ func TestLabUDPBlockedTURNTCP(t *testing.T) {
 	w := newWorld(t, 2*time.Minute,
 		lab.Home{Name: "a", NAT: lab.Cone, BlockUDP: true}, lab.Home{Name: "b", NAT: lab.Cone})
 	pipeCase(t, w, w.lab.Host("a", 0), w.lab.Host("b", 0), lab.TURNURL("tcp"), lab.STUN(false)+","+lab.TURNURL("udp"), wantPath{
-		relay: true, relayVia: "tcp", what: "relayed, alice over TCP"})
+		relay: true, relayVia: "tcp", what: "relayed, alice over TCP", transport: "webrtc"})
 }
 
 // TestLabUDPBlockedTURNS: the same over TLS (turns:), with coturn's certificate signed by
@@ -117,7 +128,7 @@ func TestLabUDPBlockedTURNS(t *testing.T) {
 	w := newWorld(t, 2*time.Minute,
 		lab.Home{Name: "a", NAT: lab.Cone, BlockUDP: true}, lab.Home{Name: "b", NAT: lab.Cone})
 	pipeCase(t, w, w.lab.Host("a", 0), w.lab.Host("b", 0), lab.TURNURL("tls"), lab.STUN(false)+","+lab.TURNURL("udp"), wantPath{
-		relay: true, relayVia: "tls", what: "relayed, alice over TLS"})
+		relay: true, relayVia: "tls", what: "relayed, alice over TLS", transport: "webrtc"})
 }
 
 // TestLabSymmetricSTUNOnly: two symmetric NATs and no TURN server cannot connect; both
