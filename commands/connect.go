@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -208,14 +207,7 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 				return err
 			}
 		case err := <-readErr:
-			var long *errLineTooLong
-			switch {
-			case err == nil || errors.Is(err, io.EOF):
-				return nil
-			case errors.As(err, &long):
-				return withHint(err, "split the line, or use 'rtchat pipe' for data")
-			}
-			return fmt.Errorf("read stdin: %w", err)
+			return inputEnded(err)
 		}
 	}
 }

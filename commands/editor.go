@@ -200,3 +200,16 @@ func readInput(ed *lineEditor, in io.Reader, lines chan<- string, readErr chan<-
 		}
 	}
 }
+
+// inputEnded is what the end of readInput's input means for a chat: EOF ends it cleanly,
+// a piped line over the message limit is an error with what to do about it.
+func inputEnded(err error) error {
+	var long *errLineTooLong
+	switch {
+	case err == nil || errors.Is(err, io.EOF):
+		return nil
+	case errors.As(err, &long):
+		return withHint(err, "split the line, or use 'rtchat pipe' for data")
+	}
+	return fmt.Errorf("read stdin: %w", err)
+}

@@ -345,6 +345,12 @@ func TestRoomTwenty(t *testing.T) {
 			t.Errorf("%s: connections ended in the mesh: %v", p.who, d)
 		}
 	}
+	stopRooms(t, w, procs)
+}
+
+// stopRooms closes every room's stdin at once and wants each to exit 0.
+func stopRooms(t *testing.T, w *world, procs []*roomProc) {
+	t.Helper()
 	var wg sync.WaitGroup
 	for _, p := range procs {
 		wg.Add(1)

@@ -108,16 +108,7 @@ func benchRoomMesh(t *testing.T, n int) {
 	t.Logf("RESULT peers=%d connections=%d mesh=%.2fs mqtt_msgs=%d mqtt_bytes_per_peer=%.0f line_to_all=%dms rss_MiB min/med/max=%.1f/%.1f/%.1f",
 		n, n*(n-1)/2, mesh.Seconds(), msgs, float64(bytes)/float64(n), fanout.Milliseconds(), rss[0], rss[len(rss)/2], rss[len(rss)-1])
 
-	for _, p := range procs {
-		wg.Add(1)
-		go func() { defer wg.Done(); p.in.Close() }()
-	}
-	wg.Wait()
-	for _, p := range procs {
-		if code, err := p.wait(w.ctx); err != nil || code != 0 {
-			t.Errorf("%s after stdin ended: exit %d, %v", p.who, code, err)
-		}
-	}
+	stopRooms(t, w, procs)
 }
 
 // procRSS is a process's resident set in bytes (VmRSS of /proc/PID/status).
