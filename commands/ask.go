@@ -57,15 +57,11 @@ error answer or any other failure). --all exits 4 when no 'rtchat listen' is in 
 			if opts.Topic == "" {
 				return usageErrorf("--topic must not be empty")
 			}
-			words := args
-			if !opts.Targets.many() {
-				peer, err := peerArg(args[0])
-				if err != nil {
-					return err
-				}
-				opts.Peer, words = peer, args[1:]
+			peer, words, err := opts.Targets.split(args)
+			if err != nil {
+				return err
 			}
-			opts.Question = strings.Join(words, " ")
+			opts.Peer, opts.Question = peer, strings.Join(words, " ")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -63,6 +63,18 @@ func checkTargets(cmd *cobra.Command, t *targets) error {
 	return nil
 }
 
+// split splits the arguments of send or ask: without --to/--all the first is PEER (checked)
+// and the rest the words of the text; with them every argument is a word.
+func (t targets) split(args []string) (peer string, words []string, err error) {
+	if t.many() {
+		return "", args, nil
+	}
+	if peer, err = peerArg(args[0]); err != nil {
+		return "", nil, err
+	}
+	return peer, args[1:], nil
+}
+
 // manyArgs checks the arguments of send and ask: PEER and the rest without --to/--all, only
 // the rest with them.
 func manyArgs(t *targets, needText bool, textName string) cobra.PositionalArgs {

@@ -57,14 +57,11 @@ exit code of the peers that did not (5 connection lost, 4 timed out, 3 not verif
 			if err := checkTargets(cmd, &opts.Targets); err != nil {
 				return err
 			}
-			words := args
-			if !opts.Targets.many() {
-				peer, err := peerArg(args[0])
-				if err != nil {
-					return err
-				}
-				opts.Peer, words = peer, args[1:]
+			peer, words, err := opts.Targets.split(args)
+			if err != nil {
+				return err
 			}
+			opts.Peer = peer
 			msg := strings.Join(words, " ")
 			if len(words) == 0 {
 				b, err := io.ReadAll(io.LimitReader(ios.In, maxMessage+1))

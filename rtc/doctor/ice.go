@@ -245,6 +245,19 @@ func STUNBinding(ctx context.Context, hostport string) (net.Addr, time.Duration,
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stop()
 
+	res, rtt, err := bindingExchange(ctx, conn, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	addr, err := mappedAddress(res)
+	return addr, rtt, err
+}
+
+// bindingExchange sends Binding requests on conn until one is answered or ctx ends
+// (retransmitting after 250 ms, 500 ms, 1 s, …, each with a new transaction ID so the round
+// trip is exact) and returns the decoded response and its round trip. A nil server means
+// conn is connected; otherwise requests go to server and only its datagrams count.
+func bindingExchange(ctx context.Context, conn *net.UDPConn, server *net.UDPAddr) (*stun.Message, time.Duration, error) {
 	sent := map[[stun.TransactionIDSize]byte]time.Time{}
 	buf := make([]byte, 1500)
 	wait := 250 * time.Millisecond
@@ -257,7 +270,12 @@ func STUNBinding(ctx context.Context, hostport string) (net.Addr, time.Duration,
 			return nil, 0, err
 		}
 		sent[m.TransactionID] = time.Now()
-		if _, err := conn.Write(m.Raw); err != nil {
+		if server == nil {
+			_, err = conn.Write(m.Raw)
+		} else {
+			_, err = conn.WriteToUDP(m.Raw, server)
+		}
+		if err != nil {
 			return nil, 0, err
 		}
 		next := time.Now().Add(wait)
@@ -268,7 +286,7 @@ func STUNBinding(ctx context.Context, hostport string) (net.Addr, time.Duration,
 				dl = cdl
 			}
 			_ = conn.SetReadDeadline(dl)
-			n, err := conn.Read(buf)
+			n, from, err := conn.ReadFromUDP(buf)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, 0, ctx.Err()
@@ -278,20 +296,21 @@ func STUNBinding(ctx context.Context, hostport string) (net.Addr, time.Duration,
 				}
 				return nil, 0, err
 			}
+			if server != nil && (!from.IP.Equal(server.IP) || from.Port != server.Port) {
+				continue
+			}
 			if !stun.IsMessage(buf[:n]) {
 				continue
 			}
 			res := &stun.Message{Raw: append([]byte(nil), buf[:n]...)}
-			if err := res.Decode(); err != nil {
+			if res.Decode() != nil {
 				continue
 			}
 			t0, ok := sent[res.TransactionID]
 			if !ok {
 				continue
 			}
-			rtt := time.Since(t0)
-			addr, err := mappedAddress(res)
-			return addr, rtt, err
+			return res, time.Since(t0), nil
 		}
 	}
 }

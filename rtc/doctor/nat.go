@@ -182,58 +182,20 @@ func routeIP(addr *net.UDPAddr) net.IP {
 // bindingFrom sends Binding requests from an unconnected socket to server (retransmitting
 // after 250 ms, 500 ms, …) and returns the mapped address and the OTHER-ADDRESS, if any.
 func bindingFrom(ctx context.Context, conn *net.UDPConn, server *net.UDPAddr) (mapped, other *net.UDPAddr, err error) {
-	sent := map[[stun.TransactionIDSize]byte]bool{}
-	buf := make([]byte, 1500)
-	wait := 250 * time.Millisecond
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		m, err := stun.Build(stun.TransactionID, stun.BindingRequest, stun.Fingerprint)
-		if err != nil {
-			return nil, nil, err
-		}
-		sent[m.TransactionID] = true
-		if _, err := conn.WriteToUDP(m.Raw, server); err != nil {
-			return nil, nil, err
-		}
-		next := time.Now().Add(wait)
-		wait = min(2*wait, 2*time.Second)
-		for {
-			dl := next
-			if cdl, ok := ctx.Deadline(); ok && cdl.Before(dl) {
-				dl = cdl
-			}
-			_ = conn.SetReadDeadline(dl)
-			n, from, err := conn.ReadFromUDP(buf)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, nil, ctx.Err()
-				}
-				if isTimeout(err) {
-					break
-				}
-				return nil, nil, err
-			}
-			if !from.IP.Equal(server.IP) || from.Port != server.Port || !stun.IsMessage(buf[:n]) {
-				continue
-			}
-			res := &stun.Message{Raw: append([]byte(nil), buf[:n]...)}
-			if res.Decode() != nil || !sent[res.TransactionID] {
-				continue
-			}
-			a, err := mappedAddress(res)
-			if err != nil {
-				return nil, nil, err
-			}
-			ua, _ := a.(*net.UDPAddr)
-			var oa stun.OtherAddress
-			if oa.GetFrom(res) == nil && oa.IP != nil && !oa.IP.IsUnspecified() {
-				other = &net.UDPAddr{IP: oa.IP, Port: oa.Port}
-			}
-			return ua, other, nil
-		}
+	res, _, err := bindingExchange(ctx, conn, server)
+	if err != nil {
+		return nil, nil, err
 	}
+	a, err := mappedAddress(res)
+	if err != nil {
+		return nil, nil, err
+	}
+	ua, _ := a.(*net.UDPAddr)
+	var oa stun.OtherAddress
+	if oa.GetFrom(res) == nil && oa.IP != nil && !oa.IP.IsUnspecified() {
+		other = &net.UDPAddr{IP: oa.IP, Port: oa.Port}
+	}
+	return ua, other, nil
 }
 
 // TURNRelay checks that each turn:/turns: server of --ice relays between two of its own
