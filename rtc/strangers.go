@@ -1,0 +1,99 @@
+package rtc
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rtchat/rtchat/keys"
+)
+
+// What strangers may do with names: no name that hides what it is gets past the envelope,
+// trust on first use pins only so many names nobody asked for, a look-alike of a pinned name
+// is never pinned, and a client without identity keys never gets a name pinned with a key.
+
+// Trust-on-first-use budget for names we did not dial: tofuBurst at once, then one each
+// tofuEvery. A person meets a few new names a day; an attacker inventing names meets the
+// budget (and the pins file stays small: it is rewritten on every pin).
+const (
+	tofuBurst = 8
+	tofuEvery = time.Minute
+)
+
+// nameGuard is the Client's state for the rules above. Safe for concurrent use.
+type nameGuard struct {
+	badNames atomic.Uint64 // envelopes dropped for their sender's name
+
+	mu     sync.Mutex
+	tokens int
+	refill time.Time
+}
+
+func newNameGuard() *nameGuard { return &nameGuard{tokens: tofuBurst, refill: time.Now()} }
+
+// takeTOFU spends one first-use pin of a stranger's name; false when none is left.
+func (g *nameGuard) takeTOFU(now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n := int(now.Sub(g.refill) / tofuEvery); n > 0 {
+		g.tokens = min(tofuBurst, g.tokens+n)
+		g.refill = g.refill.Add(time.Duration(n) * tofuEvery)
+	}
+	if g.tokens == 0 {
+		return false
+	}
+	g.tokens--
+	return true
+}
+
+// senderOK says whether an envelope's sender name may be handled at all: names with control,
+// bidirectional or invisible characters (keys.CheckWireName) are dropped, counted, and logged
+// at -v (the first few, then every 1024th), escaped.
+func (c *Client) senderOK(sender string) bool {
+	err := keys.CheckWireName(sender)
+	if err == nil {
+		return true
+	}
+	if n := c.guard.badNames.Add(1); n <= 8 || n%1024 == 0 {
+		c.log.Debug("dropped a message: its sender name has control or invisible characters", "err", err, "dropped", n)
+	}
+	return false
+}
+
+// keylessInPinnedName: a client without identity keys uses a name pinned with a key. It gets
+// nothing, under every trust policy: no presence, no connection, no refusal that would end a
+// Dial. A Dial of that name keeps waiting for the real peer and mentions what it saw only if
+// it times out. Room loop.
+func (c *Client) keylessInPinnedName(from string, info userInfo) bool {
+	if !info.keyless() {
+		return false
+	}
+	bare := keys.BareName(from)
+	if _, pinned := c.pinOf(bare); !pinned {
+		return false
+	}
+	if w := c.wants[bare]; w != nil {
+		w.keylessPinned = from
+	}
+	c.log.Debug("ignoring a client without identity keys that uses a name pinned with a key", "peer", from)
+	return true
+}
+
+// keylessPinnedErr: a Dial timed out, and only clients without identity keys used the name.
+func keylessPinnedErr(bare, seen string, timeout error) error {
+	return withHint(fmt.Errorf("%w: %s did not appear; only %s, a client without identity keys, used the name, which is pinned with a key here: ignored", timeout, bare, seen),
+		fmt.Sprintf("someone else may be using the name %s; is %s running rtchat (or the web page with its keys) in this room?", bare, bare))
+}
+
+// tofuAllowed decides whether a key proved on first use may be pinned for p's name: a name
+// we dialled always may; a stranger's only within the budget.
+func (p *peer) tofuAllowed() error {
+	if p.protected || p.c.guard.takeTOFU(time.Now()) {
+		return nil
+	}
+	return &verifyError{reason: "not pinned",
+		msg: fmt.Sprintf("not pinning %s on first use: %d new names were pinned in a short time (at most %d, then one a minute, for names we did not dial)",
+			p.remote, tofuBurst, tofuBurst),
+		hint: fmt.Sprintf("if you know %s, pin its key with 'rtchat keys register %s JWK'", p.bare, p.bare)}
+}
