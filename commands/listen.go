@@ -128,15 +128,15 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 		}
 		switch e.Type {
 		case rtc.EventMessage:
-			_ = out.text(peerLines(e.Bare, e.Text))
+			_ = out.text(messageLines(e, false, ios.outCols(false)))
 		case rtc.EventSeen:
 			if e.Bare == me {
-				fmt.Fprintf(ios.Err, "rtchat: note: another process named %s is in the room (%s); if it is yours, a command for %s may reach either\n", me, e.Peer, me)
+				fmt.Fprintf(ios.Err, "rtchat: note: another process named %s is in the room (%s); if it is yours, a command for %s may reach either\n", safeLine(me), safeLine(e.Peer), safeLine(me))
 			}
 		case rtc.EventVerified:
 			fmt.Fprintf(ios.Err, "rtchat: %s\n", verifiedText(e))
 		case rtc.EventRefused:
-			fmt.Fprintf(ios.Err, "rtchat: refused %s: %s\n", e.Peer, safeText(fmt.Sprint(e.Err)))
+			fmt.Fprintf(ios.Err, "rtchat: refused %s: %s\n", safeLine(e.Peer), safeText(fmt.Sprint(e.Err)))
 			if h := hintOf(e.Err); h != "" {
 				fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", safeText(h))
 			}

@@ -20,12 +20,38 @@ func TestPeerLines(t *testing.T) {
 		{"csi \u009b31m, rlo \u202etxt, del \x7f, ls \u2028", `bob: csi \x9b31m, rlo \u202etxt, del \x7f, ls \u2028` + "\n"},
 		{"bad \xff utf8", `bob: bad \xff utf8` + "\n"},
 	} {
-		if got := peerLines("bob", c.text); got != c.want {
+		if got := peerLines("bob", c.text, 0); got != c.want {
 			t.Errorf("peerLines(%q) = %q, want %q", c.text, got, c.want)
 		}
 	}
 	if got := safeText("line one\nline \x1b[1mtwo"); got != "line one\nline \\x1b[1mtwo" {
 		t.Errorf("safeText kept or lost the wrong things: %q", got)
+	}
+}
+
+// TestPeerLinesWrap: on a terminal of 20 columns a long line is cut into rows before the
+// terminal would wrap it, each further row marked as bob's continuation: the forged
+// "carol: hi" that a wrap would have put at the start of a row stays inside one of bob's.
+func TestPeerLinesWrap(t *testing.T) {
+	got := peerLines("bob", "xxxxxxxxxxxxxxxxxxxxxcarol: hi", 20)
+	want := "bob: xxxxxxxxxxxxx\nbob\u2026 xxxxxxxxcarol\nbob\u2026 : hi\n"
+	if got != want {
+		t.Fatalf("wrapped: %q, want %q", got, want)
+	}
+	for _, row := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if textCols(row) > 19 {
+			t.Errorf("row %q is %d columns: the terminal would wrap it", row, textCols(row))
+		}
+	}
+	// Wide characters count two columns, escapes as what they print; short lines stay whole.
+	if got := peerLines("bob", "漢字漢字漢字漢字漢字", 20); got != "bob: 漢字漢字漢字\nbob\u2026 漢字漢字\n" {
+		t.Errorf("wide: %q", got)
+	}
+	if got := peerLines("b\x1bob", "hi", 80); got != `b\x1bob: hi`+"\n" {
+		t.Errorf("name not escaped: %q", got)
+	}
+	if got := senderName("zed", true); got != "[unverified] zed" {
+		t.Errorf("senderName: %q", got)
 	}
 }
 
