@@ -1,9 +1,9 @@
 package commands
 
 import (
-	"strings"
 	"fmt"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
