@@ -39,10 +39,7 @@ func TestAttackNamesEscapeInPresence(t *testing.T) {
 func TestAttackNamesUnverified(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.identity("bob")
-	w.identity("carol")
-	w.mustRun("bob", "keys", "register", "--web", w.ids["carol"])
-	l := w.listening("bob", "--trust", "unverified")
+	l := carolPinnedListen(w, "unverified")
 	carol := roomStartAttack(t, w, "webpage", "-victim", "bob", "-keyless", "-as", "carol(1)", "-say", "i am carol")
 	evil := roomStartAttack(t, w, "webpage", "-victim", "bob", "-keyless", "-as", "evil\x1b[2J(1)", "-say", "i am evil")
 	for name, a := range map[string]*roomAttack{"carol": carol, "evil": evil} {
@@ -68,16 +65,22 @@ func TestAttackNamesUnverified(t *testing.T) {
 	}
 }
 
+// carolPinnedListen starts bob's listen with this trust policy, carol pinned as a web page.
+func carolPinnedListen(w *world, trust string) *proc {
+	w.t.Helper()
+	w.identity("bob")
+	w.identity("carol")
+	w.mustRun("bob", "keys", "register", "--web", w.ids["carol"])
+	return w.listening("bob", "--trust", trust)
+}
+
 // TestAttackNamesTofu: a tofu listen with carol pinned. A web page named with a Cyrillic а
 // ("cаrol") proves a key of its own: it is refused, not pinned and its line not printed;
 // one with a zero-width space never connects; 12 made-up names pin at most the budget (8).
 func TestAttackNamesTofu(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.identity("bob")
-	w.identity("carol")
-	w.mustRun("bob", "keys", "register", "--web", w.ids["carol"])
-	l := w.listening("bob", "--trust", "tofu")
+	l := carolPinnedListen(w, "tofu")
 	look := roomStartAttack(t, w, "webpage", "-victim", "bob", "-as", "c\u0430rol(1)", "-say", "it is carol")
 	zw := roomStartAttack(t, w, "webpage", "-victim", "bob", "-as", "car\u200bol(1)", "-say", "it is carol too")
 	many := roomStartAttack(t, w, "webpage", "-victim", "bob", "-as", "stranger(1)", "-n", "12", "-say", "hi")

@@ -23,21 +23,13 @@ func runBadName(ctx context.Context, args []string, ctl *control) error {
 	var c common
 	ctx, cancel := parse(ctx, fs, &c, args)
 	defer cancel()
-	id, err := keys.Generate("mallory")
-	if err != nil {
-		return err
-	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	r, victim, err := floodSetup(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer r.close()
-	victim, _, err := r.findListener(ctx, c.victim)
-	if err != nil {
-		return err
-	}
 	name := c.victim + "(1)\x1b]0;owned\x07\x1b[2J\u202e\nrtchat: alice(9f3c) verified, key fake-fake-fake-fake"
-	if err := r.publish(ctx, name, subConnect, userInfo{PublicKeyString: id.PublicJWK, RTChat: &rtchatInfo{V: 1, Role: "listen"}}); err != nil {
+	if err := r.publish(ctx, name, subConnect, userInfo{PublicKeyString: r.key, RTChat: &rtchatInfo{V: 1, Role: "listen"}}); err != nil {
 		return err
 	}
 	synced := r.barrier(ctx, victim, 10*time.Second)
@@ -66,15 +58,11 @@ func runWebPage(ctx context.Context, args []string, ctl *control) error {
 	fs.IntVar(&n, "n", 0, "dial this many made-up names derived from -as (0: -as itself once)")
 	ctx, cancel := parse(ctx, fs, &c, args)
 	defer cancel()
-	r, err := dialRoom(ctx, c.broker, c.room, "watcher("+randHex(2)+")", "")
+	r, victim, err := floodSetup(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer r.close()
-	victim, _, err := r.findListener(ctx, c.victim)
-	if err != nil {
-		return err
-	}
 	names := []string{as}
 	if n > 0 {
 		bare, suffix, _ := strings.Cut(as, "(")
