@@ -40,8 +40,10 @@ func newListenCmd(g *Globals, ios *IO, runF func(context.Context, *listenOptions
 		Long: `Stay in the room until interrupted. Peers allowed by the trust policy may connect;
 each must prove the key pinned for its name before anything it says is printed.
 
-Messages go to stdout as "NAME: text" (or NDJSON with --json); connections, verifications
-and refusals go to stderr.
+Messages go to stdout as "NAME: text" (or NDJSON with --json), control characters shown as
+text; on a terminal a line too long for it continues on rows that start "NAME… ". Lines of
+a client without identity keys (--trust unverified) start "[unverified] ". Connections,
+verifications and refusals go to stderr.
 
 Questions ('rtchat ask') are answered with --exec: the command runs under 'sh -c' with the
 question on stdin and these in its environment (besides listen's own):
