@@ -62,9 +62,10 @@ func (c *Client) senderOK(sender string) bool {
 }
 
 // keylessInPinnedName: a client without identity keys uses a name pinned with a key. It gets
-// nothing, under every trust policy: no presence, no connection, no refusal that would end a
-// Dial. A Dial of that name keeps waiting for the real peer and mentions what it saw only if
-// it times out. Room loop.
+// nothing, under every trust policy: no "seen" event, no connection, no refusal that would
+// end a Dial. A Dial of that name keeps waiting for the real peer and mentions what it saw
+// only if it times out (its presence is kept, so that a later Dial learns of it too: every
+// replay of the presences comes back here). Room loop.
 func (c *Client) keylessInPinnedName(from string, info userInfo) bool {
 	if !info.keyless() {
 		return false
@@ -73,6 +74,7 @@ func (c *Client) keylessInPinnedName(from string, info userInfo) bool {
 	if _, pinned := c.pinOf(bare); !pinned {
 		return false
 	}
+	c.presence.put(from, presence{info: info})
 	if w := c.wants[bare]; w != nil {
 		w.keylessPinned = from
 	}
