@@ -102,3 +102,46 @@ func TestStatusLineClips(t *testing.T) {
 		t.Errorf("off: %q", b.String())
 	}
 }
+
+// FuzzPeerLines: whatever a peer sends, every row starts with the sender's name (": " on a
+// line's first row, contMark on the others), holds no control character but tab, and on a
+// terminal fits in it (when the name leaves room).
+func FuzzPeerLines(f *testing.F) {
+	f.Add("bob", "hi\ncarol: forged", 0)
+	f.Add("b\x1bob", strings.Repeat("x", 300)+"\x1b[2J", 80)
+	f.Add("bob", "漢字\t\u202e\r\nend\n", 20)
+	f.Fuzz(func(t *testing.T, name, text string, width int) {
+		width %= 400
+		if width < 0 {
+			width = -width
+		}
+		name = safeLine(name)
+		out := peerLines(name, text, width)
+		if !strings.HasSuffix(out, "\n") {
+			t.Fatalf("no final newline: %q", out)
+		}
+		firsts := 0
+		fits := width > 0 && width-textCols(name)-textCols(contMark)-1 >= 8
+		for _, row := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			switch {
+			case strings.HasPrefix(row, name+": "):
+				firsts++
+			case strings.HasPrefix(row, name+contMark) && width > 0:
+			default:
+				t.Fatalf("row %q does not start with the name %q", row, name)
+			}
+			for _, r := range row {
+				if !safeRune(r) {
+					t.Fatalf("row %q holds %U", row, r)
+				}
+			}
+			if fits && textCols(row) > width-1 {
+				t.Fatalf("row %q is %d columns on a terminal of %d", row, textCols(row), width)
+			}
+		}
+		want := strings.Count(strings.TrimSuffix(strings.ReplaceAll(text, "\r\n", "\n"), "\n"), "\n") + 1
+		if firsts != want {
+			t.Fatalf("%d first rows for %d lines", firsts, want)
+		}
+	})
+}
