@@ -76,7 +76,8 @@ func carolPinnedListen(w *world, trust string) *proc {
 
 // TestAttackNamesTofu: a tofu listen with carol pinned. A web page named with a Cyrillic а
 // ("cаrol") proves a key of its own: it is refused, not pinned and its line not printed;
-// one with a zero-width space never connects; 12 made-up names pin at most the budget (8).
+// one with a zero-width space never connects; one that proves a key and says nothing is not
+// pinned; 12 made-up names that each say a line pin at most the budget (8).
 func TestAttackNamesTofu(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -84,6 +85,10 @@ func TestAttackNamesTofu(t *testing.T) {
 	look := roomStartAttack(t, w, "webpage", "-victim", "bob", "-as", "c\u0430rol(1)", "-say", "it is carol")
 	zw := roomStartAttack(t, w, "webpage", "-victim", "bob", "-as", "car\u200bol(1)", "-say", "it is carol too")
 	many := roomStartAttack(t, w, "webpage", "-victim", "bob", "-as", "stranger(1)", "-n", "12", "-say", "hi")
+	quiet := roomStartAttack(t, w, "webpage", "-victim", "bob", "-as", "quiet(1)", "-say", "")
+	if sum := quiet.wait(w.ctx, "summary"); sum["said"] != float64(1) {
+		t.Errorf("the quiet page did not connect: %v", sum)
+	}
 	look.wait(w.ctx, "summary")
 	if sum := zw.wait(w.ctx, "summary"); sum["said"] != float64(0) {
 		t.Errorf("the zero-width name got a connection: %v", sum)

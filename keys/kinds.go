@@ -164,7 +164,7 @@ func (s *Store) PinPeer(r PinRequest) (PinOutcome, error) {
 		return PinOutcome{}, err
 	}
 	if r.NoLookAlike {
-		if err := s.lookAlikeLocked(r.Name); err != nil {
+		if err := s.CheckLookAlike(r.Name); err != nil {
 			return PinOutcome{}, err
 		}
 	}
@@ -193,9 +193,10 @@ func (s *Store) PinPeer(r PinRequest) (PinOutcome, error) {
 	return out, nil
 }
 
-// lookAlikeLocked fails when name is new and looks like a pinned name. The store's lock is
-// held, so two look-alikes pinned at once cannot both pass.
-func (s *Store) lookAlikeLocked(name string) error {
+// CheckLookAlike fails, wrapping ErrLookAlike, when name is not pinned and looks like a
+// pinned name (LookAlike). PinPeer with NoLookAlike runs it under the store's lock, so two
+// look-alikes pinned at once cannot both pass.
+func (s *Store) CheckLookAlike(name string) error {
 	pins, err := s.Pins()
 	if err != nil {
 		return err

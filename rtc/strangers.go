@@ -1,6 +1,7 @@
 package rtc
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,71 @@ func (c *Client) keylessInPinnedName(from string, info userInfo) bool {
 func keylessPinnedErr(bare, seen string, timeout error) error {
 	return withHint(fmt.Errorf("%w: %s did not appear; only %s, a client without identity keys, used the name, which is pinned with a key here: ignored", timeout, bare, seen),
 		fmt.Sprintf("someone else may be using the name %s; is %s running rtchat (or the web page with its keys) in this room?", bare, bare))
+}
+
+// tofuPin is a key proved on first use, and the kind of peer that proved it.
+type tofuPin struct {
+	key  string
+	kind keys.Kind
+}
+
+// pinOnTalk pins a stranger's key proved on first use when it first says something (a chat
+// line, a question): connecting and proving alone pins nothing, so strangers that only
+// connect cannot fill the pins. False when the pin was refused (the budget, a look-alike,
+// another key pinned for the name meanwhile): the peer is refused and what it said dropped.
+// Owner goroutine.
+func (p *peer) pinOnTalk() bool {
+	if p.refusal != nil {
+		return false
+	}
+	pin := p.tofu
+	if pin == nil {
+		return true
+	}
+	p.tofu = nil
+	if err := p.pinTOFU(*pin); err != nil {
+		p.refuse(err)
+		return false
+	}
+	p.c.emit(Event{Type: EventVerified, Peer: p.remote, Bare: p.bare, Bound: p.proof.bound, Fingerprint: p.proof.fingerprint, Pinned: true})
+	return true
+}
+
+// pinTOFU pins a key proved on first use for p's name, within the budget for strangers and
+// never for a look-alike of a pinned name.
+func (p *peer) pinTOFU(pin tofuPin) error {
+	if err := p.tofuAllowed(); err != nil {
+		return err
+	}
+	_, err := p.c.cfg.Store.PinPeer(keys.PinRequest{Name: p.bare, Key: pin.key, Kind: pin.kind, NoLookAlike: true})
+	if errors.Is(err, keys.ErrLookAlike) {
+		return lookAlikeErr(p.remote, p.bare, err)
+	}
+	if err != nil {
+		return &verifyError{reason: "key mismatch", msg: fmt.Sprintf("pin %s on first use: %v", p.bare, err)}
+	}
+	p.log.Info("pinned a new peer on first use", "peer", p.bare, "fingerprint", keys.Fingerprint(pin.key), "kind", pin.kind)
+	return nil
+}
+
+// lookAlike refuses, at once, a stranger whose name looks like a pinned one: it is not even
+// shown as verified.
+func (p *peer) lookAlike() error {
+	if err := p.c.cfg.Store.CheckLookAlike(p.bare); err != nil {
+		if errors.Is(err, keys.ErrLookAlike) {
+			return lookAlikeErr(p.remote, p.bare, err)
+		}
+		return fmt.Errorf("read pinned peers: %w", err)
+	}
+	return nil
+}
+
+// lookAlikeErr: never pinned silently, since the user would read its lines as the pinned
+// peer's.
+func lookAlikeErr(full, bare string, err error) error {
+	return &verifyError{reason: "not pinned",
+		msg:  fmt.Sprintf("not pinning %s on first use: %v", full, err),
+		hint: fmt.Sprintf("if this really is someone else, pin its key by hand: rtchat keys register %+q JWK", bare)}
 }
 
 // tofuAllowed decides whether a key proved on first use may be pinned for p's name: a name

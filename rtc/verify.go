@@ -260,23 +260,19 @@ func (p *peer) askLegacy(ctx context.Context, key string) (proofResult, error) {
 	return p.pinNew(a.PublicKeyString, keys.KindWeb, false)
 }
 
-// pinNew pins a key proved on first use (tofu).
+// pinNew pins a key proved on first use (tofu): at once for a name we dialled; for a
+// stranger once it says something (pinOnTalk), so that connecting alone pins nothing.
 func (p *peer) pinNew(key string, kind keys.Kind, bound bool) (proofResult, error) {
-	if err := p.tofuAllowed(); err != nil {
+	fp := keys.Fingerprint(key)
+	if !p.protected {
+		if err := p.lookAlike(); err != nil {
+			return proofResult{}, err
+		}
+		return proofResult{bound: bound, fingerprint: fp, tofu: &tofuPin{key: key, kind: kind}}, nil
+	}
+	if err := p.pinTOFU(tofuPin{key: key, kind: kind}); err != nil {
 		return proofResult{}, err
 	}
-	_, err := p.c.cfg.Store.PinPeer(keys.PinRequest{Name: p.bare, Key: key, Kind: kind, NoLookAlike: true})
-	if errors.Is(err, keys.ErrLookAlike) {
-		// Never silently: the user would read its lines as the pinned peer's.
-		return proofResult{}, &verifyError{reason: "not pinned",
-			msg:  fmt.Sprintf("not pinning %s on first use: %v", p.remote, err),
-			hint: fmt.Sprintf("if this really is someone else, pin its key by hand: rtchat keys register %+q JWK", p.bare)}
-	}
-	if err != nil {
-		return proofResult{}, &verifyError{reason: "key mismatch", msg: fmt.Sprintf("pin %s on first use: %v", p.bare, err)}
-	}
-	fp := keys.Fingerprint(key)
-	p.log.Info("pinned a new peer on first use", "peer", p.bare, "fingerprint", fp, "kind", kind)
 	return proofResult{bound: bound, fingerprint: fp, pinned: true}, nil
 }
 
@@ -436,6 +432,9 @@ func (p *peer) answerLegacy(q questionFrame) {
 
 // dispatch serves a question of a verified peer. Owner goroutine.
 func (p *peer) dispatch(q questionFrame) {
+	if !p.pinOnTalk() {
+		return
+	}
 	if q.Question.Topic == topicMessage {
 		var text string
 		if json.Unmarshal(q.Question.Content, &text) != nil {

@@ -53,7 +53,7 @@ func runWebPage(ctx context.Context, args []string, ctl *control) error {
 	var keyless bool
 	var n int
 	fs.StringVar(&as, "as", "carol(1)", "our full name (anything: it is not checked here)")
-	fs.StringVar(&say, "say", "hello from the web page", "the chat line to send")
+	fs.StringVar(&say, "say", "hello from the web page", "the chat line to send (\"\": none)")
 	fs.BoolVar(&keyless, "keyless", false, "announce no key (the barebones client)")
 	fs.IntVar(&n, "n", 0, "dial this many made-up names derived from -as (0: -as itself once)")
 	ctx, cancel := parse(ctx, fs, &c, args)
@@ -139,8 +139,10 @@ func webPageSay(ctx context.Context, r *room, name, victim, say string, keyless 
 	if err := p.dial(dctx, r, info); err != nil {
 		return err
 	}
-	if err := p.send("chat", say); err != nil {
-		return err
+	if say != "" { // "": connect and prove, say nothing
+		if err := p.send("chat", say); err != nil {
+			return err
+		}
 	}
 	select {
 	case <-p.closed:
