@@ -161,7 +161,7 @@ func (p *peer) tofuAllowed() error {
 		return nil
 	}
 	return &verifyError{reason: "not pinned",
-		msg: fmt.Sprintf("not pinning %s on first use: %d new names were pinned in a short time (at most %d, then one a minute, for names we did not dial)",
-			p.remote, tofuBurst, tofuBurst),
+		msg: fmt.Sprintf("not pinning %s on first use: too many new names were pinned lately (for names we did not dial: at most %d at once, then one a minute)",
+			p.remote, tofuBurst),
 		hint: fmt.Sprintf("if you know %s, pin its key with 'rtchat keys register %s JWK'", p.bare, p.bare)}
 }
