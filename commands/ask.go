@@ -94,7 +94,15 @@ func runAsk(ctx context.Context, opts *askOptions) error {
 	// The answer proves the question arrived: print it, then leave without waiting on the peer.
 	defer s.closeNow()
 	if g.JSON {
-		return s.out.object(answerJSON{Type: "answer", Peer: p.Name(), Name: p.Bare(), Topic: opts.Topic, Answer: ans})
+		return s.out.object(answerJSON{Type: "answer", Peer: p.Name(), Name: p.Bare(), Topic: opts.Topic, Answer: ans, Verified: p.Verified()})
+	}
+	switch {
+	case !p.Verified():
+		// Nothing proves who wrote it (--trust unverified): every line says so.
+		return s.out.text(peerLines(senderName(p.Bare(), true), answerText(ans), opts.IO.outCols(false)))
+	case opts.IO.OutTTY:
+		// The peer's bytes never act on the terminal; scripts reading stdout get them raw.
+		return s.out.line("%s", safeText(answerText(ans)))
 	}
 	return s.out.line("%s", answerText(ans))
 }
@@ -128,7 +136,7 @@ func runAskMany(ctx context.Context, opts *askOptions) error {
 	if !g.JSON {
 		for i, name := range displayNames(results) {
 			if r := results[i]; r.Err == nil && r.Skipped == "" {
-				_ = s.out.text(peerLines(safeLine(name), answerText(r.Answer)))
+				_ = s.out.text(peerLines(senderName(name, r.Unverified), answerText(r.Answer), opts.IO.outCols(false)))
 			}
 		}
 	}

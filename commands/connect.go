@@ -157,15 +157,18 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 	if g.JSON {
 		_ = out.object(verifiedJSON{Type: "verified", Peer: p.Name(), Name: p.Bare(), Bound: p.Bound(), Fingerprint: p.Fingerprint()})
 	} else {
-		how := "key verified"
-		if !p.Bound() {
-			how = "key verified (web page, not bound to this connection)"
+		how := fmt.Sprintf("key verified (%s)", p.Fingerprint())
+		switch {
+		case !p.Verified():
+			how = "UNVERIFIED: a client without identity keys; nothing proves who wrote its lines, which are marked [unverified]"
+		case !p.Bound():
+			how = fmt.Sprintf("key verified (web page, not bound to this connection) (%s)", p.Fingerprint())
 		}
 		help := ""
 		if ed != nil {
 			help = " Type a message and press Enter to send it; Ctrl-D to quit."
 		}
-		note("connected to %s, %s (%s).%s", p.Name(), how, p.Fingerprint(), help)
+		note("connected to %s, %s.%s", safeLine(p.Name()), how, help)
 	}
 	go readInput(ed, ios.In, lines, readErr, stopped)
 	for {
@@ -177,7 +180,7 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 			if err == nil || errors.Is(err, rtc.ErrPeerLeft) {
 				// The peer quit (or its web page was closed): the chat is over, not failed.
 				if !g.JSON {
-					note("%s left", p.Name())
+					note("%s left", safeLine(p.Name()))
 				}
 				return nil
 			}
@@ -190,9 +193,9 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 			case g.JSON:
 				_ = out.object(eventJSON(e)) // the raw text: JSON escapes it
 			case ed != nil && ios.OutTTY:
-				ed.print(peerLines(e.Bare, e.Text))
+				ed.print(messageLines(e, false, ios.outCols(true)))
 			default:
-				_ = out.text(peerLines(e.Bare, e.Text))
+				_ = out.text(messageLines(e, false, ios.outCols(false)))
 			}
 		case line := <-lines:
 			switch {

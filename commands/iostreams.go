@@ -19,6 +19,8 @@ type IO struct {
 	ErrTTY bool
 	// ErrWidth is the width of the terminal on stderr (0: unknown); nil when not known.
 	ErrWidth func() int
+	// OutWidth is the width of the terminal on stdout; nil when stdout is no terminal.
+	OutWidth func() int
 	// InFd is stdin's file descriptor when it is a terminal (line editing puts it in raw
 	// mode); -1 otherwise.
 	InFd int
@@ -41,14 +43,33 @@ func SystemIO() *IO {
 		ios.InFd = int(os.Stdin.Fd())
 	}
 	if ios.ErrTTY {
-		fd := int(os.Stderr.Fd())
-		ios.ErrWidth = func() int {
-			w, _, err := term.GetSize(fd)
-			if err != nil {
-				return 0
-			}
-			return w
-		}
+		ios.ErrWidth = termWidth(int(os.Stderr.Fd()))
+	}
+	if ios.OutTTY {
+		ios.OutWidth = termWidth(int(os.Stdout.Fd()))
 	}
 	return ios
+}
+
+func termWidth(fd int) func() int {
+	return func() int {
+		w, _, err := term.GetSize(fd)
+		if err != nil {
+			return 0
+		}
+		return w
+	}
+}
+
+// outCols is the width of the terminal on stdout (or on stderr when toErr), 0 when it is
+// no terminal or its width is unknown: peerLines cuts long lines to it.
+func (ios *IO) outCols(toErr bool) int {
+	f := ios.OutWidth
+	if toErr {
+		f = ios.ErrWidth
+	}
+	if f == nil {
+		return 0
+	}
+	return f()
 }

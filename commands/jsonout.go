@@ -154,14 +154,17 @@ type answerJSON struct {
 	Name   string          `json:"name"`
 	Topic  string          `json:"topic"`
 	Answer json.RawMessage `json:"answer"`
+	// Verified is false only for a client without identity keys (--trust unverified).
+	Verified bool `json:"verified"`
 }
 
 // send
 
 type deliveredJSON struct {
-	Type string `json:"type"`
-	Peer string `json:"peer"`
-	Name string `json:"name"`
+	Type     string `json:"type"`
+	Peer     string `json:"peer"`
+	Name     string `json:"name"`
+	Verified bool   `json:"verified"`
 }
 
 // send and ask to several peers (--to, --all): one result per peer
@@ -176,6 +179,8 @@ type resultJSON struct {
 	Code   int             `json:"code"`
 	Topic  string          `json:"topic,omitempty"`
 	Answer json.RawMessage `json:"answer,omitempty"`
+	// Unverified: the peer reached is a client without identity keys (--trust unverified).
+	Unverified bool `json:"unverified,omitempty"`
 }
 
 // pipe (on stderr: its stdout is the byte stream)

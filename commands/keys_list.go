@@ -3,6 +3,7 @@ package commands
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -53,8 +54,20 @@ func runKeysList(o *keysListOptions) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(o.IO.Out, 0, 8, 2, ' ', 0)
+	bySkeleton := map[string][]string{}
 	for _, n := range names {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", n, keys.Fingerprint(peers[n].Key), peers[n].Kind)
+		// A name pinned by an older rtchat may hold anything: shown escaped.
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", safeLine(n), keys.Fingerprint(peers[n].Key), peers[n].Kind)
+		sk := keys.Skeleton(n)
+		bySkeleton[sk] = append(bySkeleton[sk], n)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if same := bySkeleton[keys.Skeleton(n)]; len(same) > 1 && same[0] == n {
+			fmt.Fprintf(o.IO.Err, "note: these pinned names look alike: %s; check that each is who you think (rtchat keys remove NAME)\n", strings.Join(quoteAll(same), ", "))
+		}
+	}
+	return nil
 }

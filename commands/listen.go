@@ -40,8 +40,10 @@ func newListenCmd(g *Globals, ios *IO, runF func(context.Context, *listenOptions
 		Long: `Stay in the room until interrupted. Peers allowed by the trust policy may connect;
 each must prove the key pinned for its name before anything it says is printed.
 
-Messages go to stdout as "NAME: text" (or NDJSON with --json); connections, verifications
-and refusals go to stderr.
+Messages go to stdout as "NAME: text" (or NDJSON with --json), control characters shown as
+text; on a terminal a line too long for it continues on rows that start "NAME… ". Lines of
+a client without identity keys (--trust unverified) start "[unverified] ". Connections,
+verifications and refusals go to stderr.
 
 Questions ('rtchat ask') are answered with --exec: the command runs under 'sh -c' with the
 question on stdin and these in its environment (besides listen's own):
@@ -128,15 +130,15 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 		}
 		switch e.Type {
 		case rtc.EventMessage:
-			_ = out.text(peerLines(e.Bare, e.Text))
+			_ = out.text(messageLines(e, false, ios.outCols(false)))
 		case rtc.EventSeen:
 			if e.Bare == me {
-				fmt.Fprintf(ios.Err, "rtchat: note: another process named %s is in the room (%s); if it is yours, a command for %s may reach either\n", me, e.Peer, me)
+				fmt.Fprintf(ios.Err, "rtchat: note: another process named %s is in the room (%s); if it is yours, a command for %s may reach either\n", safeLine(me), safeLine(e.Peer), safeLine(me))
 			}
 		case rtc.EventVerified:
 			fmt.Fprintf(ios.Err, "rtchat: %s\n", verifiedText(e))
 		case rtc.EventRefused:
-			fmt.Fprintf(ios.Err, "rtchat: refused %s: %s\n", e.Peer, safeText(fmt.Sprint(e.Err)))
+			fmt.Fprintf(ios.Err, "rtchat: refused %s: %s\n", safeLine(e.Peer), safeText(fmt.Sprint(e.Err)))
 			if h := hintOf(e.Err); h != "" {
 				fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", safeText(h))
 			}

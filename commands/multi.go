@@ -101,6 +101,8 @@ type peerResult struct {
 	Answer json.RawMessage // ask
 	// Skipped: not asked at all (a web page answers no questions): no result is printed.
 	Skipped string
+	// Unverified: the peer reached is a client without identity keys (--trust unverified).
+	Unverified bool
 }
 
 // multiWork is what send or ask does with one verified peer.
@@ -169,6 +171,7 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 		if p == nil || results[i].Err != nil {
 			continue
 		}
+		results[i].Unverified = !p.Verified()
 		if why := skip(p); why != "" {
 			results[i].Skipped = why
 			continue
@@ -222,7 +225,7 @@ func printResults(s *session, results []peerResult, topic string) {
 			continue
 		}
 		if s.g.JSON {
-			o := resultJSON{Type: "result", Peer: r.Peer, Name: r.Name, OK: r.Err == nil, Code: codeOf(r.Err)}
+			o := resultJSON{Type: "result", Peer: r.Peer, Name: r.Name, OK: r.Err == nil, Code: codeOf(r.Err), Unverified: r.Unverified}
 			if r.Err != nil {
 				o.Error, o.Hint = r.Err.Error(), hintOf(r.Err)
 			} else if topic != "" {

@@ -274,18 +274,10 @@ func (r *roomChat) onEvent(e rtc.Event) {
 	who := safeLine(e.Peer)
 	switch e.Type {
 	case rtc.EventMessage:
-		name := safeLine(e.Bare)
-		if e.Channel == "dm" {
-			// A bare name never holds "(": nobody's chat line can pass for a direct message.
-			name += " (dm)"
-		}
-		if e.Unverified {
-			name = "[unverified] " + name
-		}
 		if r.ed != nil && r.ios.OutTTY {
-			r.ed.print(peerLines(name, e.Text))
+			r.ed.print(messageLines(e, true, r.ios.outCols(true)))
 		} else {
-			_ = r.out.text(peerLines(name, e.Text))
+			_ = r.out.text(messageLines(e, true, r.ios.outCols(false)))
 		}
 	case rtc.EventVerified:
 		if e.Pinned {

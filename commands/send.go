@@ -106,7 +106,7 @@ func runSend(ctx context.Context, opts *sendOptions) error {
 		defer s.closeNow()
 	}
 	if g.JSON {
-		return s.out.object(deliveredJSON{Type: "delivered", Peer: p.Name(), Name: p.Bare()})
+		return s.out.object(deliveredJSON{Type: "delivered", Peer: p.Name(), Name: p.Bare(), Verified: p.Verified()})
 	}
 	return nil
 }
@@ -128,7 +128,7 @@ func runSendMany(ctx context.Context, opts *sendOptions) error {
 		var got []string
 		for i, name := range displayNames(results) {
 			if results[i].Err == nil {
-				got = append(got, safeLine(name))
+				got = append(got, senderName(name, results[i].Unverified))
 			}
 		}
 		if len(got) > 0 {

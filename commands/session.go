@@ -187,13 +187,16 @@ func (s *session) dial(ctx context.Context, peer string) (*rtc.Peer, error) {
 
 // verifiedText says who was verified, how strongly, and whether a key was pinned now.
 func verifiedText(e rtc.Event) string {
+	if e.Unverified {
+		return fmt.Sprintf("%s connected UNVERIFIED: a client without identity keys; nothing proves who it is, its lines are marked [unverified]", safeLine(e.Peer))
+	}
 	how := "verified"
 	if !e.Bound {
 		how = "verified (web page, not bound to this connection)"
 	}
-	text := fmt.Sprintf("%s %s, key %s", e.Peer, how, e.Fingerprint)
+	text := fmt.Sprintf("%s %s, key %s", safeLine(e.Peer), how, e.Fingerprint)
 	if e.Pinned {
-		text += fmt.Sprintf("; permanently pinned this key for %q (trust on first use)", e.Bare)
+		text += fmt.Sprintf("; permanently pinned this key for %s (trust on first use)", safeLine(fmt.Sprintf("%q", e.Bare)))
 	}
 	return text
 }

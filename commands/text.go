@@ -7,6 +7,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/text/width"
+
+	"github.com/rtchat/rtchat/rtc"
 )
 
 // positional checks a network command's arguments against its Use line and says, in words,
@@ -111,21 +114,106 @@ func safeLine(s string) string {
 	return b.String()
 }
 
+// Every string a peer controls (names, messages, answers, topics, errors that quote them)
+// is printed on a terminal through safeLine, safeText or peerLines; only stdout that is not
+// a terminal carries an answer's raw bytes (rtchat ask PEER, for scripts) and --json
+// escapes by JSON.
+
 // peerLines renders a peer's message for a terminal or plain output: one line per line of
 // the message, each starting with "NAME: " so that no line can pass for another peer's,
-// with control characters and escape sequences made visible. A trailing newline of the
-// message does not make an empty last line. The result ends with a newline.
-func peerLines(name, text string) string {
+// with control characters and escape sequences made visible (the name too). A trailing
+// newline of the message does not make an empty last line. The result ends with a newline.
+//
+// width is the terminal's width in columns (0: not a terminal). A line too long for it is
+// cut into rows here, before the terminal would wrap it, and each further row starts with
+// "NAME… " (contMark): a row the terminal wrapped would start with whatever the peer put
+// there, such as another peer's "carol: ".
+func peerLines(name, text string, width int) string {
+	name = safeLine(name)
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.TrimSuffix(text, "\n")
+	// One column spare: some terminals wrap when the last column is written.
+	room := width - textCols(name) - textCols(contMark) - 1
+	if width > 0 {
+		room = max(room, 8)
+	}
 	var b strings.Builder
 	for _, line := range strings.Split(text, "\n") {
-		b.WriteString(name)
-		b.WriteString(": ")
-		b.WriteString(safeLine(line))
-		b.WriteByte('\n')
+		for i, row := range rows(safeLine(line), room) {
+			b.WriteString(name)
+			if i == 0 {
+				b.WriteString(": ")
+			} else {
+				b.WriteString(contMark)
+			}
+			b.WriteString(row)
+			b.WriteByte('\n')
+		}
 	}
 	return b.String()
+}
+
+// contMark follows the name on a continuation row of a long line.
+const contMark = "… "
+
+// rows cuts a line (already safe) into rows of at most cols columns; cols <= 0 keeps it whole.
+func rows(line string, cols int) []string {
+	if cols <= 0 || textCols(line) <= cols {
+		return []string{line}
+	}
+	var out []string
+	start, used := 0, 0
+	for i, r := range line {
+		w := runeCols(r)
+		if used+w > cols && i > start {
+			out = append(out, line[start:i])
+			start, used = i, 0
+		}
+		used += w
+	}
+	return append(out, line[start:])
+}
+
+// runeCols is how many columns a rune may take on a terminal, counted high where terminals
+// differ (East Asian ambiguous width as two, a tab as a full tab stop): a row counted too
+// wide is only cut early, one counted too narrow would wrap.
+func runeCols(r rune) int {
+	if r == '\t' {
+		return 8
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth, width.EastAsianAmbiguous:
+		return 2
+	}
+	return 1
+}
+
+func textCols(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeCols(r)
+	}
+	return n
+}
+
+// senderName is how a peer is named in front of what it says: its name made safe, with
+// "[unverified] " before it when nothing proves who it is (--trust unverified).
+func senderName(bare string, unverified bool) string {
+	if unverified {
+		return "[unverified] " + safeLine(bare)
+	}
+	return safeLine(bare)
+}
+
+// messageLines is a peer's message event as listen, connect and the room print it; dm
+// marks direct messages with " (dm)" (a bare name never holds "(", so no chat line can pass
+// for one).
+func messageLines(e rtc.Event, dm bool, width int) string {
+	name := safeLine(e.Bare)
+	if dm && e.Channel == "dm" {
+		name += " (dm)"
+	}
+	return peerLines(senderName(name, e.Unverified), e.Text, width)
 }
 
 // safeText is safeLine that keeps newlines: for our own multi-line messages that may quote

@@ -20,12 +20,38 @@ func TestPeerLines(t *testing.T) {
 		{"csi \u009b31m, rlo \u202etxt, del \x7f, ls \u2028", `bob: csi \x9b31m, rlo \u202etxt, del \x7f, ls \u2028` + "\n"},
 		{"bad \xff utf8", `bob: bad \xff utf8` + "\n"},
 	} {
-		if got := peerLines("bob", c.text); got != c.want {
+		if got := peerLines("bob", c.text, 0); got != c.want {
 			t.Errorf("peerLines(%q) = %q, want %q", c.text, got, c.want)
 		}
 	}
 	if got := safeText("line one\nline \x1b[1mtwo"); got != "line one\nline \\x1b[1mtwo" {
 		t.Errorf("safeText kept or lost the wrong things: %q", got)
+	}
+}
+
+// TestPeerLinesWrap: on a terminal of 20 columns a long line is cut into rows before the
+// terminal would wrap it, each further row marked as bob's continuation: the forged
+// "carol: hi" that a wrap would have put at the start of a row stays inside one of bob's.
+func TestPeerLinesWrap(t *testing.T) {
+	got := peerLines("bob", "xxxxxxxxxxxxxxxxxxxxxcarol: hi", 20)
+	want := "bob: xxxxxxxxxxxxx\nbob\u2026 xxxxxxxxcarol\nbob\u2026 : hi\n"
+	if got != want {
+		t.Fatalf("wrapped: %q, want %q", got, want)
+	}
+	for _, row := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if textCols(row) > 19 {
+			t.Errorf("row %q is %d columns: the terminal would wrap it", row, textCols(row))
+		}
+	}
+	// Wide characters count two columns, escapes as what they print; short lines stay whole.
+	if got := peerLines("bob", "漢字漢字漢字漢字漢字", 20); got != "bob: 漢字漢字漢字\nbob\u2026 漢字漢字\n" {
+		t.Errorf("wide: %q", got)
+	}
+	if got := peerLines("b\x1bob", "hi", 80); got != `b\x1bob: hi`+"\n" {
+		t.Errorf("name not escaped: %q", got)
+	}
+	if got := senderName("zed", true); got != "[unverified] zed" {
+		t.Errorf("senderName: %q", got)
 	}
 }
 
@@ -75,4 +101,47 @@ func TestStatusLineClips(t *testing.T) {
 	if b.String() != "plain\n" {
 		t.Errorf("off: %q", b.String())
 	}
+}
+
+// FuzzPeerLines: whatever a peer sends, every row starts with the sender's name (": " on a
+// line's first row, contMark on the others), holds no control character but tab, and on a
+// terminal fits in it (when the name leaves room).
+func FuzzPeerLines(f *testing.F) {
+	f.Add("bob", "hi\ncarol: forged", 0)
+	f.Add("b\x1bob", strings.Repeat("x", 300)+"\x1b[2J", 80)
+	f.Add("bob", "漢字\t\u202e\r\nend\n", 20)
+	f.Fuzz(func(t *testing.T, name, text string, width int) {
+		width %= 400
+		if width < 0 {
+			width = -width
+		}
+		name = safeLine(name)
+		out := peerLines(name, text, width)
+		if !strings.HasSuffix(out, "\n") {
+			t.Fatalf("no final newline: %q", out)
+		}
+		firsts := 0
+		fits := width > 0 && width-textCols(name)-textCols(contMark)-1 >= 8
+		for _, row := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			switch {
+			case strings.HasPrefix(row, name+": "):
+				firsts++
+			case strings.HasPrefix(row, name+contMark) && width > 0:
+			default:
+				t.Fatalf("row %q does not start with the name %q", row, name)
+			}
+			for _, r := range row {
+				if !safeRune(r) {
+					t.Fatalf("row %q holds %U", row, r)
+				}
+			}
+			if fits && textCols(row) > width-1 {
+				t.Fatalf("row %q is %d columns on a terminal of %d", row, textCols(row), width)
+			}
+		}
+		want := strings.Count(strings.TrimSuffix(strings.ReplaceAll(text, "\r\n", "\n"), "\n"), "\n") + 1
+		if firsts != want {
+			t.Fatalf("%d first rows for %d lines", firsts, want)
+		}
+	})
 }

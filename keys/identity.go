@@ -21,7 +21,6 @@ import (
 	"math/big"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Errors callers can test with errors.Is. Returned errors wrap them with details.
@@ -395,7 +394,8 @@ func BareName(full string) string {
 }
 
 // ValidateName checks a bare name (protocol §4): not empty, no '(', ')' or '|', no leading or
-// trailing whitespace, no control characters. Errors wrap ErrInvalidName.
+// trailing whitespace, no control, bidirectional or invisible characters (HiddenRune).
+// Errors wrap ErrInvalidName.
 func ValidateName(name string) error {
 	switch {
 	case name == "":
@@ -406,12 +406,9 @@ func ValidateName(name string) error {
 		return fmt.Errorf("%w: %q contains '|'", ErrInvalidName, name)
 	case strings.TrimSpace(name) != name:
 		return fmt.Errorf("%w: %q has leading or trailing whitespace", ErrInvalidName, name)
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return fmt.Errorf("%w: %q contains a control character", ErrInvalidName, name)
-	case !utf8.ValidString(name):
-		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidName, name)
 	}
-	return nil
+	// Control, bidirectional and invisible characters: a name must look like what it is.
+	return CheckWireName(name)
 }
 
 var fpEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

@@ -134,6 +134,9 @@ type PinRequest struct {
 	// only guesses the kind must not downgrade a peer known to be rtchat.
 	KeepKind bool
 	Replace  bool // replace a different key pinned for the name (else ErrKeyChanged)
+	// NoLookAlike refuses a new name that looks like one already pinned (LookAlike), with
+	// an error wrapping ErrLookAlike: pins nobody checked by hand (trust on first use).
+	NoLookAlike bool
 }
 
 // PinOutcome says what PinPeer did and what was pinned before, for reporting.
@@ -160,6 +163,11 @@ func (s *Store) PinPeer(r PinRequest) (PinOutcome, error) {
 	if err != nil {
 		return PinOutcome{}, err
 	}
+	if r.NoLookAlike {
+		if err := s.CheckLookAlike(r.Name); err != nil {
+			return PinOutcome{}, err
+		}
+	}
 	res, old, err := s.pinLocked(r.Name, r.Key, r.Replace)
 	if err != nil {
 		return PinOutcome{}, err
@@ -183,6 +191,25 @@ func (s *Store) PinPeer(r PinRequest) (PinOutcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// CheckLookAlike fails, wrapping ErrLookAlike, when name is not pinned and looks like a
+// pinned name (LookAlike). PinPeer with NoLookAlike runs it under the store's lock, so two
+// look-alikes pinned at once cannot both pass.
+func (s *Store) CheckLookAlike(name string) error {
+	pins, err := s.Pins()
+	if err != nil {
+		return err
+	}
+	if _, ok := pins[name]; ok {
+		return nil
+	}
+	for n := range pins {
+		if LookAlike(n, name) {
+			return fmt.Errorf("%w: %+q looks like the pinned name %+q", ErrLookAlike, name, n)
+		}
+	}
+	return nil
 }
 
 // SetKind changes the kind of a pinned name; the error wraps ErrNotPinned when it is not

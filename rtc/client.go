@@ -116,6 +116,7 @@ type Client struct {
 	pins     *pinCache                       // room loop only
 	now      atomic.Bool                     // CloseNow: peers close without flushing (closenow.go)
 	checking atomic.Bool                     // a broker check is running (checkBroker)
+	guard    *nameGuard                      // what strangers may do with names (strangers.go)
 
 	// Owned by the room loop.
 	peers         map[string]*peer // by remote full name
@@ -195,6 +196,7 @@ func newClient(cfg Config) (*Client, error) {
 		stop:     make(chan struct{}),
 		roomDone: make(chan struct{}),
 		issued:   challenges{m: map[string]int{}},
+		guard:    newNameGuard(),
 		pins:     newPinCache(cfg.Store),
 		peers:    map[string]*peer{},
 		views:    map[*peer]*peerView{},
@@ -327,7 +329,7 @@ func (c *Client) myInfo() userInfo {
 // others and our own echoes are dropped at once (§1: MQTT 3.1.1 has no no-local).
 func (c *Client) classify(payload []byte) signal.Lane {
 	env, err := signal.Decode(payload)
-	if err != nil || env.Sender == c.me || len(env.Sender) > maxNameBytes {
+	if err != nil || env.Sender == c.me || len(env.Sender) > maxNameBytes || !c.senderOK(env.Sender) {
 		return signal.LaneDrop
 	}
 	switch env.Subtopic {

@@ -418,9 +418,17 @@ func TestTOFUPins(t *testing.T) {
 		t.Fatalf("dialer did not pin bob's exact key string")
 	}
 	bob.waitEvent(t, EventVerified, 5*time.Second, nil)
-	if jwk, ok, _ := bob.store.Lookup("alice"); !ok || jwk != aID.PublicJWK {
-		t.Fatalf("listener did not pin alice's exact key string")
+	// The listener did not dial alice: it pins her name only once she says something.
+	if _, ok, _ := bob.store.Lookup("alice"); ok {
+		t.Fatal("listener pinned a stranger that only connected")
 	}
+	if _, err := p.Ask(ctxFor(t, 10*time.Second), "question", "x"); err == nil {
+		t.Fatal("a listener without a question handler answered")
+	}
+	if jwk, ok, _ := bob.store.Lookup("alice"); !ok || jwk != aID.PublicJWK {
+		t.Fatalf("listener did not pin alice's exact key string once she asked")
+	}
+	bob.waitEvent(t, EventVerified, 5*time.Second, func(e Event) bool { return e.Pinned && e.Bare == "alice" })
 }
 
 func TestPipeBothDial(t *testing.T) {

@@ -27,6 +27,10 @@ type want struct {
 	started     time.Time
 	transportUp bool  // a connection for it came up (so a failure is not the network's)
 	refusal     error // the last verification failure
+
+	// keylessPinned: a full name of that name with no identity key, although the name is
+	// pinned with one: ignored, and only mentioned if the Dial times out.
+	keylessPinned string
 }
 
 func (w *want) settled() bool {
@@ -171,6 +175,8 @@ func (c *Client) cancelWant(w *want) {
 		}
 		err = withHint(fmt.Errorf("%w: %s is in room %q but runs %s, which does not serve %s", ErrTimeout, w.busyElse, c.cfg.Room, what, c.cfg.Role),
 			dialHint(c.cfg.Role, w.bare, c.bare))
+	case !w.appeared && w.keylessPinned != "":
+		err = keylessPinnedErr(w.bare, w.keylessPinned, ErrTimeout)
 	case w.appeared:
 		if w.transportUp {
 			err = withHint(fmt.Errorf("%w: %q connected but did not finish verifying in time", ErrTimeout, w.bare),

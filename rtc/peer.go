@@ -136,6 +136,9 @@ type proofResult struct {
 	fingerprint string // of the key it proved
 	pinned      bool   // the key was pinned now (tofu)
 	unverified  bool   // no key to prove: a keyless client let in by --trust unverified
+	// tofu: a stranger's key proved on first use, pinned only once it says something
+	// (pinOnTalk, strangers.go); nil when nothing waits to be pinned.
+	tofu *tofuPin
 }
 
 // peer is one PeerConnection with one remote full name, run by its owner goroutine (run).
@@ -197,6 +200,7 @@ type peer struct {
 	handlers      int
 	timer         *time.Timer
 	timerWhy      string
+	tofu          *tofuPin // a stranger's key to pin when it first talks (pinOnTalk)
 
 	direct directState // the pipe's direct path (directpath.go)
 }
@@ -866,29 +870,17 @@ func (p *peer) onVerifyDone(res proofResult, err error) {
 		return
 	}
 	if err != nil {
-		p.log.Debug("verification failed", "err", err)
-		p.c.emit(Event{Type: EventRefused, Peer: p.remote, Bare: p.bare, Err: err})
-		p.refusal = err
-		p.msgQ, p.questionQ, p.legacyQ = nil, nil, nil
-		if !p.rt {
-			p.c.refused(p, err)
-			p.closeWith(err, false)
-			return
-		}
-		// Tell the peer why before anyone here learns of the failure: once a Dial fails our
-		// process may exit and close the connection. The peer closes on receipt, which ends
-		// the grace period early.
-		p.goWork(func() {
-			_ = p.sendFrame(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)})
-			p.c.refused(p, err)
-		})
-		p.setTimer(refusalGrace, "refusal")
+		p.refuse(err)
 		return
 	}
+	p.tofu, res.tofu = res.tofu, nil
 	p.proof = res
 	p.setState(stVerified)
 	close(p.verifiedCh)
 	p.c.emit(Event{Type: EventVerified, Peer: p.remote, Bare: p.bare, Bound: res.bound, Fingerprint: res.fingerprint, Pinned: res.pinned, Unverified: res.unverified})
+	if len(p.msgQ) > 0 && !p.pinOnTalk() {
+		return
+	}
 	for _, e := range p.msgQ {
 		e.Unverified = res.unverified
 		p.c.emit(e)
@@ -908,6 +900,28 @@ func (p *peer) onVerifyDone(res proofResult, err error) {
 	if !p.rt || p.they {
 		p.establish()
 	}
+}
+
+// refuse ends a connection whose verification failed (or whose first-use pin was refused):
+// the peer is told why, then it closes. Owner goroutine.
+func (p *peer) refuse(err error) {
+	p.log.Debug("verification failed", "err", err)
+	p.c.emit(Event{Type: EventRefused, Peer: p.remote, Bare: p.bare, Err: err})
+	p.refusal = err
+	p.msgQ, p.questionQ, p.legacyQ = nil, nil, nil
+	if !p.rt {
+		p.c.refused(p, err)
+		p.closeWith(err, false)
+		return
+	}
+	// Tell the peer why before anyone here learns of the failure: once a Dial fails our
+	// process may exit and close the connection. The peer closes on receipt, which ends
+	// the grace period early.
+	p.goWork(func() {
+		_ = p.sendFrame(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)})
+		p.c.refused(p, err)
+	})
+	p.setTimer(refusalGrace, "refusal")
 }
 
 func (p *peer) establish() {
@@ -950,6 +964,9 @@ func (p *peer) onFrame(label string, frame []byte) {
 		e := Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: label, Text: text}
 		switch {
 		case p.st >= stVerified && p.st != stClosed:
+			if !p.pinOnTalk() {
+				return
+			}
 			e.Unverified = p.proof.unverified
 			p.c.emit(e)
 		case p.st < stVerified && p.refusal == nil && len(p.msgQ) < maxQueuedMessages:

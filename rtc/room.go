@@ -189,8 +189,8 @@ func (c *Client) onPayload(payload []byte) {
 		c.log.Debug("dropped MQTT payload", "err", err)
 		return
 	}
-	if env.Sender == c.me || len(env.Sender) > maxNameBytes {
-		return
+	if env.Sender == c.me || len(env.Sender) > maxNameBytes || keys.CheckWireName(env.Sender) != nil {
+		return // classify counted it
 	}
 	switch env.Subtopic {
 	case signal.SubConnect:
@@ -329,6 +329,9 @@ func (c *Client) downgraded(full string, info userInfo) bool {
 }
 
 func (c *Client) onConnect(from string, info userInfo) {
+	if c.keylessInPinnedName(from, info) {
+		return
+	}
 	bare := keys.BareName(from)
 	if c.presence.put(from, presence{info: info}) {
 		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare, Role: info.role()})
@@ -478,6 +481,9 @@ func (c *Client) onOffer(from string, d offerData) {
 	facts, err := checkSDP(sdpText)
 	if err != nil {
 		c.log.Debug("ignoring an offer", "from", from, "err", err)
+		return
+	}
+	if c.keylessInPinnedName(from, info) {
 		return
 	}
 	if info.keyless() && c.cfg.Trust != TrustUnverified {

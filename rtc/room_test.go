@@ -112,6 +112,23 @@ func TestKeylessClient(t *testing.T) {
 			t.Fatalf("browser got %q", s)
 		}
 	})
+	t.Run("pinned name", func(t *testing.T) {
+		// Zed is pinned with a key: a keyless Zed ends no Dial, even under --trust
+		// unverified; the Dial waits for the real one and names the keyless one when it
+		// gives up.
+		_, url := startBroker(t)
+		room := uniqueRoom(t)
+		zed := testIdentity(t, "Zed", 1)
+		alice := startClient(t, url, room, testIdentity(t, "alice", 0), clientOpts{role: RoleSend, trust: TrustUnverified, pins: map[string]string{"Zed": zed.PublicJWK}})
+		br := newBrowser(t, url, room, "Zed", nil)
+		br.keyless = true
+		waitChan(t, br.seenCh, 5*time.Second, "our connect")
+		br.announce()
+		_, err := alice.Dial(ctxFor(t, 3*time.Second), "Zed")
+		if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "without identity keys") || !strings.Contains(err.Error(), "pinned with a key") {
+			t.Fatalf("Dial: %v, want a timeout that names the keyless client", err)
+		}
+	})
 	t.Run("pipe never", func(t *testing.T) {
 		_, url := startBroker(t)
 		room := uniqueRoom(t)

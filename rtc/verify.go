@@ -129,17 +129,22 @@ func (p *peer) binding() (binding, error) {
 // a name pinned as an rtchat peer only by the bound proof, so nobody can downgrade the check
 // by passing itself off as a web page.
 func (p *peer) verify(ctx context.Context) (proofResult, error) {
-	if p.info.keyless() {
-		if p.c.cfg.Trust == TrustUnverified && !p.c.cfg.Role.spec().pipe {
-			return proofResult{unverified: true}, nil
-		}
-		return proofResult{}, keylessErr(p.remote)
-	}
 	pin, pinned, err := p.c.cfg.Store.LookupPin(p.bare)
 	if err != nil {
 		return proofResult{}, fmt.Errorf("read pinned peers: %w", err)
 	}
 	switch {
+	case p.info.keyless() && pinned:
+		// The pin is looked up first: a name pinned with a key is never given to a client
+		// that has none, whatever the trust policy.
+		return proofResult{}, &verifyError{reason: "key mismatch",
+			msg:  fmt.Sprintf("%s has no identity key, but %q is pinned with one: someone else uses the name", p.remote, p.bare),
+			hint: fmt.Sprintf("check with %s out of band (rtchat keys list shows the fingerprint pinned)", p.bare)}
+	case p.info.keyless() && p.c.cfg.Trust == TrustUnverified && !p.c.cfg.Role.spec().pipe:
+		return proofResult{unverified: true}, nil
+	case p.info.keyless():
+		return proofResult{}, keylessErr(p.remote)
+
 	case pinned && pin.Kind == keys.KindRTChat && !p.rt:
 		return proofResult{}, &verifyError{reason: "downgrade",
 			msg:  fmt.Sprintf("%s connected as a web page, but %q is pinned as an rtchat peer: only rtchat's proof bound to the connection verifies it", p.remote, p.bare),
@@ -255,13 +260,19 @@ func (p *peer) askLegacy(ctx context.Context, key string) (proofResult, error) {
 	return p.pinNew(a.PublicKeyString, keys.KindWeb, false)
 }
 
-// pinNew pins a key proved on first use (tofu).
+// pinNew pins a key proved on first use (tofu): at once for a name we dialled; for a
+// stranger once it says something (pinOnTalk), so that connecting alone pins nothing.
 func (p *peer) pinNew(key string, kind keys.Kind, bound bool) (proofResult, error) {
-	if _, err := p.c.cfg.Store.PinAs(p.bare, key, kind, false); err != nil {
-		return proofResult{}, &verifyError{reason: "key mismatch", msg: fmt.Sprintf("pin %s on first use: %v", p.bare, err)}
-	}
 	fp := keys.Fingerprint(key)
-	p.log.Info("pinned a new peer on first use", "peer", p.bare, "fingerprint", fp, "kind", kind)
+	if !p.protected {
+		if err := p.lookAlike(); err != nil {
+			return proofResult{}, err
+		}
+		return proofResult{bound: bound, fingerprint: fp, tofu: &tofuPin{key: key, kind: kind}}, nil
+	}
+	if err := p.pinTOFU(tofuPin{key: key, kind: kind}); err != nil {
+		return proofResult{}, err
+	}
 	return proofResult{bound: bound, fingerprint: fp, pinned: true}, nil
 }
 
@@ -421,6 +432,9 @@ func (p *peer) answerLegacy(q questionFrame) {
 
 // dispatch serves a question of a verified peer. Owner goroutine.
 func (p *peer) dispatch(q questionFrame) {
+	if !p.pinOnTalk() {
+		return
+	}
 	if q.Question.Topic == topicMessage {
 		var text string
 		if json.Unmarshal(q.Question.Content, &text) != nil {

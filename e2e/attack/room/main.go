@@ -18,6 +18,8 @@
 //	presence      connect messages with huge publicKeyString values
 //	candidates    one offer with thousands of candidates aimed at our own UDP sockets
 //	msgflood      many small messages as fast as the broker takes them
+//	badname       a presence whose sender name holds escape sequences and a forged line
+//	webpage       a web page of our own (or a keyless client) under any name says a line
 //
 // Output: one JSON object per line on stdout, each with an "event" member. A mode that ran
 // its attack ends with {"event":"summary",...} and exits 0; {"event":"error",...} and exit
@@ -127,6 +129,8 @@ var modes = map[string]mode{
 	"presence":   {runPresence, "connect messages with huge keys"},
 	"candidates": {runCandidates, "an offer with thousands of candidates"},
 	"msgflood":   {runMsgFlood, "many small messages"},
+	"badname":    {runBadName, "a presence whose sender name holds escape sequences"},
+	"webpage":    {runWebPage, "a web page of our own (or keyless) under any name says a line"},
 }
 
 func main() {
