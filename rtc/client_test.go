@@ -82,6 +82,7 @@ type clientOpts struct {
 	webPins    map[string]string // bare name → JWK, pinned as web-page peers
 	onQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
 	log        *slog.Logger
+	reconnect  time.Duration // Config.Reconnect
 }
 
 type testClient struct {
@@ -113,6 +114,7 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		ICE: iceconf.Loopback(), Role: o.role, PipeTo: o.pipeTo, Log: o.log,
 		VerifyTimeout: 10 * time.Second,
 		OnQuestion:    o.onQuestion,
+		Reconnect:     o.reconnect,
 		OnEvent: func(e Event) {
 			select {
 			case tc.events <- e:
