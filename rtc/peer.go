@@ -192,7 +192,7 @@ type peer struct {
 	remoteFP   string    // the remote SDP's fingerprint (a restart must keep it)
 	// Reconnecting: the transport of an established connection went; it may come back.
 	reconnecting  bool
-	restartStop   chan struct{} // ends the restart ticker of the current outage
+	restartStop   chan struct{}   // ends the restart ticker of the current outage
 	restartNonces map[string]bool // nonces of our restart offers: a restart answer signs one
 	busy          map[string]bool
 	handlers      int
