@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rtchat/rtchat/rtc"
 )
 
 // positional checks a network command's arguments against its Use line and says, in words,
@@ -136,4 +138,9 @@ func safeText(s string) string {
 		lines[i] = safeLine(l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// laggedText says on stderr that events were dropped because they were read too slowly.
+func laggedText(e rtc.Event) string {
+	return fmt.Sprintf("rtchat: %d events (joins, leaves, refusals) were not shown: the output is read too slowly; no message was lost", e.Dropped)
 }

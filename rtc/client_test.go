@@ -83,6 +83,8 @@ type clientOpts struct {
 	onQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
 	log        *slog.Logger
 	reconnect  time.Duration // Config.Reconnect
+	onEvent    func(Event)   // instead of recording events in testClient.events
+	eventCap   int           // Config.eventCap
 }
 
 type testClient struct {
@@ -115,12 +117,16 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		VerifyTimeout: 10 * time.Second,
 		OnQuestion:    o.onQuestion,
 		Reconnect:     o.reconnect,
+		eventCap:      o.eventCap,
 		OnEvent: func(e Event) {
 			select {
 			case tc.events <- e:
 			default:
 			}
 		},
+	}
+	if o.onEvent != nil {
+		cfg.OnEvent = o.onEvent
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
