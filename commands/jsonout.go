@@ -95,6 +95,11 @@ type reconnectJSON struct {
 	Name string `json:"name"`
 }
 
+type laggedJSON struct {
+	Type    string `json:"type"`
+	Dropped int    `json:"dropped"`
+}
+
 type disconnectedJSON struct {
 	Type  string `json:"type"`
 	Peer  string `json:"peer"`
@@ -128,6 +133,8 @@ func eventJSON(e rtc.Event) any {
 		return renamedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare, NewName: e.NewName}
 	case rtc.EventReconnecting, rtc.EventReconnected:
 		return reconnectJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare}
+	case rtc.EventLagged:
+		return laggedJSON{Type: string(e.Type), Dropped: e.Dropped}
 	case rtc.EventDisconnected:
 		o := disconnectedJSON{Type: string(e.Type), Peer: e.Peer, Name: e.Bare}
 		if e.Err != nil {

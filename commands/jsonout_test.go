@@ -154,6 +154,7 @@ func outputStructs() map[string]any {
 		"verified":                    verifiedJSON{},
 		"refused":                     refusedJSON{},
 		"message":                     messageJSON{},
+		"lagged":                      laggedJSON{},
 		"disconnected":                disconnectedJSON{},
 		"renamed":                     renamedJSON{},
 		"joined":                      joinedJSON{},

@@ -144,6 +144,8 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 			}
 		case rtc.EventDisconnected:
 			g.Log.Debug("peer left", "peer", e.Peer, "why", e.Err)
+		case rtc.EventLagged:
+			fmt.Fprintln(ios.Err, laggedText(e))
 		}
 	}
 	var runner *execRunner

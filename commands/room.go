@@ -324,6 +324,8 @@ func (r *roomChat) onEvent(e rtc.Event) {
 	case rtc.EventReconnected:
 		r.track(e)
 		r.note("%s is back", who)
+	case rtc.EventLagged:
+		r.note("%s", strings.TrimPrefix(laggedText(e), "rtchat: "))
 	case rtc.EventSeen:
 		r.g.Log.Debug("in the room", "peer", e.Peer, "role", e.Role)
 	}

@@ -225,3 +225,8 @@ func safeText(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// laggedText says on stderr that events were dropped because they were read too slowly.
+func laggedText(e rtc.Event) string {
+	return fmt.Sprintf("rtchat: %d events (joins, leaves, refusals) were not shown: the output is read too slowly; no message was lost", e.Dropped)
+}

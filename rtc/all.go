@@ -59,6 +59,7 @@ func (c *Client) DialAll(ctx context.Context, settle time.Duration) ([]DialResul
 	}
 	select {
 	case <-a.done:
+		c.events.sync(ctx) // what happened on the way is told first
 	case <-c.roomDone:
 		return nil, fmt.Errorf("%w: the client is closed", ErrConnectionLost)
 	case <-ctx.Done():

@@ -81,9 +81,12 @@ type Config struct {
 	// OnQuestion answers questions on topics other than the identity ones. Nil: every
 	// such question gets an error answer.
 	OnQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
-	// OnEvent receives lifecycle events and messages from verified peers. It is called from
-	// several goroutines and must not block for long.
+	// OnEvent receives lifecycle events and messages from verified peers, in order, on a
+	// goroutine of its own (events.go): a slow reader never stalls signaling. It may call
+	// any Client or Peer method but Dial, DialAll and Close.
 	OnEvent func(Event)
+
+	eventCap int // the event queue's size (0: eventQueueCap); tests set less
 }
 
 // Client is one process's presence in a room.
@@ -93,13 +96,14 @@ type Config struct {
 // has its own owner goroutine (see peer). Neither ever waits for the other in a way that
 // could close a cycle: the room never blocks on a peer, peers may block on the room.
 type Client struct {
-	cfg   Config
-	me    string // my full name
-	bare  string
-	topic string
-	log   *slog.Logger
-	mqtt  *signal.Conn
-	tb    *tieBreak
+	cfg    Config
+	me     string // my full name
+	bare   string
+	topic  string
+	log    *slog.Logger
+	mqtt   *signal.Conn
+	events *eventQueue // delivers to cfg.OnEvent
+	tb     *tieBreak
 
 	life     context.Context // ends when Close is done with the peers
 	endLife  context.CancelFunc
@@ -147,6 +151,7 @@ func Start(ctx context.Context, cfg Config) (*Client, error) {
 	})
 	if err != nil {
 		c.endLife()
+		c.events.close(ctx)
 		return nil, err
 	}
 	c.mqtt = m
@@ -206,6 +211,7 @@ func newClient(cfg Config) (*Client, error) {
 		wants:    map[string]*want{},
 	}
 	c.log = cfg.Log.With("me", c.me)
+	c.events = newEventQueue(cfg.OnEvent, c.log, cfg.eventCap)
 	c.setInterest()
 	c.life, c.endLife = context.WithCancel(context.Background())
 	return c, nil
@@ -236,6 +242,7 @@ func (c *Client) Close(ctx context.Context) error {
 	}
 	c.endLife()
 	c.wg.Wait()
+	c.events.close(ctx) // the last events (who left) reach the reader before Close returns
 	select {
 	case <-peersDone:
 	case <-ctx.Done():
@@ -310,10 +317,10 @@ func (c *Client) publish(subtopic string, data any) error {
 	return nil
 }
 
+// emit queues an event for Config.OnEvent. Only a message can wait (for room in the
+// queue), and messages come from peers' owners, never from the room loop.
 func (c *Client) emit(e Event) {
-	if c.cfg.OnEvent != nil {
-		c.cfg.OnEvent(e)
-	}
+	c.events.push(e, c.life.Done())
 }
 
 func (c *Client) myInfo() userInfo {

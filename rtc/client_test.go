@@ -82,6 +82,9 @@ type clientOpts struct {
 	webPins    map[string]string // bare name → JWK, pinned as web-page peers
 	onQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
 	log        *slog.Logger
+	reconnect  time.Duration // Config.Reconnect
+	onEvent    func(Event)   // instead of recording events in testClient.events
+	eventCap   int           // Config.eventCap
 }
 
 type testClient struct {
@@ -113,12 +116,17 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		ICE: iceconf.Loopback(), Role: o.role, PipeTo: o.pipeTo, Log: o.log,
 		VerifyTimeout: 10 * time.Second,
 		OnQuestion:    o.onQuestion,
+		Reconnect:     o.reconnect,
+		eventCap:      o.eventCap,
 		OnEvent: func(e Event) {
 			select {
 			case tc.events <- e:
 			default:
 			}
 		},
+	}
+	if o.onEvent != nil {
+		cfg.OnEvent = o.onEvent
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

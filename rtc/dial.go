@@ -57,6 +57,7 @@ func (c *Client) Dial(ctx context.Context, bare string) (*Peer, error) {
 	}
 	select {
 	case <-w.done:
+		c.events.sync(ctx) // what happened on the way (verified, pinned) is told first
 		return w.peer, w.err
 	case <-c.roomDone:
 		return nil, closed

@@ -195,6 +195,7 @@ type peer struct {
 	remoteFP   string    // the remote SDP's fingerprint (a restart must keep it)
 	// Reconnecting: the transport of an established connection went; it may come back.
 	reconnecting  bool
+	restartStop   chan struct{}   // ends the restart ticker of the current outage
 	restartNonces map[string]bool // nonces of our restart offers: a restart answer signs one
 	busy          map[string]bool
 	handlers      int
@@ -641,6 +642,7 @@ func (p *peer) onPCState(s webrtc.PeerConnectionState) {
 		if p.reconnecting {
 			p.reconnecting = false
 			p.stopTimer()
+			p.stopRestarts()
 			p.log.Info("reconnected")
 			p.c.emit(Event{Type: EventReconnected, Peer: p.remote, Bare: p.bare})
 		}
@@ -678,6 +680,8 @@ func (p *peer) startReconnecting(s webrtc.PeerConnectionState) {
 	}
 	// Between rtchat peers the offerer restarts ICE; the other side asks it to, since the
 	// offerer's side may not have noticed (its ICE can look alive while nothing arrives).
+	stop := make(chan struct{})
+	p.restartStop = stop
 	p.goWork(func() {
 		t := time.NewTicker(restartEvery)
 		defer t.Stop()
@@ -685,11 +689,22 @@ func (p *peer) startReconnecting(s webrtc.PeerConnectionState) {
 			select {
 			case <-t.C:
 				p.post(evRestartTick{}, true)
+			case <-stop:
+				return
 			case <-p.done:
 				return
 			}
 		}
 	})
+}
+
+// stopRestarts ends the restart ticker of an outage that is over: a flapping link must not
+// leave one ticker per outage behind.
+func (p *peer) stopRestarts() {
+	if p.restartStop != nil {
+		close(p.restartStop)
+		p.restartStop = nil
+	}
 }
 
 // restartICE sends (or sends again) an ICE restart offer while reconnecting.
@@ -1042,7 +1057,7 @@ func (p *peer) closeWith(err error, graceful bool) {
 	if flushFirst && p.pc != nil && p.up && !now {
 		p.flush() // a graceful close delivers what we already sent
 	}
-	if graceful && p.rt && p.st >= stConnected && p.up && !now {
+	if graceful && p.rt && wasConnected && p.up && !now {
 		// Say we leave on purpose, so the peer does not report a lost connection; only now,
 		// with everything else acknowledged, and the notice itself too.
 		if p.sendFrameWithin(labelControl, controlFrame{Type: "bye"}, time.Second) == nil {

@@ -132,6 +132,7 @@ type Event struct {
 	Unverified bool
 	NewName    string // renamed: the name it now uses (Peer stays the verified full name)
 	Role       Role   // seen: what the process says it runs ("" for a web page)
+	Dropped    int    // lagged: how many events the reader missed
 	Err        error
 }
 
