@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/proof"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
@@ -214,14 +215,14 @@ func TestForgedRestartRequest(t *testing.T) {
 	sub := subscribe(t, url, room)
 	request := func(key *keys.Identity) {
 		t.Helper()
-		s := signedSignal{kind: "restart request", room: alice.topic, sender: bob.Name(), target: alice.Name(),
-			ts: time.Now().UnixMilli(), nonce: b64.EncodeToString(randomBytes(16))}
-		sig, err := key.Sign(s.message())
+		s := proof.Signal{Kind: proof.KindRestartRequest, Room: alice.topic, Sender: bob.Name(), Target: alice.Name(),
+			TS: time.Now().UnixMilli(), Nonce: b64.EncodeToString(randomBytes(16))}
+		sig, err := s.Sign(key.Sign)
 		if err != nil {
 			t.Fatal(err)
 		}
 		payload, err := signal.Encode(bob.Name(), signal.SubRestartRequest, restartRequest{Target: alice.Name(),
-			RTChat: &signalSig{V: protocolVersion, TS: s.ts, Nonce: s.nonce, Sig: b64.EncodeToString(sig)}}, time.Now())
+			RTChat: &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, Sig: sig}}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
