@@ -347,8 +347,8 @@ func TestAttackRoomImpostor(t *testing.T) {
 
 // roomForge runs one forgery against a live `rtchat connect bob` session of alice: the
 // session must survive it, and a line sent after bob handled the forgery must reach bob
-// exactly once.
-func roomForge(t *testing.T, w *world, kind string) {
+// exactly once. It returns the attacker's summary.
+func roomForge(t *testing.T, w *world, kind string) map[string]any {
 	w.friends("alice", "bob")
 	bob := w.listening("bob")
 	a := roomStartAttack(t, w, "forge", "-kind", kind)
@@ -404,6 +404,7 @@ func roomForge(t *testing.T, w *world, kind string) {
 	}
 	sum := a.stop(w.ctx)
 	t.Logf("forge summary: %v", sum)
+	return sum
 }
 
 // TestAttackRoomForgedOffer: an RTCOffer in alice's name (read from the topic) with the
@@ -613,4 +614,55 @@ func TestAttackRoomSecondIdentity(t *testing.T) {
 		}
 	}
 	t.Logf("%d of 5 asks failed", fails)
+}
+
+// roomRace: while alice's connection to bob is not yet verified, one message in alice's
+// exact full name (sent the moment her offer shows on the topic) must change nothing: every
+// ask gets bob's real answer (issue 17, 1). Before the fix bob dropped alice's connection
+// and alice was told the wrong thing (exit 3 "did not prove the key pinned", or exit 4
+// with a NAT hint).
+func roomRace(t *testing.T, kind string) {
+	w := newWorld(t)
+	roomVictims(w)
+	const asks = 3
+	a := roomStartAttack(t, w, "race", "-kind", kind, "-n", strconv.Itoa(asks))
+	a.wait(w.ctx, "watching")
+	for i := range asks {
+		r := roomAsk(w)
+		t.Logf("ask %d: exit %d after %v", i+1, r.code, r.took.Round(time.Millisecond))
+		roomMustHello(t, fmt.Sprintf("ask %d raced by a %s message", i+1, kind), r)
+	}
+	sum := a.stop(w.ctx)
+	for _, ev := range a.all("fired") {
+		t.Logf("fired %v ms after alice's offer %v", ev["after_ms"], ev["alice"])
+	}
+	if n := roomNum(sum, "fired"); n != asks {
+		t.Errorf("the attacker raced %v of alice's offers; want %d (one per ask)", n, asks)
+	}
+}
+
+// TestAttackRoomRaceSelfSignedOffer: an offer in alice's full name signed with the
+// attacker's own key (and carrying it), published as alice offers.
+func TestAttackRoomRaceSelfSignedOffer(t *testing.T) {
+	t.Parallel()
+	roomRace(t, "selfsigned")
+}
+
+// TestAttackRoomRaceUnload: a bare unsigned unload in alice's full name, published as alice
+// offers.
+func TestAttackRoomRaceUnload(t *testing.T) {
+	t.Parallel()
+	roomRace(t, "unload")
+}
+
+// TestAttackRoomFloodReplayedOffer: thousands of offers under made-up names, each signed with
+// the attacker's own key, then alice's captured offer replayed: alice's live connect session
+// must survive (issue 17, 2). Before the fix one table of 4,096 nonces served everyone, so
+// the flood pushed alice's nonce out and the replay replaced her verified connection.
+func TestAttackRoomFloodReplayedOffer(t *testing.T) {
+	t.Parallel()
+	sum := roomForge(t, newWorld(t), "floodreplay")
+	if sum["flood_barrier"] != true {
+		t.Errorf("bob did not answer a probe after the flood: the replay may have raced it (summary %v)", sum)
+	}
 }

@@ -12,6 +12,7 @@
 //
 //	impostor      relay alice's identity question to bob and answer alice's ask itself
 //	forge         forged or replayed RTCOffer, forged unload/nameChange against a live session
+//	race          a self-signed offer or an unload in alice's name the moment she offers
 //	deadoffers    offers with dead SDPs from made-up names (connection slot exhaustion)
 //	zombies       real pion peers that connect and never prove an identity
 //	lzbomb        tiny LZ payloads that expand to ~1 M UTF-16 units
@@ -121,6 +122,7 @@ type mode struct {
 var modes = map[string]mode{
 	"impostor":   {runImpostor, "pose as the victim to alice, relaying identity questions"},
 	"forge":      {runForge, "forged/replayed offer, forged unload and nameChange"},
+	"race":       {runRace, "self-signed offer or unload in alice's name as she offers"},
 	"deadoffers": {runDeadOffers, "offers with dead SDPs from made-up names"},
 	"zombies":    {runZombies, "real peers that connect and never prove an identity"},
 	"lzbomb":     {runLZBomb, "LZ decompression bombs"},
