@@ -664,3 +664,68 @@ func TestAttackRoomFloodReplayedOffer(t *testing.T) {
 		t.Errorf("bob did not answer a probe after the flood: the replay may have raced it (summary %v)", sum)
 	}
 }
+
+// TestAttackRoomReconnecting: while bob's verified connection to alice is reconnecting
+// (alice is stopped, so bob's transport is down), a forged unload or an offer in alice's
+// full name signed with the attacker's own key must change nothing: once alice continues,
+// the session resumes and a line reaches bob once. Before the fix both tore the session
+// down (only a connection whose transport was up was protected).
+func TestAttackRoomReconnecting(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"unload", "selfsigned"} {
+		t.Run(kind, func(t *testing.T) {
+			w := newWorld(t)
+			w.friends("alice", "bob")
+			bob := w.listening("bob", "-v")
+			a := roomStartAttack(t, w, "forge", "-kind", kind)
+			a.wait(w.ctx, "watching")
+			rd, wr, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { rd.Close(); wr.Close() })
+			c := w.start("alice", rd, "connect", "bob")
+			if err := c.waitFor(w.ctx, c.stderr, "key verified"); err != nil {
+				t.Fatalf("connect: %v\n%s", err, c.stderr.String())
+			}
+			a.wait(w.ctx, "captured")
+			if err := c.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			stopped := true
+			defer func() {
+				if stopped {
+					_ = c.cmd.Process.Signal(syscall.SIGCONT)
+				}
+			}()
+			if err := bob.waitFor(w.ctx, bob.stderr, "reconnecting"); err != nil {
+				t.Fatalf("bob never noticed: %v", err)
+			}
+			a.say("go")
+			sent := a.wait(w.ctx, "sent")
+			t.Logf("forged %s while bob reconnects (barrier: bob handled it: %v)", kind, sent["barrier"])
+			if err := c.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			stopped = false
+			fmt.Fprintln(wr, "line after the outage")
+			ctx, cancel := context.WithTimeout(w.ctx, 40*time.Second)
+			defer cancel()
+			go func() {
+				select {
+				case <-c.done:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			if err := bob.waitFor(ctx, bob.stdout, "alice: line after the outage\n"); err != nil {
+				t.Errorf("the line sent after the outage never reached bob: %v; alice: %s", err, c.stderr.String())
+			}
+			wr.Close()
+			if code, err := c.wait(w.ctx); err != nil || code != 0 {
+				t.Errorf("connect after EOF: exit %d (%v); want 0; stderr: %s", code, err, c.stderr.String())
+			}
+			t.Logf("forge summary: %v", a.stop(w.ctx))
+		})
+	}
+}

@@ -21,6 +21,7 @@ import (
 //	            was captured
 //	unload      a forged unload in alice's name, then a forged nameChange
 //	            {oldName: alice, newName: alice(evil)}
+//	selfsigned  an RTCOffer in alice's full name signed with our own key (and carrying it)
 //	floodreplay -flood ICE restart offers to bob under made-up names, each signed with our
 //	            own key (cheap for bob: no connection to restart, but each signature
 //	            verifies against the key it carries), at -rate per second; then, after a
@@ -132,6 +133,22 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 		}
 		summary["age_ms"] = time.Since(cp.at).Milliseconds()
 		if err := r.publishRaw(ctx, cp.raw); err != nil {
+			return err
+		}
+	case "selfsigned":
+		sdp, err := deadSDP(ctx)
+		if err != nil {
+			return err
+		}
+		role := ""
+		if cp.info.RTChat != nil {
+			role = cp.info.RTChat.Role
+		}
+		d, err := signedOffer(id, r.topic, cp.sender, cp.target, role, sdp, false)
+		if err != nil {
+			return err
+		}
+		if err := r.publish(ctx, cp.sender, subOffer, d); err != nil {
 			return err
 		}
 	case "floodreplay":
