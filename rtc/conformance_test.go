@@ -328,7 +328,7 @@ func TestConformanceIdentityAnswers(t *testing.T) {
 	}
 }
 
-// TestConformanceBoundProof: the rtchat proof (topicProve) signs proofMessage over the room,
+// TestConformanceBoundProof: the rtchat proof (topicProve) signs proof.ProofMessage over the room,
 // both full names and both DTLS certificates as negotiated, the verifier's challenge and the
 // prover's nonce, never the raw challenge, so a relay in the middle cannot reuse it.
 func TestConformanceBoundProof(t *testing.T) {
