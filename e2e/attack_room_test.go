@@ -345,14 +345,10 @@ func TestAttackRoomImpostor(t *testing.T) {
 	}
 }
 
-// roomForge runs one forgery against a live `rtchat connect bob` session of alice: the
-// session must survive it, and a line sent after bob handled the forgery must reach bob
-// exactly once. It returns the attacker's summary.
-func roomForge(t *testing.T, w *world, kind string) map[string]any {
-	w.friends("alice", "bob")
-	bob := w.listening("bob")
-	a := roomStartAttack(t, w, "forge", "-kind", kind)
-	a.wait(w.ctx, "watching")
+// roomConnect starts alice's `rtchat connect bob`, reading stdin from the returned pipe,
+// and waits until she verified bob.
+func roomConnect(t *testing.T, w *world) (*proc, *os.File) {
+	t.Helper()
 	rd, wr, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -362,6 +358,33 @@ func roomForge(t *testing.T, w *world, kind string) map[string]any {
 	if err := c.waitFor(w.ctx, c.stderr, "key verified"); err != nil {
 		t.Fatalf("connect: %v\n%s", err, c.stderr.String())
 	}
+	return c, wr
+}
+
+// roomLineOrEnd waits up to d for line on bob's stdout, or until alice's session c ends
+// (then it never comes).
+func roomLineOrEnd(w *world, c, bob *proc, line string, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(w.ctx, d)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return bob.waitFor(ctx, bob.stdout, line)
+}
+
+// roomForge runs one forgery against a live `rtchat connect bob` session of alice: the
+// session must survive it, and a line sent after bob handled the forgery must reach bob
+// exactly once. It returns the attacker's summary.
+func roomForge(t *testing.T, w *world, kind string) map[string]any {
+	w.friends("alice", "bob")
+	bob := w.listening("bob")
+	a := roomStartAttack(t, w, "forge", "-kind", kind)
+	a.wait(w.ctx, "watching")
+	c, wr := roomConnect(t, w)
 	capt := a.wait(w.ctx, "captured")
 	fmt.Fprintln(wr, "line before the forgery")
 	if err := bob.waitFor(w.ctx, bob.stdout, "alice: line before the forgery\n"); err != nil {
@@ -372,17 +395,7 @@ func roomForge(t *testing.T, w *world, kind string) map[string]any {
 	t.Logf("forged %s in the name of %v to %v (barrier: bob handled it: %v)", kind, capt["alice"], capt["bob"], sent["barrier"])
 
 	fmt.Fprintln(wr, "line after the forgery")
-	// Wait for the line at bob, or for alice's session to end (then it never comes).
-	ctx, cancel := context.WithTimeout(w.ctx, 15*time.Second)
-	defer cancel()
-	go func() {
-		select {
-		case <-c.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	arrived := bob.waitFor(ctx, bob.stdout, "alice: line after the forgery\n")
+	arrived := roomLineOrEnd(w, c, bob, "alice: line after the forgery\n", 15*time.Second)
 	select {
 	case <-c.done:
 		code, _ := c.wait(w.ctx)
@@ -679,15 +692,7 @@ func TestAttackRoomReconnecting(t *testing.T) {
 			bob := w.listening("bob", "-v")
 			a := roomStartAttack(t, w, "forge", "-kind", kind)
 			a.wait(w.ctx, "watching")
-			rd, wr, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { rd.Close(); wr.Close() })
-			c := w.start("alice", rd, "connect", "bob")
-			if err := c.waitFor(w.ctx, c.stderr, "key verified"); err != nil {
-				t.Fatalf("connect: %v\n%s", err, c.stderr.String())
-			}
+			c, wr := roomConnect(t, w)
 			a.wait(w.ctx, "captured")
 			if err := c.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 				t.Fatal(err)
@@ -709,16 +714,7 @@ func TestAttackRoomReconnecting(t *testing.T) {
 			}
 			stopped = false
 			fmt.Fprintln(wr, "line after the outage")
-			ctx, cancel := context.WithTimeout(w.ctx, 40*time.Second)
-			defer cancel()
-			go func() {
-				select {
-				case <-c.done:
-					cancel()
-				case <-ctx.Done():
-				}
-			}()
-			if err := bob.waitFor(ctx, bob.stdout, "alice: line after the outage\n"); err != nil {
+			if err := roomLineOrEnd(w, c, bob, "alice: line after the outage\n", 40*time.Second); err != nil {
 				t.Errorf("the line sent after the outage never reached bob: %v; alice: %s", err, c.stderr.String())
 			}
 			wr.Close()

@@ -45,11 +45,7 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 	fs.Float64Var(&rate, "rate", 600, "floodreplay: made-up offers per second")
 	ctx, cancel := parse(ctx, fs, &c, args)
 	defer cancel()
-	id, err := keys.Generate("mallory")
-	if err != nil {
-		return err
-	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	id, r, err := mallory(ctx, c)
 	if err != nil {
 		return err
 	}

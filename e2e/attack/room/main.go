@@ -38,6 +38,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/rtchat/rtchat/keys"
 )
 
 // out writes the NDJSON status lines.
@@ -147,6 +149,20 @@ func main() {
 		out.emit("error", map[string]any{"error": err.Error()})
 		os.Exit(1)
 	}
+}
+
+// mallory is the attacker's own identity and its connection to the room, under a full name
+// of its own.
+func mallory(ctx context.Context, c common) (*keys.Identity, *room, error) {
+	id, err := keys.Generate("mallory")
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, r, nil
 }
 
 // parse parses a mode's flags (exits 2 on a usage error) and returns a context bounded by

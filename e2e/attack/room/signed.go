@@ -80,11 +80,7 @@ func runRace(ctx context.Context, args []string, ctl *control) error {
 	fs.IntVar(&n, "n", 8, "offers of alice's to race")
 	ctx, cancel := parse(ctx, fs, &c, args)
 	defer cancel()
-	id, err := keys.Generate("mallory")
-	if err != nil {
-		return err
-	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	id, r, err := mallory(ctx, c)
 	if err != nil {
 		return err
 	}
