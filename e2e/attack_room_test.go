@@ -725,3 +725,34 @@ func TestAttackRoomReconnecting(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackRoomForgedRenameVerified: a forged nameChange {oldName: alice's full name} while
+// alice's connection is verified. rtchat never renames itself live, so for a name pinned as
+// rtchat it must change nothing: before the fix bob re-filed the verified connection under
+// alice(evil), announced the rename (NDJSON "renamed"), and would have ignored alice's real
+// ICE restarts and offers, which come under her real full name.
+func TestAttackRoomForgedRenameVerified(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	bob := w.listening("bob", "--json")
+	a := roomStartAttack(t, w, "forge", "-kind", "namechange")
+	a.wait(w.ctx, "watching")
+	c, wr := roomConnect(t, w)
+	capt := a.wait(w.ctx, "captured")
+	a.say("go")
+	sent := a.wait(w.ctx, "sent")
+	t.Logf("forged nameChange of %v (barrier: bob handled it: %v)", capt["alice"], sent["barrier"])
+	fmt.Fprintln(wr, "line after the rename")
+	if err := roomLineOrEnd(w, c, bob, `"text":"line after the rename"`, 15*time.Second); err != nil {
+		t.Errorf("the line after the forged nameChange never reached bob: %v", err)
+	}
+	wr.Close()
+	if code, err := c.wait(w.ctx); err != nil || code != 0 {
+		t.Errorf("connect after EOF: exit %d (%v); want 0; stderr: %s", code, err, c.stderr.String())
+	}
+	if out := bob.stdout.String(); strings.Contains(out, `"renamed"`) || strings.Contains(out, "(evil)") {
+		t.Errorf("bob took the forged nameChange:\n%s", out)
+	}
+	a.stop(w.ctx)
+}

@@ -544,21 +544,23 @@ func (p *peer) onAnswer(ev evAnswer) {
 	}
 	if err := p.checkAnswer(ev); err != nil {
 		// Anyone can publish an answer in the peer's name: ignore it, the real one may come.
-		// Only an answer to our offer signed with the key the peer itself claims says
-		// something about the peer's key (it changed, or the name is someone else's): then,
-		// if no answer signed by the pin comes soon, we connect and let the bound proof
-		// decide. Anything else is blamed on nobody: without a valid answer, we time out.
 		p.log.Info("ignoring an answer", "err", err)
-		if !p.selfSigned(ev) {
+		if errors.Is(err, errAnswerToOther) {
+			// The peer's answer to someone else's offer in our name (or a replay): it says
+			// nothing about the peer's key, so it is blamed on nobody.
 			return
 		}
+		// An answer to our offer that the pin does not verify: if no valid one follows
+		// soon, someone else answers in the peer's name or the peer's key changed.
 		if p.badAnswer == nil {
 			p.badAnswer = p.mismatchErr("(its answer's signature does not verify with it)")
 			p.setTimer(badAnswerGrace, "bad answer")
 		}
-		// Signed with the key the peer itself claims: connect after the grace, and let the
-		// proof refuse it, so that both sides learn of the mismatch.
-		p.fallback = &ev
+		if p.selfSigned(ev) {
+			// Signed with the key the peer itself claims: connect after the grace, and let
+			// the proof refuse it, so that both sides learn of the mismatch.
+			p.fallback = &ev
+		}
 		return
 	}
 	p.applyAnswer(ev)

@@ -452,6 +452,14 @@ func (c *Client) onUnload(from string) {
 // tab number changes) and the user is told; a connection that is not up is dropped, since
 // the peer will come back under its new name.
 func (c *Client) onRename(old, renamed string) {
+	if _, rt := c.pinnedRTChat(keys.BareName(old)); rt {
+		// rtchat never renames itself live (it leaves and comes back), and nobody can sign a
+		// nameChange: one in a name pinned as rtchat is always forged. Re-filing the
+		// connection under another name would lose the real peer's later signaling (ICE
+		// restarts, a new offer) and tell the user of a rename that never happened.
+		c.log.Info("ignoring a nameChange for a name pinned as rtchat", "old", old, "new", renamed)
+		return
+	}
 	p := c.peers[old]
 	if p == nil || !c.views[p].up {
 		c.onUnload(old)

@@ -21,6 +21,7 @@ import (
 //	            was captured
 //	unload      a forged unload in alice's name, then a forged nameChange
 //	            {oldName: alice, newName: alice(evil)}
+//	namechange  only the forged nameChange {oldName: alice, newName: alice(evil)}
 //	selfsigned  an RTCOffer in alice's full name signed with our own key (and carrying it)
 //	floodreplay -flood ICE restart offers to bob under made-up names, each signed with our
 //	            own key (cheap for bob: no connection to restart, but each signature
@@ -182,9 +183,11 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 		if err := r.publishRaw(ctx, cp.raw); err != nil {
 			return err
 		}
-	case "unload":
-		if err := r.publish(ctx, cp.sender, subUnload, "disconnecting"); err != nil {
-			return err
+	case "unload", "namechange":
+		if kind == "unload" {
+			if err := r.publish(ctx, cp.sender, subUnload, "disconnecting"); err != nil {
+				return err
+			}
 		}
 		if err := r.publish(ctx, keys.BareName(cp.sender)+"(evil)", subNameChange,
 			map[string]string{"oldName": cp.sender, "newName": keys.BareName(cp.sender) + "(evil)"}); err != nil {
