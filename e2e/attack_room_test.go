@@ -735,7 +735,10 @@ func TestAttackRoomForgedRenameVerified(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.friends("alice", "bob")
-	bob := w.listening("bob", "--json")
+	bob := w.start("bob", nil, "listen", "--json")
+	if err := bob.waitFor(w.ctx, bob.stdout, `"type":"listening"`); err != nil {
+		t.Fatal(err)
+	}
 	a := roomStartAttack(t, w, "forge", "-kind", "namechange")
 	a.wait(w.ctx, "watching")
 	c, wr := roomConnect(t, w)
