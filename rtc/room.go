@@ -425,17 +425,18 @@ func (c *Client) stale(p *peer) bool {
 
 // onUnload treats unload as a hint: a connection whose transport is still healthy stays up,
 // since anyone can forge an unload (§8). Nobody can sign one, so for a name pinned with a key
-// it changes nothing at all, whatever state the connection is in: a peer that really left
-// is noticed by its transport, or its connection times out.
+// it closes no connection, whatever its state: a peer that really left is noticed by its
+// transport, or its connection times out. (The presence it forgets is only a hint of whom
+// to dial; the peer's next presence brings it back.)
 func (c *Client) onUnload(from string) {
+	c.presence.remove(from)
+	c.cands.remove(from)
 	if pin, ok := c.pinOf(keys.BareName(from)); ok && pin.Key != "" {
 		if p := c.peers[from]; p != nil {
 			p.post(evUnloaded{}, false)
 		}
 		return
 	}
-	c.presence.remove(from)
-	c.cands.remove(from)
 	if p := c.peers[from]; p != nil {
 		if !c.views[p].up {
 			p.requestClose(peerLeft(from))
