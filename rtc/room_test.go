@@ -146,9 +146,17 @@ func TestDialAll(t *testing.T) {
 		listeners = append(listeners, startClient(t, url, room, id, clientOpts{role: RoleListen, pins: lp}))
 	}
 	alice := startClient(t, url, room, aID, clientOpts{role: RoleSend, pins: pins})
-	for _, l := range listeners {
-		alice.waitEvent(t, EventSeen, 20*time.Second, func(e Event) bool { return e.Peer == l.Name() })
-	}
+	// Presences arrive in any order (waitEvent drops the events it is not waiting for).
+	seen := map[string]bool{}
+	alice.waitEvent(t, EventSeen, 20*time.Second, func(e Event) bool {
+		seen[e.Peer] = true
+		for _, l := range listeners {
+			if !seen[l.Name()] {
+				return false
+			}
+		}
+		return true
+	})
 	res, err := alice.DialAll(ctxFor(t, 20*time.Second), 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
