@@ -11,8 +11,8 @@ const (
 	// MaxStrangers: senders checked against the key they carry themselves (no pin) that are
 	// remembered. A flood of made-up names evicts only other strangers.
 	MaxStrangers = 1024
-	// maxNonces: nonces remembered per sender. A sender that signs more inside the window
-	// raises its own floor (see sender), so nothing it signed is ever accepted twice.
+	// maxNonces: nonces remembered per sender. A pinned sender that signs more inside the
+	// window raises its own floor (see sender), so nothing it signed is ever accepted twice.
 	maxNonces = 64
 )
 
@@ -34,8 +34,9 @@ type Memory struct {
 // sender is what one full name signed and we accepted.
 type sender struct {
 	name   string
+	pinned bool
 	newest int64            // the newest accepted timestamp
-	floor  int64            // a message dated at or before this is refused (its nonce was dropped)
+	floor  int64            // pinned: a message dated at or before this is refused (its nonce was dropped)
 	nonces map[string]int64 // nonce → timestamp, of accepted messages not yet stale
 }
 
@@ -73,15 +74,16 @@ func (m *Memory) Admit(c Claim, now time.Time) error {
 }
 
 // Seen returns ErrReplayed if a message of sender dated ts under nonce may have been
-// accepted before, whichever key it was checked with (a name pinned on first use keeps
-// what it signed as a stranger, as long as that is still remembered).
+// accepted before, whichever key it was checked with. A name pinned on first use keeps what
+// it signed as a stranger, as long as that is remembered; a stranger's floor is never
+// consulted, since anyone can make it rise (there is none: see add).
 func (m *Memory) Seen(name string, ts int64, nonce string) error {
+	if s := m.pinned[name]; s != nil && ts <= s.floor {
+		return fmt.Errorf("%w: dated at or before what this sender's memory had to drop", ErrReplayed)
+	}
 	for _, s := range []*sender{m.pinned[name], m.stranger(name, false)} {
 		if s == nil {
 			continue
-		}
-		if ts <= s.floor {
-			return fmt.Errorf("%w: dated at or before what this sender's memory had to drop", ErrReplayed)
 		}
 		if _, ok := s.nonces[nonce]; ok {
 			return fmt.Errorf("%w: nonce already accepted", ErrReplayed)
@@ -107,14 +109,9 @@ func (m *Memory) remember(name string, pinned bool, ts int64, nonce string, now 
 	if pinned {
 		s = m.pinned[name]
 		if s == nil {
-			// A name pinned since it was last seen: take over what it signed as a stranger.
-			s = m.stranger(name, false)
-			if s != nil {
-				m.strangers.Remove(m.byName[name])
-				delete(m.byName, name)
-			} else {
-				s = &sender{name: name, nonces: map[string]int64{}}
-			}
+			// A fresh memory, even for a name pinned since it was a stranger: a stranger's
+			// memory holds whatever anyone signed in that name with any key.
+			s = &sender{name: name, pinned: true, nonces: map[string]int64{}}
 			m.pinned[name] = s
 			if len(m.pinned) > m.sweepAt {
 				m.sweep(now)
@@ -161,13 +158,16 @@ func (m *Memory) sweep(now time.Time) {
 	m.sweepAt = max(64, 2*len(m.pinned))
 }
 
-// add remembers one accepted message: stale nonces go (they cannot pass Fresh again), and
-// past maxNonces the oldest goes and raises the floor, so eviction never re-admits anything.
+// add remembers one accepted message. Stale nonces go: they cannot pass Fresh again. Past
+// maxNonces the oldest goes; for a pinned sender it raises the floor, so eviction never
+// re-admits anything. Only the pinned key adds to a pinned sender, so nobody else can raise
+// its floor. A stranger gets no floor: anyone can sign in its name (the key is its own
+// claim), so a floor would let anyone lock the name out, and a stranger's message accepted
+// again gives nothing that a new one signed with any key would not.
 func (s *sender) add(ts int64, nonce string, now time.Time) {
 	for n, t := range s.nonces {
 		if Fresh(t, now) != nil && now.UnixMilli() > t {
 			delete(s.nonces, n)
-			s.floor = max(s.floor, t)
 		}
 	}
 	s.nonces[nonce] = ts
@@ -180,6 +180,8 @@ func (s *sender) add(ts int64, nonce string, now time.Time) {
 			}
 		}
 		delete(s.nonces, oldest)
-		s.floor = max(s.floor, ots)
+		if s.pinned {
+			s.floor = max(s.floor, ots)
+		}
 	}
 }
