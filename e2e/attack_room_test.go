@@ -694,6 +694,10 @@ func TestAttackRoomReconnecting(t *testing.T) {
 			a.wait(w.ctx, "watching")
 			c, wr := roomConnect(t, w)
 			a.wait(w.ctx, "captured")
+			// Only an established connection (each side verified the other) reconnects.
+			if err := bob.waitFor(w.ctx, bob.stderr, "to=established"); err != nil {
+				t.Fatalf("bob's connection never became established: %v", err)
+			}
 			if err := c.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 				t.Fatal(err)
 			}
