@@ -44,13 +44,11 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 	var rate float64
 	fs.IntVar(&flood, "flood", 4600, "floodreplay: made-up offers before the replay")
 	fs.Float64Var(&rate, "rate", 600, "floodreplay: made-up offers per second")
-	ctx, cancel := parse(ctx, fs, &c, args)
-	defer cancel()
-	id, r, err := mallory(ctx, c)
+	ctx, r, id, done, err := parseAttack(ctx, fs, &c, args)
 	if err != nil {
 		return err
 	}
-	defer r.close()
+	defer done()
 
 	type capture struct {
 		raw    []byte

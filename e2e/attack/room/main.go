@@ -151,6 +151,18 @@ func main() {
 	}
 }
 
+// parseAttack parses a mode's flags (see parse) and starts the attacker (see mallory); done
+// closes the room connection and ends the context.
+func parseAttack(ctx context.Context, fs *flag.FlagSet, c *common, args []string) (context.Context, *room, *keys.Identity, func(), error) {
+	ctx, cancel := parse(ctx, fs, c, args)
+	id, r, err := mallory(ctx, *c)
+	if err != nil {
+		cancel()
+		return ctx, nil, nil, nil, err
+	}
+	return ctx, r, id, func() { r.close(); cancel() }, nil
+}
+
 // mallory is the attacker's own identity and its connection to the room, under a full name
 // of its own.
 func mallory(ctx context.Context, c common) (*keys.Identity, *room, error) {

@@ -78,13 +78,11 @@ func runRace(ctx context.Context, args []string, ctl *control) error {
 	fs.StringVar(&from, "from", "alice", "bare name of the honest peer")
 	fs.StringVar(&kind, "kind", "selfsigned", "selfsigned or unload")
 	fs.IntVar(&n, "n", 8, "offers of alice's to race")
-	ctx, cancel := parse(ctx, fs, &c, args)
-	defer cancel()
-	id, r, err := mallory(ctx, c)
+	ctx, r, id, done, err := parseAttack(ctx, fs, &c, args)
 	if err != nil {
 		return err
 	}
-	defer r.close()
+	defer done()
 	// Prepared before alice offers, so that the race costs one publication.
 	sdp, err := deadSDP(ctx)
 	if err != nil {

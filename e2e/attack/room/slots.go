@@ -102,13 +102,11 @@ func runDeadOffers(ctx context.Context, args []string, ctl *control) error {
 	var kind string
 	fs.IntVar(&n, "n", 150, "offers")
 	fs.StringVar(&kind, "kind", "rtchat", "what the made-up senders look like: rtchat (a dialer) or web")
-	ctx, cancel := parse(ctx, fs, &c, args)
-	defer cancel()
-	id, r, err := mallory(ctx, c)
+	ctx, r, id, done, err := parseAttack(ctx, fs, &c, args)
 	if err != nil {
 		return err
 	}
-	defer r.close()
+	defer done()
 	bob, _, err := r.findListener(ctx, c.victim)
 	if err != nil {
 		return err
