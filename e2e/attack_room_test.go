@@ -345,14 +345,10 @@ func TestAttackRoomImpostor(t *testing.T) {
 	}
 }
 
-// roomForge runs one forgery against a live `rtchat connect bob` session of alice: the
-// session must survive it, and a line sent after bob handled the forgery must reach bob
-// exactly once.
-func roomForge(t *testing.T, w *world, kind string) {
-	w.friends("alice", "bob")
-	bob := w.listening("bob")
-	a := roomStartAttack(t, w, "forge", "-kind", kind)
-	a.wait(w.ctx, "watching")
+// roomConnect starts alice's `rtchat connect bob`, reading stdin from the returned pipe,
+// and waits until she verified bob.
+func roomConnect(t *testing.T, w *world) (*proc, *os.File) {
+	t.Helper()
 	rd, wr, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -362,6 +358,33 @@ func roomForge(t *testing.T, w *world, kind string) {
 	if err := c.waitFor(w.ctx, c.stderr, "key verified"); err != nil {
 		t.Fatalf("connect: %v\n%s", err, c.stderr.String())
 	}
+	return c, wr
+}
+
+// roomLineOrEnd waits up to d for line on bob's stdout, or until alice's session c ends
+// (then it never comes).
+func roomLineOrEnd(w *world, c, bob *proc, line string, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(w.ctx, d)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return bob.waitFor(ctx, bob.stdout, line)
+}
+
+// roomForge runs one forgery against a live `rtchat connect bob` session of alice: the
+// session must survive it, and a line sent after bob handled the forgery must reach bob
+// exactly once. It returns the attacker's summary.
+func roomForge(t *testing.T, w *world, kind string) map[string]any {
+	w.friends("alice", "bob")
+	bob := w.listening("bob")
+	a := roomStartAttack(t, w, "forge", "-kind", kind)
+	a.wait(w.ctx, "watching")
+	c, wr := roomConnect(t, w)
 	capt := a.wait(w.ctx, "captured")
 	fmt.Fprintln(wr, "line before the forgery")
 	if err := bob.waitFor(w.ctx, bob.stdout, "alice: line before the forgery\n"); err != nil {
@@ -372,17 +395,7 @@ func roomForge(t *testing.T, w *world, kind string) {
 	t.Logf("forged %s in the name of %v to %v (barrier: bob handled it: %v)", kind, capt["alice"], capt["bob"], sent["barrier"])
 
 	fmt.Fprintln(wr, "line after the forgery")
-	// Wait for the line at bob, or for alice's session to end (then it never comes).
-	ctx, cancel := context.WithTimeout(w.ctx, 15*time.Second)
-	defer cancel()
-	go func() {
-		select {
-		case <-c.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	arrived := bob.waitFor(ctx, bob.stdout, "alice: line after the forgery\n")
+	arrived := roomLineOrEnd(w, c, bob, "alice: line after the forgery\n", 15*time.Second)
 	select {
 	case <-c.done:
 		code, _ := c.wait(w.ctx)
@@ -404,6 +417,7 @@ func roomForge(t *testing.T, w *world, kind string) {
 	}
 	sum := a.stop(w.ctx)
 	t.Logf("forge summary: %v", sum)
+	return sum
 }
 
 // TestAttackRoomForgedOffer: an RTCOffer in alice's name (read from the topic) with the
@@ -613,4 +627,139 @@ func TestAttackRoomSecondIdentity(t *testing.T) {
 		}
 	}
 	t.Logf("%d of 5 asks failed", fails)
+}
+
+// roomRace: while alice's connection to bob is not yet verified, one message in alice's
+// exact full name (sent the moment her offer shows on the topic) must change nothing: every
+// ask gets bob's real answer (issue 17, 1). Before the fix bob dropped alice's connection
+// and alice was told the wrong thing (exit 3 "did not prove the key pinned", or exit 4
+// with a NAT hint).
+func roomRace(t *testing.T, kind string) {
+	w := newWorld(t)
+	roomVictims(w)
+	const asks = 3
+	a := roomStartAttack(t, w, "race", "-kind", kind, "-n", strconv.Itoa(asks))
+	a.wait(w.ctx, "watching")
+	for i := range asks {
+		r := roomAsk(w)
+		t.Logf("ask %d: exit %d after %v", i+1, r.code, r.took.Round(time.Millisecond))
+		roomMustHello(t, fmt.Sprintf("ask %d raced by a %s message", i+1, kind), r)
+	}
+	sum := a.stop(w.ctx)
+	for _, ev := range a.all("fired") {
+		t.Logf("fired %v ms after alice's offer %v", ev["after_ms"], ev["alice"])
+	}
+	if n := roomNum(sum, "fired"); n != asks {
+		t.Errorf("the attacker raced %v of alice's offers; want %d (one per ask)", n, asks)
+	}
+}
+
+// TestAttackRoomRace: every message a stranger can publish in alice's (or, for answer, in
+// bob's) name, sent the moment alice offers, while the connection is being set up:
+// selfsigned and unload broke every ask before the fix (issue 17, 1), namechange (which
+// drops a connection that is not up) too; the others held. preempt sends the self-signed
+// offer on alice's presence, before she offers: her signed offer must win.
+func TestAttackRoomRace(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"selfsigned", "unload", "namechange", "restartoffer", "presence", "candidate", "answer", "preempt"} {
+		t.Run(kind, func(t *testing.T) { roomRace(t, kind) })
+	}
+}
+
+// TestAttackRoomFloodReplayedOffer: thousands of offers under made-up names, each signed with
+// the attacker's own key, then alice's captured offer replayed: alice's live connect session
+// must survive (issue 17, 2). Before the fix one table of 4,096 nonces served everyone, so
+// the flood pushed alice's nonce out and the replay replaced her verified connection.
+func TestAttackRoomFloodReplayedOffer(t *testing.T) {
+	t.Parallel()
+	sum := roomForge(t, newWorld(t), "floodreplay")
+	if sum["flood_barrier"] != true {
+		t.Errorf("bob did not answer a probe after the flood: the replay may have raced it (summary %v)", sum)
+	}
+}
+
+// TestAttackRoomReconnecting: while bob's verified connection to alice is reconnecting
+// (alice is stopped, so bob's transport is down), a forged unload or an offer in alice's
+// full name signed with the attacker's own key must change nothing: once alice continues,
+// the session resumes and a line reaches bob once. Before the fix both tore the session
+// down (only a connection whose transport was up was protected).
+func TestAttackRoomReconnecting(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"unload", "selfsigned"} {
+		t.Run(kind, func(t *testing.T) {
+			w := newWorld(t)
+			w.friends("alice", "bob")
+			bob := w.listening("bob", "-v")
+			a := roomStartAttack(t, w, "forge", "-kind", kind)
+			a.wait(w.ctx, "watching")
+			c, wr := roomConnect(t, w)
+			a.wait(w.ctx, "captured")
+			// Only an established connection (each side verified the other) reconnects.
+			if err := bob.waitFor(w.ctx, bob.stderr, "to=established"); err != nil {
+				t.Fatalf("bob's connection never became established: %v", err)
+			}
+			if err := c.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			stopped := true
+			defer func() {
+				if stopped {
+					_ = c.cmd.Process.Signal(syscall.SIGCONT)
+				}
+			}()
+			if err := bob.waitFor(w.ctx, bob.stderr, "reconnecting"); err != nil {
+				t.Fatalf("bob never noticed: %v", err)
+			}
+			a.say("go")
+			sent := a.wait(w.ctx, "sent")
+			t.Logf("forged %s while bob reconnects (barrier: bob handled it: %v)", kind, sent["barrier"])
+			if err := c.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			stopped = false
+			fmt.Fprintln(wr, "line after the outage")
+			if err := roomLineOrEnd(w, c, bob, "alice: line after the outage\n", 40*time.Second); err != nil {
+				t.Errorf("the line sent after the outage never reached bob: %v; alice: %s", err, c.stderr.String())
+			}
+			wr.Close()
+			if code, err := c.wait(w.ctx); err != nil || code != 0 {
+				t.Errorf("connect after EOF: exit %d (%v); want 0; stderr: %s", code, err, c.stderr.String())
+			}
+			t.Logf("forge summary: %v", a.stop(w.ctx))
+		})
+	}
+}
+
+// TestAttackRoomForgedRenameVerified: a forged nameChange {oldName: alice's full name} while
+// alice's connection is verified. rtchat never renames itself live, so for a name pinned as
+// rtchat it must change nothing: before the fix bob re-filed the verified connection under
+// alice(evil), announced the rename (NDJSON "renamed"), and would have ignored alice's real
+// ICE restarts and offers, which come under her real full name.
+func TestAttackRoomForgedRenameVerified(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	bob := w.start("bob", nil, "listen", "--json")
+	if err := bob.waitFor(w.ctx, bob.stdout, `"type":"listening"`); err != nil {
+		t.Fatal(err)
+	}
+	a := roomStartAttack(t, w, "forge", "-kind", "namechange")
+	a.wait(w.ctx, "watching")
+	c, wr := roomConnect(t, w)
+	capt := a.wait(w.ctx, "captured")
+	a.say("go")
+	sent := a.wait(w.ctx, "sent")
+	t.Logf("forged nameChange of %v (barrier: bob handled it: %v)", capt["alice"], sent["barrier"])
+	fmt.Fprintln(wr, "line after the rename")
+	if err := roomLineOrEnd(w, c, bob, `"text":"line after the rename"`, 15*time.Second); err != nil {
+		t.Errorf("the line after the forged nameChange never reached bob: %v", err)
+	}
+	wr.Close()
+	if code, err := c.wait(w.ctx); err != nil || code != 0 {
+		t.Errorf("connect after EOF: exit %d (%v); want 0; stderr: %s", code, err, c.stderr.String())
+	}
+	if out := bob.stdout.String(); strings.Contains(out, `"renamed"`) || strings.Contains(out, "(evil)") {
+		t.Errorf("bob took the forged nameChange:\n%s", out)
+	}
+	a.stop(w.ctx)
 }

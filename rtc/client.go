@@ -12,6 +12,7 @@ import (
 
 	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc/iceconf"
+	"github.com/rtchat/rtchat/rtc/proof"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
@@ -48,9 +49,7 @@ const (
 	maxPresence        = 512 // remembered presences (full names)
 	maxCandSenders     = 128 // senders whose trickled candidates wait for a connection
 	maxPendingCands    = maxSDPCandidates
-	maxReplayNonces    = 4096
-	signalFreshness    = 10 * time.Minute // how far an offer's clock may be from ours
-	maxQueuedMessages  = 64               // messages held until a peer is verified
+	maxQueuedMessages  = 64 // messages held until a peer is verified
 	maxQueuedQuestions = 16
 	maxHandlers        = 16 // questions being answered at once per peer
 )
@@ -127,9 +126,9 @@ type Client struct {
 	views         map[*peer]*peerView
 	presence      *lru[string, presence]
 	cands         *lru[string, []candidate]
-	replay        *lru[string, int64] // nonces of signed offers we accepted
-	wants         map[string]*want    // Dial targets by bare name
-	all           *allWant            // a DialAll in progress
+	replay        *proof.Memory    // signed offers and restart requests we accepted
+	wants         map[string]*want // Dial targets by bare name
+	all           *allWant         // a DialAll in progress
 	poked         bool
 	pokedByDialer bool // the pending announcement answers a dialer (answerBurst)
 }
@@ -207,7 +206,7 @@ func newClient(cfg Config) (*Client, error) {
 		views:    map[*peer]*peerView{},
 		presence: newLRU[string, presence](maxPresence),
 		cands:    newLRU[string, []candidate](maxCandSenders),
-		replay:   newLRU[string, int64](maxReplayNonces),
+		replay:   proof.NewMemory(proof.MaxStrangers),
 		wants:    map[string]*want{},
 	}
 	c.log = cfg.Log.With("me", c.me)
@@ -451,16 +450,16 @@ func (p *pinCache) names() []string {
 	return out
 }
 
-// offerData is our RTCOffer's data (§3.1), signed (see signedSignal).
+// offerData is our RTCOffer's data (§3.1), signed (see proof.Signal).
 func (c *Client) offerData(target, sdp, nonce string, restart bool) offerData {
 	var d offerData
 	d.UserInfo = c.myInfo()
 	d.Offer.LocalDescription = sessionDesc{Type: "offer", SDP: sdp}
 	d.Offer.Target = target
-	s := signedSignal{kind: "offer", room: c.topic, sender: c.me, target: target, ts: time.Now().UnixMilli(),
-		nonce: nonce, role: d.UserInfo.RTChat.Role, pipe: d.UserInfo.RTChat.Pipe, sdp: sdp, restart: restart}
-	if sig, err := c.cfg.Identity.Sign(s.message()); err == nil {
-		d.RTChat = &signalSig{V: protocolVersion, TS: s.ts, Nonce: nonce, Role: s.role, Pipe: s.pipe, Restart: restart, Sig: b64.EncodeToString(sig)}
+	s := proof.Signal{Kind: proof.KindOffer, Room: c.topic, Sender: c.me, Target: target, TS: time.Now().UnixMilli(),
+		Nonce: nonce, Role: string(d.UserInfo.RTChat.Role), Pipe: d.UserInfo.RTChat.Pipe, SDP: sdp, Restart: restart}
+	if sig, err := s.Sign(c.cfg.Identity.Sign); err == nil {
+		d.RTChat = &signalSig{V: protocolVersion, TS: s.TS, Nonce: nonce, Role: d.UserInfo.RTChat.Role, Pipe: s.Pipe, Restart: restart, Sig: sig}
 	} else {
 		c.log.Warn("cannot sign our offer", "err", err)
 	}
@@ -474,12 +473,12 @@ func (c *Client) answerData(target, sdp, offerNonce string, rt bool) (answerData
 		return d, nil
 	}
 	info := c.myInfo()
-	s := signedSignal{kind: "answer", room: c.topic, sender: c.me, target: target, ts: time.Now().UnixMilli(),
-		nonce: b64.EncodeToString(randomBytes(16)), offerNonce: offerNonce, role: info.RTChat.Role, pipe: info.RTChat.Pipe, sdp: sdp}
-	sig, err := c.cfg.Identity.Sign(s.message())
+	s := proof.Signal{Kind: proof.KindAnswer, Room: c.topic, Sender: c.me, Target: target, TS: time.Now().UnixMilli(),
+		Nonce: b64.EncodeToString(randomBytes(16)), OfferNonce: offerNonce, Role: string(info.RTChat.Role), Pipe: info.RTChat.Pipe, SDP: sdp}
+	sig, err := s.Sign(c.cfg.Identity.Sign)
 	if err != nil {
 		return d, fmt.Errorf("sign our answer: %w", err)
 	}
-	d.RTChat = &signalSig{V: protocolVersion, TS: s.ts, Nonce: s.nonce, OfferNonce: offerNonce, Role: s.role, Pipe: s.pipe, Sig: b64.EncodeToString(sig)}
+	d.RTChat = &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, OfferNonce: offerNonce, Role: info.RTChat.Role, Pipe: s.Pipe, Sig: sig}
 	return d, nil
 }

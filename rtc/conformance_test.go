@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/proof"
 	"github.com/rtchat/rtchat/rtc/signal"
 	"github.com/rtchat/rtchat/rtc/wire"
 )
@@ -327,7 +328,7 @@ func TestConformanceIdentityAnswers(t *testing.T) {
 	}
 }
 
-// TestConformanceBoundProof: the rtchat proof (topicProve) signs proofMessage over the room,
+// TestConformanceBoundProof: the rtchat proof (topicProve) signs proof.ProofMessage over the room,
 // both full names and both DTLS certificates as negotiated, the verifier's challenge and the
 // prover's nonce, never the raw challenge, so a relay in the middle cannot reuse it.
 func TestConformanceBoundProof(t *testing.T) {
@@ -374,35 +375,35 @@ func TestConformanceBoundProof(t *testing.T) {
 	if ab != bb {
 		t.Fatalf("the two sides disagree on the binding:\n%+v\n%+v", ab, bb)
 	}
-	if ab.offerer != alice.Name() || ab.answerer != bob.Name() || ab.room != alice.topic || ab.offererCert == ab.answererCert {
+	if ab.Offerer != alice.Name() || ab.Answerer != bob.Name() || ab.Room != alice.topic || ab.OffererCert == ab.AnswererCert {
 		t.Fatalf("binding %+v", ab)
 	}
 	// The certificates are the ones DTLS uses: bob's view of alice's is what alice's DTLS
 	// transport says its own is.
-	if got := sha256.Sum256(bp.pc.SCTP().Transport().GetRemoteCertificate()); got != ab.offererCert {
+	if got := sha256.Sum256(bp.pc.SCTP().Transport().GetRemoteCertificate()); got != ab.OffererCert {
 		t.Fatal("offerer certificate hash differs from the certificate bob's DTLS saw")
 	}
-	msg := proofMessage(ab, bob.Name(), alice.Name(), challenge, nonce)
+	msg := proof.ProofMessage(ab, bob.Name(), alice.Name(), challenge, nonce)
 	// The layout of docs/protocol.md: length-prefixed fields under the domain label.
 	var want []byte
-	for _, f := range [][]byte{[]byte("rtchat proof v2"), []byte(ab.room), []byte(ab.offerer), []byte(ab.answerer),
-		ab.offererCert[:], ab.answererCert[:], []byte(bob.Name()), []byte(alice.Name()), challenge, nonce} {
+	for _, f := range [][]byte{[]byte("rtchat proof v2"), []byte(ab.Room), []byte(ab.Offerer), []byte(ab.Answerer),
+		ab.OffererCert[:], ab.AnswererCert[:], []byte(bob.Name()), []byte(alice.Name()), challenge, nonce} {
 		want = append(want, byte(len(f)>>24), byte(len(f)>>16), byte(len(f)>>8), byte(len(f)))
 		want = append(want, f...)
 	}
 	if !bytes.Equal(msg, want) {
-		t.Fatal("proofMessage layout changed: update docs/protocol.md")
+		t.Fatal("proof.ProofMessage layout changed: update docs/protocol.md")
 	}
 	if err := keys.Verify(bob.id.PublicJWK, msg, sig); err != nil {
-		t.Fatalf("the proof does not verify over proofMessage: %v", err)
+		t.Fatalf("the proof does not verify over proof.ProofMessage: %v", err)
 	}
 	// What a relay's other DTLS session, or a reflected proof, would present must not verify.
 	relayed := ab
-	relayed.answererCert[0] ^= 1
+	relayed.AnswererCert[0] ^= 1
 	for name, m := range map[string][]byte{
 		"raw challenge":    challenge,
-		"other session":    proofMessage(relayed, bob.Name(), alice.Name(), challenge, nonce),
-		"prover reflected": proofMessage(ab, alice.Name(), bob.Name(), challenge, nonce),
+		"other session":    proof.ProofMessage(relayed, bob.Name(), alice.Name(), challenge, nonce),
+		"prover reflected": proof.ProofMessage(ab, alice.Name(), bob.Name(), challenge, nonce),
 	} {
 		if err := keys.Verify(bob.id.PublicJWK, m, sig); err == nil {
 			t.Errorf("the proof verifies over %s", name)

@@ -13,6 +13,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/proof"
 	"github.com/rtchat/rtchat/rtc/signal"
 	"github.com/rtchat/rtchat/rtc/stream"
 )
@@ -106,6 +107,7 @@ type offerInput struct {
 	sdp       string
 	facts     sdpFacts
 	nonce     string // the offer's signature nonce (rtchat peers)
+	ts        int64  // and its timestamp
 	cands     []candidate
 	protected bool
 }
@@ -547,8 +549,14 @@ func (p *peer) onAnswer(ev evAnswer) {
 	}
 	if err := p.checkAnswer(ev); err != nil {
 		// Anyone can publish an answer in the peer's name: ignore it, the real one may come.
-		// If none does soon, the peer itself signs with another key than the pinned one.
 		p.log.Info("ignoring an answer", "err", err)
+		if errors.Is(err, errAnswerToOther) {
+			// The peer's answer to someone else's offer in our name (or a replay): it says
+			// nothing about the peer's key, so it is blamed on nobody.
+			return
+		}
+		// An answer to our offer that the pin does not verify: if no valid one follows
+		// soon, someone else answers in the peer's name or the peer's key changed.
 		if p.badAnswer == nil {
 			p.badAnswer = p.mismatchErr("(its answer's signature does not verify with it)")
 			p.setTimer(badAnswerGrace, "bad answer")
@@ -574,6 +582,9 @@ func (p *peer) applyAnswer(ev evAnswer) {
 		p.closeWith(fmt.Errorf("apply answer from %s: %w", p.remote, err), false)
 		return
 	}
+	if ev.sig != nil {
+		p.c.answered(p, ev.sig.TS)
+	}
 	p.remoteReady(facts)
 	if p.badAnswer != nil {
 		p.setTimer(offerLifetime-time.Since(p.created), "connect") // an answer was applied after all
@@ -596,30 +607,30 @@ func (p *peer) checkAnswer(ev evAnswer) error {
 	if !p.rt && !(pinned && pin.Kind == keys.KindRTChat) {
 		return nil // a web page's answer carries no signature
 	}
-	return p.answerSignedBy(ev, key)
+	return p.answerSignedBy(ev, key, p.offerNonce)
 }
 
 // selfSigned: the answer is signed by the key the peer itself claims (which is not the pin).
 func (p *peer) selfSigned(ev evAnswer) bool {
-	return p.rt && p.info.PublicKeyString != "" && p.answerSignedBy(ev, p.info.PublicKeyString) == nil
+	return p.rt && p.info.PublicKeyString != "" && p.answerSignedBy(ev, p.info.PublicKeyString, p.offerNonce) == nil
 }
 
-func (p *peer) answerSignedBy(ev evAnswer, key string) error {
+// answerSignedBy checks the signature of an answer to our offer of nonce offerNonce.
+func (p *peer) answerSignedBy(ev evAnswer, key, offerNonce string) error {
 	s := ev.sig
 	if s == nil || s.V != protocolVersion {
 		return errors.New("unsigned answer from an rtchat peer")
 	}
-	if s.OfferNonce != p.offerNonce {
-		return errors.New("answer to another offer")
+	if s.OfferNonce != offerNonce {
+		return errAnswerToOther
 	}
-	sig, err := decodeB64(s.Sig, 0)
-	if err != nil {
-		return err
-	}
-	msg := signedSignal{kind: "answer", room: p.c.topic, sender: p.remote, target: p.c.me, ts: s.TS,
-		nonce: s.Nonce, offerNonce: s.OfferNonce, role: s.Role, pipe: s.Pipe, sdp: ev.sdp}.message()
-	return keys.Verify(key, msg, sig)
+	return proof.Signal{Kind: proof.KindAnswer, Room: p.c.topic, Sender: p.remote, Target: p.c.me, TS: s.TS,
+		Nonce: s.Nonce, OfferNonce: s.OfferNonce, Role: string(s.Role), Pipe: s.Pipe, SDP: ev.sdp}.Verify(key, s.Sig)
 }
+
+// errAnswerToOther: an answer that names another offer than ours (anyone's offer in our name
+// gets an answer in the peer's name): it says nothing about the peer's key.
+var errAnswerToOther = errors.New("answer to another offer")
 
 func (p *peer) onPCState(s webrtc.PeerConnectionState) {
 	p.log.Debug("transport state", "state", s.String())
@@ -737,13 +748,13 @@ func (p *peer) requestRestart() {
 	if !p.reconnecting || !p.rt || p.offerer || p.st != stEstablished {
 		return
 	}
-	s := signedSignal{kind: "restart request", room: p.c.topic, sender: p.c.me, target: p.remote,
-		ts: time.Now().UnixMilli(), nonce: b64.EncodeToString(randomBytes(16))}
+	s := proof.Signal{Kind: proof.KindRestartRequest, Room: p.c.topic, Sender: p.c.me, Target: p.remote,
+		TS: time.Now().UnixMilli(), Nonce: b64.EncodeToString(randomBytes(16))}
 	p.goWork(func() {
-		sig, err := p.c.cfg.Identity.Sign(s.message())
+		sig, err := s.Sign(p.c.cfg.Identity.Sign)
 		if err == nil {
 			err = p.c.publish(signal.SubRestartRequest, restartRequest{Target: p.remote,
-				RTChat: &signalSig{V: protocolVersion, TS: s.ts, Nonce: s.nonce, Sig: b64.EncodeToString(sig)}})
+				RTChat: &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, Sig: sig}})
 		}
 		p.post(evRestartSignaled{err}, true)
 	})
@@ -783,11 +794,7 @@ func (p *peer) onRestartAnswer(ev evAnswer) {
 	if pin, ok, err := p.c.cfg.Store.LookupPin(p.bare); err == nil && ok {
 		key = pin.Key
 	}
-	saved := p.offerNonce
-	p.offerNonce = ev.sig.OfferNonce
-	err := p.answerSignedBy(ev, key)
-	p.offerNonce = saved
-	if err != nil {
+	if err := p.answerSignedBy(ev, key, ev.sig.OfferNonce); err != nil {
 		p.log.Info("ignoring a restart answer", "err", err)
 		return
 	}

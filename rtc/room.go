@@ -9,6 +9,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/proof"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
@@ -19,6 +20,7 @@ type peerView struct {
 	up        bool // the transport is connected
 	protected bool // we asked for it (Dial) or its offer was signed by a pinned key
 	created   time.Time
+	made      int64 // the timestamp of the peer's signed offer or answer that made it (rtchat peers)
 }
 
 func (v *peerView) established() bool { return v.state == stEstablished }
@@ -425,10 +427,19 @@ func (c *Client) stale(p *peer) bool {
 }
 
 // onUnload treats unload as a hint: a connection whose transport is still healthy stays up,
-// since anyone can forge an unload (§8).
+// since anyone can forge an unload (§8). Nobody can sign one, so for a name pinned with a key
+// it closes no connection, whatever its state: a peer that really left is noticed by its
+// transport, or its connection times out. (The presence it forgets is only a hint of whom
+// to dial; the peer's next presence brings it back.)
 func (c *Client) onUnload(from string) {
 	c.presence.remove(from)
 	c.cands.remove(from)
+	if pin, ok := c.pinOf(keys.BareName(from)); ok && pin.Key != "" {
+		if p := c.peers[from]; p != nil {
+			p.post(evUnloaded{}, false)
+		}
+		return
+	}
 	if p := c.peers[from]; p != nil {
 		if !c.views[p].up {
 			p.requestClose(peerLeft(from))
@@ -445,6 +456,14 @@ func (c *Client) onUnload(from string) {
 // tab number changes) and the user is told; a connection that is not up is dropped, since
 // the peer will come back under its new name.
 func (c *Client) onRename(old, renamed string) {
+	if _, rt := c.pinnedRTChat(keys.BareName(old)); rt {
+		// rtchat never renames itself live (it leaves and comes back), and nobody can sign a
+		// nameChange: one in a name pinned as rtchat is always forged. Re-filing the
+		// connection under another name would lose the real peer's later signaling (ICE
+		// restarts, a new offer) and tell the user of a rename that never happened.
+		c.log.Info("ignoring a nameChange for a name pinned as rtchat", "old", old, "new", renamed)
+		return
+	}
 	p := c.peers[old]
 	if p == nil || !c.views[p].up {
 		c.onUnload(old)
@@ -502,12 +521,18 @@ func (c *Client) onOffer(from string, d offerData) {
 	case pinned && pin.Kind == keys.KindRTChat:
 		// Only the pinned key can send signaling for this name that tears anything down or is
 		// protected from eviction; nothing unsigned, stale or replayed gets a connection.
-		err := c.checkSignedOffer(from, d, pin.Key)
-		if err != nil && errors.Is(err, errBadSignature) && info.PublicKeyString != pin.Key &&
-			c.checkSignedOffer(from, d, info.PublicKeyString) == nil {
+		err := c.checkSignedOffer(from, d, pin.Key, true)
+		if err != nil && errors.Is(err, proof.ErrBadSignature) && info.PublicKeyString != pin.Key &&
+			c.checkSignedOffer(from, d, info.PublicKeyString, false) == nil {
 			// Signed with the key it claims, not the pinned one: a changed key or someone
-			// else using the name. It gets an unprotected connection whose proof we refuse,
-			// so that both sides learn why; it replaces nothing.
+			// else using the name. It changes nothing, whatever state a connection of that
+			// name is in (an attacker sends one the moment the real peer offers). With none,
+			// it gets an unprotected connection whose proof we refuse, so that both sides
+			// learn why.
+			if old := c.peers[from]; old != nil {
+				c.log.Info("ignoring an offer signed by another key than the one pinned for its name: a connection of that name exists", "from", from)
+				return
+			}
 			c.log.Info("offer signed by another key than the one pinned for its name", "from", from)
 			break
 		}
@@ -522,7 +547,7 @@ func (c *Client) onOffer(from string, d offerData) {
 	case info.isRTChat():
 		// Not pinned as rtchat: the signature proves nothing yet (the key is the sender's
 		// claim), but an rtchat peer always signs, so an unsigned one is not what it says.
-		if err := c.checkSignedOffer(from, d, info.PublicKeyString); err != nil {
+		if err := c.checkSignedOffer(from, d, info.PublicKeyString, false); err != nil {
 			c.log.Debug("ignoring an unsigned rtchat offer", "from", from, "err", err)
 			return
 		}
@@ -563,10 +588,12 @@ func (c *Client) onOffer(from string, d offerData) {
 				return
 			}
 		}
-		if v.state >= stVerified && v.up && !signed {
+		if v.state >= stVerified && v.up && (!signed || d.RTChat.TS <= v.made) {
 			// A healthy verified connection is never torn down by an offer anyone could
 			// have sent (§8): a web page whose connection really died is back once our
-			// transport notices.
+			// transport notices. Nor by a signed offer that is not newer than the signed
+			// message that made it: whatever the replay memory forgot, an old offer of the
+			// peer's cannot replace what it agreed to later.
 			c.log.Info("ignoring an offer for a live verified connection", "peer", from)
 			return
 		}
@@ -580,14 +607,14 @@ func (c *Client) onOffer(from string, d offerData) {
 	}
 	in := &offerInput{sdp: sdpText, facts: facts, protected: protected}
 	if d.RTChat != nil && info.isRTChat() {
-		in.nonce = d.RTChat.Nonce
+		in.nonce, in.ts = d.RTChat.Nonce, d.RTChat.TS
 	}
 	c.startPeer(from, info, false, in)
 }
 
-// checkSignedOffer verifies the signature of an offer with key, its freshness, and that its
-// nonce was not seen before (then remembers it).
-func (c *Client) checkSignedOffer(from string, d offerData, key string) error {
+// checkSignedOffer checks an offer's signature with key (pinned: the pin of its name), its
+// freshness, and that it was never accepted before (then remembers it): rtc/proof.
+func (c *Client) checkSignedOffer(from string, d offerData, key string, pinned bool) error {
 	s := d.RTChat
 	if s == nil || !d.UserInfo.isRTChat() {
 		return fmt.Errorf("unsigned")
@@ -595,24 +622,9 @@ func (c *Client) checkSignedOffer(from string, d offerData, key string) error {
 	if s.V != protocolVersion || s.Role != d.UserInfo.RTChat.Role || s.Pipe != d.UserInfo.RTChat.Pipe {
 		return fmt.Errorf("signature fields disagree with the offer")
 	}
-	age := time.Since(time.UnixMilli(s.TS))
-	if age > signalFreshness || age < -signalFreshness {
-		return fmt.Errorf("offer dated %v away from our clock (check the clocks)", age.Round(time.Second))
-	}
-	if _, seen := c.replay.peek(s.Nonce); seen {
-		return fmt.Errorf("replayed offer")
-	}
-	sig, err := decodeB64(s.Sig, 0)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errBadSignature, err)
-	}
-	msg := signedSignal{kind: "offer", room: c.topic, sender: from, target: c.me, ts: s.TS,
-		nonce: s.Nonce, role: s.Role, pipe: s.Pipe, sdp: d.Offer.LocalDescription.SDP, restart: s.Restart}.message()
-	if err := keys.Verify(key, msg, sig); err != nil {
-		return fmt.Errorf("%w: %w", errBadSignature, err)
-	}
-	c.replay.put(s.Nonce, s.TS)
-	return nil
+	return c.replay.Admit(proof.Claim{Signal: proof.Signal{Kind: proof.KindOffer, Room: c.topic, Sender: from, Target: c.me,
+		TS: s.TS, Nonce: s.Nonce, Role: string(s.Role), Pipe: s.Pipe, SDP: d.Offer.LocalDescription.SDP, Restart: s.Restart},
+		Sig: s.Sig, Key: key, Pinned: pinned}, time.Now())
 }
 
 // onRestartRequest: the peer of a connection we offered asks us to restart ICE (its side
@@ -624,29 +636,15 @@ func (c *Client) onRestartRequest(from string, d restartRequest) {
 		return
 	}
 	s := d.RTChat
-	age := time.Since(time.UnixMilli(s.TS))
-	if age > signalFreshness || age < -signalFreshness {
-		return
-	}
-	if _, seen := c.replay.peek(s.Nonce); seen {
-		return
-	}
-	sig, err := decodeB64(s.Sig, 0)
+	err := c.replay.Admit(proof.Claim{Signal: proof.Signal{Kind: proof.KindRestartRequest, Room: c.topic, Sender: from, Target: c.me,
+		TS: s.TS, Nonce: s.Nonce}, Sig: s.Sig, Key: pin.Key, Pinned: true}, time.Now())
 	if err != nil {
+		c.log.Info("ignoring a restart request", "from", from, "err", err)
 		return
 	}
-	msg := signedSignal{kind: "restart request", room: c.topic, sender: from, target: c.me, ts: s.TS, nonce: s.Nonce}.message()
-	if keys.Verify(pin.Key, msg, sig) != nil {
-		c.log.Info("ignoring a restart request not signed by the pinned key", "from", from)
-		return
-	}
-	c.replay.put(s.Nonce, s.TS)
 	c.log.Info("ICE restart requested", "peer", from)
 	p.post(evRestartRequest{}, false)
 }
-
-// errBadSignature: a signature that does not verify with the key tried.
-var errBadSignature = errors.New("bad signature")
 
 // admit makes room for a connection nobody has verified yet: at most maxPendingPerName per
 // bare name and maxPending in all, evicting the oldest unprotected ones, so that a flood of
@@ -727,6 +725,9 @@ func (c *Client) startPeer(full string, info userInfo, offerer bool, in *offerIn
 	}
 	c.peers[full] = p
 	c.views[p] = &peerView{state: stStarting, created: p.created, protected: protected}
+	if in != nil {
+		c.views[p].made = in.ts
+	}
 	c.setInterest()
 	c.peerWG.Add(1)
 	go p.run(in)
@@ -762,6 +763,16 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 			c.forget(p)
 			c.settleFailure(p, err)
 			c.allSettle(p, err)
+		}
+	})
+}
+
+// answered is how an offering peer tells the room the timestamp of the signed answer it
+// applied (peerView.made).
+func (c *Client) answered(p *peer, ts int64) {
+	c.do(func() {
+		if v := c.views[p]; v != nil {
+			v.made = ts
 		}
 	})
 }

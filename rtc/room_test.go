@@ -1,6 +1,7 @@
 package rtc
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/proof"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
@@ -161,9 +163,17 @@ func TestDialAll(t *testing.T) {
 		listeners = append(listeners, startClient(t, url, room, id, clientOpts{role: RoleListen, pins: lp}))
 	}
 	alice := startClient(t, url, room, aID, clientOpts{role: RoleSend, pins: pins})
-	for _, l := range listeners {
-		alice.waitEvent(t, EventSeen, 20*time.Second, func(e Event) bool { return e.Peer == l.Name() })
-	}
+	// Presences arrive in any order (waitEvent drops the events it is not waiting for).
+	seen := map[string]bool{}
+	alice.waitEvent(t, EventSeen, 20*time.Second, func(e Event) bool {
+		seen[e.Peer] = true
+		for _, l := range listeners {
+			if !seen[l.Name()] {
+				return false
+			}
+		}
+		return true
+	})
 	res, err := alice.DialAll(ctxFor(t, 20*time.Second), 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +222,7 @@ func TestRename(t *testing.T) {
 }
 
 // TestForgedRestartRequest: a restart request in the peer's name that the pinned key did not
-// sign restarts nothing; a signed one is accepted.
+// sign restarts nothing; a signed one is accepted, once.
 func TestForgedRestartRequest(t *testing.T) {
 	_, url := startBroker(t)
 	room := uniqueRoom(t)
@@ -229,25 +239,30 @@ func TestForgedRestartRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := subscribe(t, url, room)
-	request := func(key *keys.Identity) {
+	request := func(key *keys.Identity) []byte {
 		t.Helper()
-		s := signedSignal{kind: "restart request", room: alice.topic, sender: bob.Name(), target: alice.Name(),
-			ts: time.Now().UnixMilli(), nonce: b64.EncodeToString(randomBytes(16))}
-		sig, err := key.Sign(s.message())
+		s := proof.Signal{Kind: proof.KindRestartRequest, Room: alice.topic, Sender: bob.Name(), Target: alice.Name(),
+			TS: time.Now().UnixMilli(), Nonce: b64.EncodeToString(randomBytes(16))}
+		sig, err := s.Sign(key.Sign)
 		if err != nil {
 			t.Fatal(err)
 		}
 		payload, err := signal.Encode(bob.Name(), signal.SubRestartRequest, restartRequest{Target: alice.Name(),
-			RTChat: &signalSig{V: protocolVersion, TS: s.ts, Nonce: s.nonce, Sig: b64.EncodeToString(sig)}}, time.Now())
+			RTChat: &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, Sig: sig}}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := sub.conn.Publish(ctxFor(t, 5*time.Second), payload); err != nil {
 			t.Fatal(err)
 		}
+		return payload
 	}
 	request(testIdentity(t, "mallory", 2)) // signed by another key
-	request(bID)
+	signed := request(bID)
+	// The signed one again, byte for byte: a replay (rtc/proof remembers it per sender).
+	if err := sub.conn.Publish(ctxFor(t, 5*time.Second), signed); err != nil {
+		t.Fatal(err)
+	}
 	// A presence after both, from the same connection: once alice saw it, she had handled
 	// both requests (paho delivers in order, and the room loop takes what concerns it first).
 	marker, err := signal.Encode("marker", signal.SubConnect, map[string]string{}, time.Now())
@@ -259,7 +274,7 @@ func TestForgedRestartRequest(t *testing.T) {
 	}
 	alice.waitEvent(t, EventSeen, 10*time.Second, func(e Event) bool { return e.Peer == "marker" })
 	if n := restarts.Load(); n != 1 {
-		t.Fatalf("%d restart requests accepted, want exactly 1 (the signed one)", n)
+		t.Fatalf("%d restart requests accepted, want exactly 1 (the signed one, not its replay)", n)
 	}
 }
 
@@ -378,5 +393,60 @@ func TestPokeLimiter(t *testing.T) {
 	}
 	if w := l.take(at(700), false); w != 0 {
 		t.Fatalf("pokeEvery after the last announcement: wait %v", w)
+	}
+}
+
+// TestOlderSignedOfferKeepsVerified: an offer really signed by the peer's pinned key, fresh
+// and never seen, but older than the offer that made the live verified connection (one that
+// an attacker held back, or that a memory forgot), replaces nothing.
+func TestOlderSignedOfferKeepsVerified(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	sub := subscribe(t, url, room)
+	bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}})
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleAsk, pins: map[string]string{"bob": bID.PublicJWK}})
+	if _, err := alice.Dial(ctxFor(t, 20*time.Second), "bob"); err != nil {
+		t.Fatal(err)
+	}
+	env := sub.await(t, 5*time.Second, "alice's offer", func(e signal.Envelope) bool {
+		return e.Subtopic == signal.SubOffer && e.Sender == alice.Name()
+	})
+	var d offerData
+	if err := json.Unmarshal(env.Data, &d); err != nil || d.RTChat == nil {
+		t.Fatalf("alice's offer: %v %+v", err, d)
+	}
+	var before *peer
+	bob.call(func() { before = bob.peers[alice.Name()] })
+	if before == nil {
+		t.Fatal("bob has no connection to alice")
+	}
+	bob.waitEvent(t, EventVerified, 10*time.Second, func(e Event) bool { return e.Peer == alice.Name() })
+
+	s := proof.Signal{Kind: proof.KindOffer, Room: alice.topic, Sender: alice.Name(), Target: bob.Name(),
+		TS: d.RTChat.TS - 1000, Nonce: b64.EncodeToString(randomBytes(16)), Role: string(d.RTChat.Role), SDP: d.Offer.LocalDescription.SDP}
+	sig, err := s.Sign(aID.Sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.RTChat = &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, Role: d.RTChat.Role, Sig: sig}
+	for _, m := range []struct {
+		sender, sub string
+		data        any
+	}{{alice.Name(), signal.SubOffer, d}, {"marker", signal.SubConnect, map[string]string{}}} {
+		payload, err := signal.Encode(m.sender, m.sub, m.data, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.conn.Publish(ctxFor(t, 5*time.Second), payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Once bob saw the marker (published after the offer, same connection), he handled both.
+	bob.waitEvent(t, EventSeen, 10*time.Second, func(e Event) bool { return e.Peer == "marker" })
+	var after *peer
+	bob.call(func() { after = bob.peers[alice.Name()] })
+	if after != before {
+		t.Fatal("an older signed offer replaced the live verified connection")
 	}
 }

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/proof"
 	"github.com/rtchat/rtchat/rtc/wire"
 )
 
 // Question topics of the identity exchange. The web client's two (§6.4) sign the raw 32
 // challenge bytes, which anyone in the middle can pass on; rtchat peers use topicProve,
-// whose answer is bound to this connection (see proofMessage).
+// whose answer is bound to this connection (see proof.ProofMessage).
 const (
 	topicIdentify  = "identify"
 	topicChallenge = "challenge"
@@ -82,8 +83,8 @@ func refusalHint(reason string) string {
 
 // binding returns what this connection's proofs are bound to, as DTLS negotiated it: the
 // certificate each side really uses, not what an SDP says.
-func (p *peer) binding() (binding, error) {
-	b := binding{room: p.c.topic}
+func (p *peer) binding() (proof.Binding, error) {
+	b := proof.Binding{Room: p.c.topic}
 	if p.pc == nil {
 		return b, errors.New("no connection")
 	}
@@ -114,13 +115,13 @@ func (p *peer) binding() (binding, error) {
 	}
 	remoteSum := sha256.Sum256(remote)
 	if p.offerer {
-		b.offerer, b.answerer = p.c.me, p.remote
-		copy(b.offererCert[:], local)
-		b.answererCert = remoteSum
+		b.Offerer, b.Answerer = p.c.me, p.remote
+		copy(b.OffererCert[:], local)
+		b.AnswererCert = remoteSum
 	} else {
-		b.offerer, b.answerer = p.remote, p.c.me
-		b.offererCert = remoteSum
-		copy(b.answererCert[:], local)
+		b.Offerer, b.Answerer = p.remote, p.c.me
+		b.OffererCert = remoteSum
+		copy(b.AnswererCert[:], local)
 	}
 	return b, nil
 }
@@ -198,7 +199,7 @@ func (p *peer) askProof(ctx context.Context, key string) (proofResult, error) {
 	if err != nil {
 		return proofResult{}, p.badProof("a malformed signature")
 	}
-	msg := proofMessage(b, p.remote, p.c.me, challenge, nonce)
+	msg := proof.ProofMessage(b, p.remote, p.c.me, challenge, nonce)
 	if key != "" {
 		if err := keys.Verify(key, msg, sig); err != nil {
 			return proofResult{}, p.mismatch(key)
@@ -353,7 +354,7 @@ func (p *peer) answerProve(q questionFrame) {
 			return
 		}
 		nonce := randomBytes(challengeLen)
-		sig, err := p.c.cfg.Identity.Sign(proofMessage(b, p.c.me, p.remote, challenge, nonce))
+		sig, err := p.c.cfg.Identity.Sign(proof.ProofMessage(b, p.c.me, p.remote, challenge, nonce))
 		if err != nil {
 			p.answerError(q, "signing failed")
 			return

@@ -49,7 +49,7 @@ func (u userInfo) role() Role {
 }
 
 // signalSig is the signature of an rtchat peer's offer or answer, in the `rtchat` member of
-// the envelope's data (see signedSignal).
+// the envelope's data (see proof.Signal).
 type signalSig struct {
 	V          int    `json:"v"`
 	TS         int64  `json:"ts"`

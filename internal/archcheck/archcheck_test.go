@@ -23,7 +23,7 @@ var layers = map[string][]string{
 	"cmd/rtchat":          {"commands"},
 	"cmd/gendocs":         {"commands"},
 	"commands":            {"keys", "rtc", "rtc/broker", "rtc/doctor", "rtc/iceconf", "rtc/signal", "rtc/stream"},
-	"rtc":                 {"keys", "rtc/direct", "rtc/iceconf", "rtc/signal", "rtc/stream", "rtc/wire"},
+	"rtc":                 {"keys", "rtc/direct", "rtc/iceconf", "rtc/proof", "rtc/signal", "rtc/stream", "rtc/wire"},
 	"rtc/direct":          {},
 	"rtc/doctor":          {"keys", "rtc/iceconf", "rtc/signal"},
 	"rtc/signal":          {"rtc/lzstring"},
@@ -31,6 +31,7 @@ var layers = map[string][]string{
 	"rtc/iceconf":         {},
 	"rtc/iceconf/icetest": {"rtc/iceconf"},
 	"rtc/lzstring":        {},
+	"rtc/proof":           {"keys"},
 	"rtc/stream":          {},
 	"rtc/wire":            {},
 	"keys":                {},
@@ -63,6 +64,7 @@ var banned = map[string][]string{
 	"rtc/signal": {"github.com/pion/", "github.com/spf13/"},
 	"rtc/stream": {"github.com/pion/webrtc/"},
 	"rtc/direct": {"github.com/pion/"},
+	"rtc/proof":  {"github.com/pion/", "github.com/eclipse/paho", "github.com/mochi-mqtt/", "github.com/spf13/"},
 }
 
 type pkg struct {

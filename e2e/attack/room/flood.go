@@ -13,18 +13,13 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc/lzstring"
 )
 
 // floodSetup is what the flood modes share: a room connection, the victim's full name,
 // and the "connected" event after which the test says "go".
 func floodSetup(ctx context.Context, c common) (*room, string, error) {
-	id, err := keys.Generate("mallory")
-	if err != nil {
-		return nil, "", err
-	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	_, r, err := mallory(ctx, c)
 	if err != nil {
 		return nil, "", err
 	}

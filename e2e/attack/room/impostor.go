@@ -70,18 +70,11 @@ func runImpostor(ctx context.Context, args []string, ctl *control) error {
 	fs.StringVar(&as, "as", "bob(ffff)", "our full name toward the asker (a web page named like the victim)")
 	fs.StringVar(&answer, "answer", "IMPOSTOR-ANSWER", "what we answer the asker's question with")
 	fs.IntVar(&fill, "fill", 127, "unanswered offers that fill the victim's other connection slots")
-	ctx, cancel := parse(ctx, fs, &c, args)
-	defer cancel()
-
-	id, err := keys.Generate("mallory")
+	ctx, r, id, done, err := parseAttack(ctx, fs, &c, args)
 	if err != nil {
 		return err
 	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
-	if err != nil {
-		return err
-	}
-	defer r.close()
+	defer done()
 	im := &impostor{r: r, as: as, answer: answer, relayWait: map[int]chan json.RawMessage{}, alice: map[string]*peer{}}
 
 	// 1. bob and his real key, from his presence.

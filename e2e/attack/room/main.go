@@ -12,6 +12,7 @@
 //
 //	impostor      relay alice's identity question to bob and answer alice's ask itself
 //	forge         forged or replayed RTCOffer, forged unload/nameChange against a live session
+//	race          a self-signed offer or an unload in alice's name the moment she offers
 //	deadoffers    offers with dead SDPs from made-up names (connection slot exhaustion)
 //	zombies       real pion peers that connect and never prove an identity
 //	lzbomb        tiny LZ payloads that expand to ~1 M UTF-16 units
@@ -39,6 +40,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/rtchat/rtchat/keys"
 )
 
 // out writes the NDJSON status lines.
@@ -123,6 +126,7 @@ type mode struct {
 var modes = map[string]mode{
 	"impostor":   {runImpostor, "pose as the victim to alice, relaying identity questions"},
 	"forge":      {runForge, "forged/replayed offer, forged unload and nameChange"},
+	"race":       {runRace, "self-signed offer or unload in alice's name as she offers"},
 	"deadoffers": {runDeadOffers, "offers with dead SDPs from made-up names"},
 	"zombies":    {runZombies, "real peers that connect and never prove an identity"},
 	"lzbomb":     {runLZBomb, "LZ decompression bombs"},
@@ -149,6 +153,32 @@ func main() {
 		out.emit("error", map[string]any{"error": err.Error()})
 		os.Exit(1)
 	}
+}
+
+// parseAttack parses a mode's flags (see parse) and starts the attacker (see mallory); done
+// closes the room connection and ends the context.
+func parseAttack(ctx context.Context, fs *flag.FlagSet, c *common, args []string) (context.Context, *room, *keys.Identity, func(), error) {
+	ctx, cancel := parse(ctx, fs, c, args)
+	id, r, err := mallory(ctx, *c)
+	if err != nil {
+		cancel()
+		return ctx, nil, nil, nil, err
+	}
+	return ctx, r, id, func() { r.close(); cancel() }, nil
+}
+
+// mallory is the attacker's own identity and its connection to the room, under a full name
+// of its own.
+func mallory(ctx context.Context, c common) (*keys.Identity, *room, error) {
+	id, err := keys.Generate("mallory")
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, r, nil
 }
 
 // parse parses a mode's flags (exits 2 on a usage error) and returns a context bounded by

@@ -279,7 +279,7 @@ func (r *room) publishAsync(payload []byte) paho.Token {
 // probeInfo is the userInfo of our probe: an rtchat dialer, to which a listener replies
 // with its own presence (docs/protocol.md, "Presence replies").
 func (r *room) probeInfo() userInfo {
-	return userInfo{PublicKeyString: r.key, RTChat: &rtchatInfo{V: 1, Role: "ask"}}
+	return userInfo{PublicKeyString: r.key, RTChat: &rtchatInfo{V: 2, Role: "ask"}}
 }
 
 // findPeer returns a peer in the room for which ok holds, poking the room until one

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/rtchat/rtchat/keys"
 )
 
 // filler sends offers nobody will ever complete: valid SDPs whose candidates point at a
@@ -104,17 +102,11 @@ func runDeadOffers(ctx context.Context, args []string, ctl *control) error {
 	var kind string
 	fs.IntVar(&n, "n", 150, "offers")
 	fs.StringVar(&kind, "kind", "rtchat", "what the made-up senders look like: rtchat (a dialer) or web")
-	ctx, cancel := parse(ctx, fs, &c, args)
-	defer cancel()
-	id, err := keys.Generate("mallory")
+	ctx, r, id, done, err := parseAttack(ctx, fs, &c, args)
 	if err != nil {
 		return err
 	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
-	if err != nil {
-		return err
-	}
-	defer r.close()
+	defer done()
 	bob, _, err := r.findListener(ctx, c.victim)
 	if err != nil {
 		return err
@@ -169,11 +161,7 @@ func runZombies(ctx context.Context, args []string, ctl *control) error {
 	if par <= 0 {
 		par = n
 	}
-	id, err := keys.Generate("mallory")
-	if err != nil {
-		return err
-	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	id, r, err := mallory(ctx, c)
 	if err != nil {
 		return err
 	}
