@@ -170,6 +170,8 @@ func outputStructs() map[string]any {
 		"summary (doctor)":            doctorSummaryJSON{},
 		"config":                      configJSON{},
 		"version":                     versionJSON{},
+		"invite":                      inviteJSON{},
+		"paired":                      pairedJSON{},
 	}
 }
 

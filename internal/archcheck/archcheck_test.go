@@ -22,11 +22,12 @@ const module = "github.com/rtchat/rtchat/"
 var layers = map[string][]string{
 	"cmd/rtchat":          {"commands"},
 	"cmd/gendocs":         {"commands"},
-	"commands":            {"keys", "rtc", "rtc/broker", "rtc/doctor", "rtc/iceconf", "rtc/signal", "rtc/stream"},
+	"commands":            {"keys", "rtc", "rtc/broker", "rtc/doctor", "rtc/iceconf", "rtc/pair", "rtc/signal", "rtc/stream"},
 	"rtc":                 {"keys", "rtc/direct", "rtc/iceconf", "rtc/signal", "rtc/stream", "rtc/wire"},
 	"rtc/direct":          {},
 	"rtc/doctor":          {"keys", "rtc/iceconf", "rtc/signal"},
 	"rtc/signal":          {"rtc/lzstring"},
+	"rtc/pair":            {"rtc/signal"},
 	"rtc/broker":          {},
 	"rtc/iceconf":         {},
 	"rtc/iceconf/icetest": {"rtc/iceconf"},
@@ -63,6 +64,7 @@ var banned = map[string][]string{
 	"rtc/signal": {"github.com/pion/", "github.com/spf13/"},
 	"rtc/stream": {"github.com/pion/webrtc/"},
 	"rtc/direct": {"github.com/pion/"},
+	"rtc/pair":   {"github.com/pion/", "github.com/spf13/", "github.com/eclipse/paho"},
 }
 
 type pkg struct {
