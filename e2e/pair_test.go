@@ -238,4 +238,3 @@ func TestPairWithMyself(t *testing.T) {
 		t.Errorf("pinned %v", p)
 	}
 }
-
