@@ -99,6 +99,9 @@ type readmeWalk struct {
 	goEnv []string
 	// alicePipe: the prompts alice's terminal had shown when her pipe started.
 	alicePipe int
+	// invite is the newcomer's 'keys invite' waiting for its code to be accepted.
+	invite     *proc
+	inviteCode string
 	// The listeners the cookbook and the room section leave running for the next steps.
 	server1, server2 *proc
 }
@@ -200,6 +203,23 @@ var readmeSteps = map[string]readmeStep{
 		r.newcomer(c.line)
 		if _, err := os.Stat(filepath.Join(r.home, "newcomer", ".config", "rtchat", "identity.json")); err != nil {
 			r.t.Errorf("no identity in the default config dir: %v", err)
+		}
+	}},
+	"rtchat keys invite": {run: func(r *readmeWalk, c readmeCommand) {
+		r.invite = r.startNewcomer(c.line)
+		if err := r.invite.waitFor(r.w.ctx, r.invite.stderr, "keys accept "); err != nil {
+			r.t.Fatalf("keys invite: %v\n%s", err, r.invite.stderr.String())
+		}
+		_, after, _ := strings.Cut(r.invite.stderr.String(), "keys accept ")
+		r.inviteCode = strings.Fields(after)[0]
+	}},
+	"rtchat keys accept 7-amber-orbit": {run: func(r *readmeWalk, c readmeCommand) {
+		// "On the other machine": a friend with an identity of their own.
+		r.w.identity("pal")
+		out := r.script("pal", r.home, strings.Replace(c.line, "7-amber-orbit", r.inviteCode, 1))
+		mustExit(r.t, r.w.ctx, r.invite, "keys invite", 0)
+		if !strings.HasPrefix(out, "alice ") || !strings.HasPrefix(r.invite.stdout.String(), "pal ") {
+			r.t.Errorf("the two sides printed %q and %q, want the other's name and fingerprint", out, r.invite.stdout.String())
 		}
 	}},
 	"rtchat keys show": {run: func(r *readmeWalk, c readmeCommand) {
@@ -415,6 +435,27 @@ func readmeTourPrompt(r *readmeWalk, c readmeCommand) {
 	if code := r.term.waitPrompt(c.who, n); code != 0 {
 		r.t.Fatalf("%s's %q: exit %d\n%s", c.who, c.line, code, r.term.screen(c.who))
 	}
+}
+
+// startNewcomer starts a line of "First use: keys" as newcomer does, in the background.
+func (r *readmeWalk) startNewcomer(line string) *proc {
+	r.t.Helper()
+	home := r.dir("newcomer")
+	cmd := exec.Command("bash", "-c", line)
+	cmd.Dir = home
+	cmd.Env = append(append(r.w.env("alice"), "PATH="+rtchatPath+":"+os.Getenv("PATH")), "HOME="+home, "RTCHAT_CONFIG_DIR=", "XDG_CONFIG_HOME=")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := &proc{cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
+	if err := cmd.Start(); err != nil {
+		r.t.Fatalf("start %q: %v", line, err)
+	}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	r.t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	})
+	return p
 }
 
 // newcomer runs a line of "First use: keys" as someone whose config dir is the default.
