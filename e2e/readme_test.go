@@ -240,7 +240,7 @@ var readmeSteps = map[string]readmeStep{
 		}
 	}},
 	"rtchat keys remove bob": {run: func(r *readmeWalk, c readmeCommand) { r.newcomer(c.line) }},
-	"rtchat keys export --web -o me.json": {run: func(r *readmeWalk, c readmeCommand) {
+	"rtchat keys export --identity -o me.json": {run: func(r *readmeWalk, c readmeCommand) {
 		r.newcomer(c.line)
 		st, err := os.Stat(filepath.Join(r.home, "newcomer", "me.json"))
 		if err != nil || st.Mode().Perm() != 0o600 {
