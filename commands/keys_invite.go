@@ -244,7 +244,7 @@ func (p *pairing) report(peer pair.Identity) error {
 	}
 	as := ""
 	if p.pinAs != peer.Name {
-		as = " (their name: " + peer.Name + ")"
+		as = " (their name: " + safeLine(peer.Name) + ")"
 	}
 	switch p.result.Result {
 	case keys.PinReplaced:

@@ -32,6 +32,9 @@ type readmeCommand struct {
 	who     string // the Tour's current terminal: "bob", "alice" ("" outside it)
 }
 
+// readmeCode finds the code in the command 'keys invite' shows for the other side.
+var readmeCode = regexp.MustCompile(`rtchat keys accept (\d+-[a-z]+-[a-z]+)`)
+
 var readmeTerminal = regexp.MustCompile(`^# terminal \d \((\w+)\)`)
 
 // readmeCommands reads every command line of the README's sh blocks, in order.
@@ -102,6 +105,9 @@ type readmeWalk struct {
 	// invite is the newcomer's 'keys invite' waiting for its code to be accepted.
 	invite     *proc
 	inviteCode string
+	// The Tour's invitation: bob's prompts before it, and the code his terminal showed.
+	bobInvite int
+	tourCode  string
 	// The listeners the cookbook and the room section leave running for the next steps.
 	server1, server2 *proc
 }
@@ -205,7 +211,17 @@ var readmeSteps = map[string]readmeStep{
 			r.t.Errorf("no identity in the default config dir: %v", err)
 		}
 	}},
-	"rtchat keys invite": {run: func(r *readmeWalk, c readmeCommand) {
+	"rtchat keys invite": {tour: func(r *readmeWalk, c readmeCommand) {
+		// bob's terminal shows the code (and the command for alice) and waits for her.
+		r.bobInvite = r.term.prompts(c.who)
+		r.term.run(c.who, c.line)
+		r.term.wait(c.who, "Waiting for")
+		m := readmeCode.FindStringSubmatch(r.term.screen(c.who))
+		if m == nil {
+			r.t.Fatalf("no code on bob's terminal:\n%s", r.term.screen(c.who))
+		}
+		r.tourCode = m[1]
+	}, run: func(r *readmeWalk, c readmeCommand) {
 		r.invite = r.startNewcomer(c.line)
 		if err := r.invite.waitFor(r.w.ctx, r.invite.stderr, "keys accept "); err != nil {
 			r.t.Fatalf("keys invite: %v\n%s", err, r.invite.stderr.String())
@@ -213,7 +229,15 @@ var readmeSteps = map[string]readmeStep{
 		_, after, _ := strings.Cut(r.invite.stderr.String(), "keys accept ")
 		r.inviteCode = strings.Fields(after)[0]
 	}},
-	"rtchat keys accept 7-amber-orbit": {run: func(r *readmeWalk, c readmeCommand) {
+	"rtchat keys accept 7-amber-orbit": {tour: func(r *readmeWalk, c readmeCommand) {
+		readmeTourPrompt(r, readmeCommand{line: strings.Replace(c.line, "7-amber-orbit", r.tourCode, 1), who: c.who})
+		if code := r.term.waitPrompt("bob", r.bobInvite); code != 0 {
+			r.t.Fatalf("bob's invite: exit %d\n%s", code, r.term.screen("bob"))
+		}
+		if scr := r.term.screen("bob"); !strings.Contains(scr, "paired: pinned alice (") {
+			r.t.Errorf("bob's terminal does not say alice is pinned:\n%s", scr)
+		}
+	}, run: func(r *readmeWalk, c readmeCommand) {
 		// "On the other machine": a friend with an identity of their own.
 		r.w.identity("pal")
 		out := r.script("pal", r.home, strings.Replace(c.line, "7-amber-orbit", r.inviteCode, 1))
@@ -270,11 +294,7 @@ var readmeSteps = map[string]readmeStep{
 	}},
 	"export RTCHAT_BROKER=mqtt://127.0.0.1:1883 RTCHAT_ICE=loopback RTCHAT_CONFIG_DIR=~/rtchat-bob":   {tour: readmeTourPrompt},
 	"export RTCHAT_BROKER=mqtt://127.0.0.1:1883 RTCHAT_ICE=loopback RTCHAT_CONFIG_DIR=~/rtchat-alice": {tour: readmeTourPrompt},
-	"rtchat keys gen --name bob":          {tour: readmeTourPrompt},
-	"rtchat keys show > ~/bob.id":         {tour: readmeTourPrompt},
-	"rtchat keys show > ~/alice.id":       {tour: readmeTourPrompt},
-	"rtchat keys register - < ~/bob.id":   {tour: readmeTourPrompt},
-	"rtchat keys register - < ~/alice.id": {tour: readmeTourPrompt},
+	"rtchat keys gen --name bob": {tour: readmeTourPrompt},
 	"rtchat listen --exec 'date -u'": {tour: func(r *readmeWalk, c readmeCommand) {
 		r.term.run(c.who, c.line)
 		r.term.wait(c.who, "listening in room")
