@@ -393,7 +393,7 @@ func Accept(ctx context.Context, cfg Config) (Identity, error) {
 			inviter = m.From
 			if err := open(keys.reply, TReply, m.Box, &peer); err != nil {
 				s.sendFinal(ctx, Message{T: TAbort, Reason: ReasonWrongCode, To: m.From})
-				return Identity{}, fmt.Errorf("%w: the inviter of %d has another code: the invitation is over; ask for a new one", ErrWrongCode, cfg.Code.Plate)
+				return Identity{}, fmt.Errorf("%w: it does not match invitation %d: the invitation is over on both sides; ask for a new code", ErrWrongCode, cfg.Code.Plate)
 			}
 			cerr := checkIdentity(peer)
 			if cerr == nil {
