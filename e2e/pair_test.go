@@ -6,7 +6,9 @@ package e2e
 // with a taken name or with oneself.
 
 import (
+	"bufio"
 	"encoding/json"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -236,5 +238,51 @@ func TestPairWithMyself(t *testing.T) {
 	}
 	if p := w.pins("alice"); len(p) != 0 {
 		t.Errorf("pinned %v", p)
+	}
+}
+
+// The attack on an acceptor: a fake inviter (e2e/attack/pair) answers bob's hello first,
+// with a guessed code. bob gets one guess against him: he exits 3 and pins nothing, and
+// the attacker gets no pin of bob's; the guess costs the attacker this invitation.
+func TestPairFakeInviter(t *testing.T) {
+	w := newWorld(t)
+	w.identity("bob")
+	bin := buildOnce(t, "./attack/pair")
+	att := exec.CommandContext(w.ctx, bin, "-broker", w.url, "-words", "acid-acid")
+	stdout, err := att.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := att.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = att.Process.Kill(); _ = att.Wait() })
+	lines := bufio.NewScanner(stdout)
+	next := func() map[string]any {
+		if !lines.Scan() {
+			t.Fatalf("attacker ended: %v", lines.Err())
+		}
+		var ev map[string]any
+		if err := json.Unmarshal(lines.Bytes(), &ev); err != nil {
+			t.Fatalf("attacker said %q", lines.Text())
+		}
+		return ev
+	}
+	if ev := next(); ev["event"] != "ready" {
+		t.Fatalf("attacker: %v", ev)
+	}
+	// bob accepts an invitation whose inviter is not there yet: the attacker answers.
+	_, errs, rc := w.run("bob", nil, "keys", "accept", "--timeout", "20s", "42-amber-orbit")
+	if rc != 3 || !strings.Contains(errs, "wrong code") {
+		t.Errorf("bob answered by a fake inviter: exit %d, want 3\n%s", rc, errs)
+	}
+	if ev := next(); ev["event"] != "answered" || ev["plate"] != float64(42) {
+		t.Errorf("attacker: %v", ev)
+	}
+	if ev := next(); ev["event"] != "result" || ev["paired"] != false {
+		t.Errorf("the attacker paired: %v", ev)
+	}
+	if p := w.pins("bob"); len(p) != 0 {
+		t.Errorf("bob pinned %v", p)
 	}
 }

@@ -49,6 +49,8 @@ var layers = map[string][]string{
 	// Attackers are written against the wire format, never the core.
 	"e2e/attack/mitm": {"keys", "rtc/lzstring"},
 	"e2e/attack/room": {"keys", "rtc/lzstring"},
+	// The fake inviter speaks the pairing protocol, as anyone who read docs/protocol.md can.
+	"e2e/attack/pair": {"rtc/pair", "rtc/signal"},
 	// Test peers written from the wire contract.
 	"e2e/peers/barebones": {},
 	// The direct path's impostor needs nothing of ours: it is a TLS server with its own key.

@@ -292,11 +292,12 @@ func Invite(ctx context.Context, cfg Config) (Identity, error) {
 			_ = cfg.Conn.Publish(ctx, s.last) // our reply was lost
 		case m.T == THello:
 			cfg.Log.Info("pair: ignored another attempt on an invitation already in use", "from", m.From)
-		case !claimed || m.From != hello.From || (m.To != "" && m.To != s.me):
+		case !claimed || m.From != hello.From:
 			continue
 		case m.T == TAbort:
+			// Whoever it was addressed to: the acceptor we serve gave up.
 			return Identity{}, abortErr(m)
-		case m.T == TConfirm:
+		case m.T == TConfirm && m.To == s.me:
 			var cb confirmBox
 			if err := open(keys.confirm, TConfirm, m.Box, &cb); err != nil {
 				s.sendFinal(ctx, Message{T: TAbort, Reason: ReasonWrongCode, To: m.From})
