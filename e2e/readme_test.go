@@ -461,21 +461,7 @@ func readmeTourPrompt(r *readmeWalk, c readmeCommand) {
 func (r *readmeWalk) startNewcomer(line string) *proc {
 	r.t.Helper()
 	home := r.dir("newcomer")
-	cmd := exec.Command("bash", "-c", line)
-	cmd.Dir = home
-	cmd.Env = append(append(r.w.env("alice"), "PATH="+rtchatPath+":"+os.Getenv("PATH")), "HOME="+home, "RTCHAT_CONFIG_DIR=", "XDG_CONFIG_HOME=")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &proc{cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
-	if err := cmd.Start(); err != nil {
-		r.t.Fatalf("start %q: %v", line, err)
-	}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
-	r.t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
-	})
-	return p
+	return r.w.startScript("alice", home, nil, line, "HOME="+home, "RTCHAT_CONFIG_DIR=", "XDG_CONFIG_HOME=")
 }
 
 // newcomer runs a line of "First use: keys" as someone whose config dir is the default.

@@ -78,14 +78,7 @@ func TestCPaceDraftVectorsB3(t *testing.T) {
 	a, b := scalar(b3.ya), scalar(b3.yb)
 	eqHex(t, "Ya", a.Y, b3.Ya)
 	eqHex(t, "Yb", b.Y, b3.Yb)
-	Ka, err := a.scalarMultVfy(b.Y)
-	if err != nil {
-		t.Fatal(err)
-	}
-	Kb, err := b.scalarMultVfy(a.Y)
-	if err != nil {
-		t.Fatal(err)
-	}
+	Ka, Kb := exchange(t, a, b)
 	eqHex(t, "scalar_mult_vfy(ya,Yb)", Ka, b3.K)
 	eqHex(t, "scalar_mult_vfy(yb,Ya)", Kb, b3.K)
 	ADa, ADb := unhex(t, b3.ADa), unhex(t, b3.ADb)
@@ -140,14 +133,7 @@ func TestCPaceRoundTrip(t *testing.T) {
 		gb, _ := calculateGenerator([]byte(pwB), []byte("ci"), sid)
 		a, _ := newShare(ga, rand.Reader)
 		b, _ := newShare(gb, rand.Reader)
-		Ka, err := a.scalarMultVfy(b.Y)
-		if err != nil {
-			t.Fatal(err)
-		}
-		Kb, err := b.scalarMultVfy(a.Y)
-		if err != nil {
-			t.Fatal(err)
-		}
+		Ka, Kb := exchange(t, a, b)
 		return iskIR(sid, Ka, a.Y, nil, b.Y, nil), iskIR(sid, Kb, a.Y, nil, b.Y, nil)
 	}
 	if a, b := run("7-amber-orbit", "7-amber-orbit"); !bytes.Equal(a, b) {
@@ -156,4 +142,18 @@ func TestCPaceRoundTrip(t *testing.T) {
 	if a, b := run("7-amber-orbit", "7-amber-otter"); bytes.Equal(a, b) {
 		t.Error("different passwords, same key")
 	}
+}
+
+// exchange is both sides' scalar_mult_vfy of the other's share.
+func exchange(t *testing.T, a, b *share) ([]byte, []byte) {
+	t.Helper()
+	Ka, err := a.scalarMultVfy(b.Y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Kb, err := b.scalarMultVfy(a.Y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Ka, Kb
 }
