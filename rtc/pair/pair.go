@@ -300,7 +300,8 @@ func Invite(ctx context.Context, cfg Config) (Identity, error) {
 		case m.T == TConfirm && m.To == s.me:
 			var cb confirmBox
 			if err := open(keys.confirm, TConfirm, m.Box, &cb); err != nil {
-				s.sendFinal(ctx, Message{T: TAbort, Reason: ReasonWrongCode, To: m.From})
+				// To no one in particular: an honest acceptor waiting on the plate learns too.
+				s.sendFinal(ctx, Message{T: TAbort, Reason: ReasonWrongCode})
 				return Identity{}, fmt.Errorf("%w: someone tried to accept invitation %d with a wrong code; it is over: make a new one", ErrWrongCode, cfg.Code.Plate)
 			}
 			if cb.Refuse != "" {
@@ -375,12 +376,13 @@ func Accept(ctx context.Context, cfg Config) (Identity, error) {
 			}
 			return Identity{}, err
 		}
-		if m.To != "" && m.To != s.me {
+		if m.T == TAbort && (inviter == "" || m.From == inviter) {
+			return Identity{}, abortErr(m) // whoever it was addressed to: the invitation is over
+		}
+		if m.To != s.me {
 			continue
 		}
 		switch {
-		case m.T == TAbort && (inviter == "" || m.From == inviter):
-			return Identity{}, abortErr(m)
 		case m.T == TReply && inviter == "":
 			K, err := sh.scalarMultVfy(m.Y)
 			if err != nil {

@@ -1,7 +1,9 @@
 package pair
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -191,5 +193,56 @@ func TestParseCode(t *testing.T) {
 		if p, err := ParseCode(c.String()); err != nil || p != c {
 			t.Errorf("%v does not parse back: %v", c, err)
 		}
+	}
+}
+
+// A guesser on the topic claims the invitation with a hello of its own, then sends a
+// confirm it cannot make: the inviter ends with a wrong code, and so does an honest
+// acceptor who was waiting on the plate meanwhile (it is not left to time out).
+func TestPairGuessEndsWaitingAcceptor(t *testing.T) {
+	ctx, dial := room(t)
+	code := Code{Plate: 77, Words: [2]string{"cobalt", "mango"}}
+	var inviter, honest side
+	inv := run(Invite, ctx, inviter.config(dial(), code, alice))
+
+	// The guesser: a share for a code it guessed, sent as a hello.
+	gc := dial()
+	guess := Code{Plate: 77, Words: [2]string{"cobalt", "melon"}}
+	sid := bytes.Repeat([]byte{7}, idLen)
+	g, err := calculateGenerator([]byte(guess.String()), (&Config{Topic: topic}).ci(), sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := newShare(g, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := &session{cfg: &Config{Conn: gc, Code: guess, Resend: 200 * time.Millisecond}, me: strings.Repeat("ab", idLen)}
+	if err := gs.send(ctx, Message{T: THello, Sid: sid, Y: sh.Y}); err != nil {
+		t.Fatal(err)
+	}
+	var reply Message
+	for reply.T != TReply {
+		m, err := gs.next(ctx, func() { _ = gc.Publish(ctx, gs.last) })
+		if err != nil {
+			t.Fatalf("no reply to the guesser: %v", err)
+		}
+		if m.To == gs.me {
+			reply = m
+		}
+	}
+	// The invitation is claimed. The honest acceptor comes, and waits.
+	acc := run(Accept, ctx, honest.config(dial(), code, bob))
+	if err := gs.send(ctx, Message{T: TConfirm, To: reply.From, Box: bytes.Repeat([]byte{1}, 64)}); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-inv; !errors.Is(r.err, ErrWrongCode) {
+		t.Errorf("inviter: %v, want %v", r.err, ErrWrongCode)
+	}
+	if r := <-acc; !errors.Is(r.err, ErrWrongCode) {
+		t.Errorf("waiting acceptor: %v, want %v", r.err, ErrWrongCode)
+	}
+	if len(inviter.pins())+len(honest.pins()) != 0 {
+		t.Error("pinned")
 	}
 }
