@@ -8,7 +8,7 @@
 #
 # Environment:
 #   FUZZTIME          time (or Nx iterations) per target, default 10s. With the module's
-#                     9 targets the default run takes about 2 minutes: 90 s of fuzzing and
+#                     10 targets the default run takes about 2 minutes: 100 s of fuzzing and
 #                     ~25 s of building and linking with a warm build cache (a cold cache
 #                     adds about a minute to instrument the WebRTC dependencies once).
 #   FUZZPARALLEL      fuzzing workers per target (go test -parallel), default GOMAXPROCS.
