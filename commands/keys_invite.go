@@ -249,6 +249,8 @@ func (p *pairing) report(peer pair.Identity) error {
 	switch p.result.Result {
 	case keys.PinReplaced:
 		fmt.Fprintf(p.o.IO.Err, "rtchat: paired: replaced %s%s, now %s (was %s), as an rtchat peer\n", p.pinAs, as, fp, keys.Fingerprint(p.result.OldKey))
+	case keys.PinKindChanged:
+		fmt.Fprintf(p.o.IO.Err, "rtchat: paired: %s%s (%s), pinned as a web peer until now, is now an rtchat peer\n", p.pinAs, as, fp)
 	case keys.PinUnchanged:
 		fmt.Fprintf(p.o.IO.Err, "rtchat: paired: %s%s (%s) was already pinned\n", p.pinAs, as, fp)
 	default:
