@@ -267,6 +267,8 @@ func pairError(ctx context.Context, err error) error {
 		return err
 	}
 	switch {
+	case errors.Is(err, pair.ErrCrowded):
+		return withHint(&ExitError{Code: ExitNotVerified, Err: err}, "make a new code with 'rtchat keys invite' and give it only to the person you mean")
 	case errors.Is(err, pair.ErrWrongCode):
 		return withHint(&ExitError{Code: ExitNotVerified, Err: err}, "nothing was pinned; make a new code with 'rtchat keys invite' and check it is read out right")
 	case errors.Is(err, pair.ErrExpired):

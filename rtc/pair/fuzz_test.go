@@ -45,7 +45,7 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("%s %+v", m.T, m)
 			}
 		case TAbort:
-			if m.Reason != ReasonWrongCode && m.Reason != ReasonExpired {
+			if m.Reason != ReasonWrongCode && m.Reason != ReasonExpired && m.Reason != ReasonCrowded {
 				t.Fatalf("abort %+v", m)
 			}
 		default:

@@ -32,6 +32,7 @@ const (
 const (
 	ReasonWrongCode = "wrong-code" // a key confirmation failed: someone used a wrong code
 	ReasonExpired   = "expired"    // the inviter gave up waiting
+	ReasonCrowded   = "crowded"    // a second acceptor came while the first was served
 )
 
 // Limits of a decoded message.
@@ -51,7 +52,7 @@ type Message struct {
 	Sid    []byte `json:"sid,omitempty"`    // hello: CPace's session id, 16 bytes
 	Y      []byte `json:"y,omitempty"`      // hello, reply: the CPace share, 32 bytes
 	Box    []byte `json:"box,omitempty"`    // reply, confirm, done: AEAD ciphertext
-	Reason string `json:"reason,omitempty"` // abort: ReasonWrongCode or ReasonExpired
+	Reason string `json:"reason,omitempty"` // abort: ReasonWrongCode, ReasonExpired or ReasonCrowded
 }
 
 // ErrNotPair: the payload is an envelope, but not a pairing message.
@@ -122,7 +123,7 @@ func DecodeData(data []byte) (Message, error) {
 	case TConfirm, TDone:
 		err = need(true, false, false, true, false)
 	case TAbort:
-		if m.Reason != ReasonWrongCode && m.Reason != ReasonExpired {
+		if m.Reason != ReasonWrongCode && m.Reason != ReasonExpired && m.Reason != ReasonCrowded {
 			return bad("abort: reason %q", m.Reason)
 		}
 		to := m.To // an abort may be for one acceptor or for the whole invitation

@@ -39,6 +39,9 @@ var (
 	ErrRefused = errors.New("the other side refused the pairing")
 	// ErrExpired: the invitation ended before the pairing was done.
 	ErrExpired = errors.New("the invitation expired")
+	// ErrCrowded: two acceptors came for one invitation, so someone other than the person
+	// it was meant for knows or guesses its number. It is over on every side.
+	ErrCrowded = errors.New("invitation crowded")
 )
 
 // Conn is the room topic: rtc/signal's Conn.
@@ -231,8 +234,11 @@ func (s *session) next(ctx context.Context, resend func()) (Message, error) {
 
 // abortErr is the error for an abort message received.
 func abortErr(m Message) error {
-	if m.Reason == ReasonWrongCode {
+	switch m.Reason {
+	case ReasonWrongCode:
 		return fmt.Errorf("%w: the invitation %d ended because someone tried a wrong code", ErrWrongCode, m.Plate)
+	case ReasonCrowded:
+		return crowdedErr(m.Plate)
 	}
 	return fmt.Errorf("%w: the inviter stopped waiting", ErrExpired)
 }
@@ -291,7 +297,10 @@ func Invite(ctx context.Context, cfg Config) (Identity, error) {
 		case m.T == THello && m.From == hello.From && bytes.Equal(m.Sid, hello.Sid) && bytes.Equal(m.Y, hello.Y):
 			_ = cfg.Conn.Publish(ctx, s.last) // our reply was lost
 		case m.T == THello:
-			cfg.Log.Info("pair: ignored another attempt on an invitation already in use", "from", m.From)
+			// A second acceptor: someone else has the number, perhaps guessing. End it on
+			// every side, as magic-wormhole's "crowded", rather than leave one side waiting.
+			s.sendFinal(ctx, Message{T: TAbort, Reason: ReasonCrowded})
+			return Identity{}, crowdedErr(cfg.Code.Plate)
 		case !claimed || m.From != hello.From:
 			continue
 		case m.T == TAbort:
@@ -432,4 +441,8 @@ func Accept(ctx context.Context, cfg Config) (Identity, error) {
 			return peer, nil
 		}
 	}
+}
+
+func crowdedErr(plate int) error {
+	return fmt.Errorf("%w: two acceptors came for invitation %d: someone other than the person it was meant for is answering it; it is over, nothing was pinned", ErrCrowded, plate)
 }

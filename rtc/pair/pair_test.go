@@ -196,10 +196,10 @@ func TestParseCode(t *testing.T) {
 	}
 }
 
-// A guesser on the topic claims the invitation with a hello of its own, then sends a
-// confirm it cannot make: the inviter ends with a wrong code, and so does an honest
-// acceptor who was waiting on the plate meanwhile (it is not left to time out).
-func TestPairGuessEndsWaitingAcceptor(t *testing.T) {
+// A guesser on the topic claims the invitation with a hello of its own; then the honest
+// acceptor comes. Two acceptors for one invitation: it ends on every side ("crowded"), the
+// honest acceptor at once rather than after its timeout, the guesser too, nothing pinned.
+func TestPairCrowded(t *testing.T) {
 	ctx, dial := room(t)
 	code := Code{Plate: 77, Words: [2]string{"cobalt", "mango"}}
 	var inviter, honest side
@@ -221,26 +221,34 @@ func TestPairGuessEndsWaitingAcceptor(t *testing.T) {
 	if err := gs.send(ctx, Message{T: THello, Sid: sid, Y: sh.Y}); err != nil {
 		t.Fatal(err)
 	}
-	var reply Message
-	for reply.T != TReply {
-		m, err := gs.next(ctx, func() { _ = gc.Publish(ctx, gs.last) })
+	resend := func() { _ = gc.Publish(ctx, gs.last) }
+	for {
+		m, err := gs.next(ctx, resend)
 		if err != nil {
 			t.Fatalf("no reply to the guesser: %v", err)
 		}
-		if m.To == gs.me {
-			reply = m
+		if m.T == TReply && m.To == gs.me {
+			break
 		}
 	}
-	// The invitation is claimed. The honest acceptor comes, and waits.
-	acc := run(Accept, ctx, honest.config(dial(), code, bob))
-	if err := gs.send(ctx, Message{T: TConfirm, To: reply.From, Box: bytes.Repeat([]byte{1}, 64)}); err != nil {
-		t.Fatal(err)
+	// The invitation is claimed. The honest acceptor comes.
+	if r := <-run(Accept, ctx, honest.config(dial(), code, bob)); !errors.Is(r.err, ErrCrowded) {
+		t.Errorf("honest acceptor: %v, want %v", r.err, ErrCrowded)
 	}
-	if r := <-inv; !errors.Is(r.err, ErrWrongCode) {
-		t.Errorf("inviter: %v, want %v", r.err, ErrWrongCode)
+	if r := <-inv; !errors.Is(r.err, ErrCrowded) {
+		t.Errorf("inviter: %v, want %v", r.err, ErrCrowded)
 	}
-	if r := <-acc; !errors.Is(r.err, ErrWrongCode) {
-		t.Errorf("waiting acceptor: %v, want %v", r.err, ErrWrongCode)
+	for {
+		m, err := gs.next(ctx, nil)
+		if err != nil {
+			t.Fatalf("the guesser was not told: %v", err)
+		}
+		if m.T == TAbort {
+			if m.Reason != ReasonCrowded {
+				t.Errorf("guesser got abort %q", m.Reason)
+			}
+			break
+		}
 	}
 	if len(inviter.pins())+len(honest.pins()) != 0 {
 		t.Error("pinned")
