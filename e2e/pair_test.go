@@ -286,3 +286,30 @@ func TestPairFakeInviter(t *testing.T) {
 		t.Errorf("bob pinned %v", p)
 	}
 }
+
+// A guesser and the honest acceptor answer at once: whatever the order, nobody pins the
+// guesser, the inviter pins bob or nobody, and the guesser pins nobody.
+func TestPairRaceWithGuesser(t *testing.T) {
+	w := newWorld(t)
+	for _, n := range []string{"alice", "bob", "mallory"} {
+		w.identity(n)
+	}
+	inv, code := w.inviting("alice")
+	m := w.start("mallory", nil, "keys", "accept", "--timeout", "10s", wrongCode(code))
+	b := w.start("bob", nil, "keys", "accept", "--timeout", "10s", code)
+	mc, bc, ac := w.exitOf(m), w.exitOf(b), w.exitOf(inv)
+	t.Logf("exits: alice %d, bob %d, mallory %d", ac, bc, mc)
+	if mc == 0 {
+		t.Errorf("mallory's guess paired:\n%s", m.stderr.String())
+	}
+	pa := w.pins("alice")
+	if len(pa) > 1 || (len(pa) == 1 && pa["bob"] != w.fingerprint("bob")) {
+		t.Errorf("alice pinned %v", pa)
+	}
+	if (ac == 0) != (len(pa) == 1) || (ac == 0) != (bc == 0) {
+		t.Errorf("exit codes alice %d, bob %d do not match alice's pins %v", ac, bc, pa)
+	}
+	if p := w.pins("mallory"); len(p) != 0 {
+		t.Errorf("mallory pinned %v", p)
+	}
+}
