@@ -98,7 +98,7 @@ func runKeysInvite(ctx context.Context, o *keysInviteOptions) error {
 			return err
 		}
 	} else {
-		printInvite(o.IO, code, timeout)
+		printInvite(o.IO, code, acceptCommand(o.G, code), timeout)
 	}
 	peer, err := pair.Invite(ctx, p.config(conn, code))
 	if err != nil {
@@ -115,11 +115,31 @@ func withTimeoutOf(ctx context.Context, d time.Duration) (context.Context, conte
 	return context.WithTimeout(ctx, d)
 }
 
+// acceptCommand is what the other side runs: with the broker and room when they are not
+// the defaults, as the other machine must meet on the same topic (a password stays out).
+func acceptCommand(g *Globals, code pair.Code) string {
+	cmd := "rtchat "
+	if g.Broker != DefaultBroker {
+		cmd += "--broker " + shellWord(signal.RedactURL(g.Broker)) + " "
+	}
+	if g.Room != DefaultRoom {
+		cmd += "--room " + shellWord(g.Room) + " "
+	}
+	return cmd + "keys accept " + code.String()
+}
+
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"$`\\!*?&;|<>()[]{}#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // printInvite shows the code on stderr: on a terminal spaced out and upper-cased, to be
 // read aloud, with the command for the other side.
-func printInvite(ios *IO, code pair.Code, timeout time.Duration) {
+func printInvite(ios *IO, code pair.Code, cmd string, timeout time.Duration) {
 	w := ios.Err
-	cmd := "rtchat keys accept " + code.String()
 	if !ios.ErrTTY {
 		fmt.Fprintf(w, "rtchat: invitation code %s: on the other machine run: %s\n", code, cmd)
 		return

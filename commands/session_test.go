@@ -3,6 +3,8 @@ package commands
 import (
 	"testing"
 	"time"
+
+	"github.com/rtchat/rtchat/rtc/pair"
 )
 
 // TestWaitForPerson: on a terminal, connect and pipe wait without limit unless a timeout
@@ -24,6 +26,21 @@ func TestWaitForPerson(t *testing.T) {
 		waitForPerson(g, &IO{ErrTTY: c.tty})
 		if g.Timeout != c.want {
 			t.Errorf("tty %v, json %v, timeout from %s: %v, want %v", c.tty, c.json, c.source, g.Timeout, c.want)
+		}
+	}
+}
+
+// TestAcceptCommand: the command 'keys invite' shows for the other side names the broker
+// (without its password) and the room when they are not the defaults.
+func TestAcceptCommand(t *testing.T) {
+	code := pair.Code{Plate: 7, Words: [2]string{"amber", "orbit"}}
+	for _, c := range []struct{ broker, room, want string }{
+		{DefaultBroker, DefaultRoom, "rtchat keys accept 7-amber-orbit"},
+		{"mqtt://u:secret@10.0.0.2:1883", DefaultRoom, "rtchat --broker mqtt://u:xxxxx@10.0.0.2:1883 keys accept 7-amber-orbit"},
+		{DefaultBroker, "team room", "rtchat --room 'team room' keys accept 7-amber-orbit"},
+	} {
+		if got := acceptCommand(&Globals{Broker: c.broker, Room: c.room}, code); got != c.want {
+			t.Errorf("acceptCommand(%s, %s) = %q, want %q", c.broker, c.room, got, c.want)
 		}
 	}
 }

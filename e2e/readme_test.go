@@ -33,7 +33,7 @@ type readmeCommand struct {
 }
 
 // readmeCode finds the code in the command 'keys invite' shows for the other side.
-var readmeCode = regexp.MustCompile(`rtchat keys accept (\d+-[a-z]+-[a-z]+)`)
+var readmeCode = regexp.MustCompile(`keys accept (\d+-[a-z]+-[a-z]+)`)
 
 var readmeTerminal = regexp.MustCompile(`^# terminal \d \((\w+)\)`)
 
