@@ -40,7 +40,9 @@ can pass for another line or drive the terminal. With --json each message is an 
 object with the raw text.
 
 PEER must run 'rtchat connect ME' (or 'rtchat listen', which prints what I send, or
-'rtchat connect' in the room).
+'rtchat connect' in the room). On a terminal, rtchat waits for PEER without limit (the
+waiting line says for whom, and Ctrl-C ends it) unless --timeout or RTCHAT_TIMEOUT is set;
+in a script it gives up after --timeout (30s by default).
 
 On a terminal, lines are edited on a prompt ("> ", on stderr) and PEER's messages appear
 above it without disturbing what you are typing; a pasted block is sent line by line.
@@ -109,6 +111,7 @@ at its end (exit 0). Peers that come and go do not end the room.`,
 
 func runConnect(ctx context.Context, opts *connectOptions) error {
 	g, ios, peer := opts.Globals, opts.IO, opts.Peer
+	waitForPerson(g, ios)
 	events := make(chan rtc.Event, 64)
 	stopped := make(chan struct{}) // closed before the session closes, so no sender blocks
 	s, p, err := openPeer(ctx, g, ios, rtc.RoleConnect, peer, func(c *rtc.Config) {

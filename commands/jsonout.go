@@ -270,3 +270,19 @@ type versionJSON struct {
 	Type string `json:"type"`
 	versionInfo
 }
+
+// inviteJSON is the first line of 'keys invite': the code, as soon as it exists.
+type inviteJSON struct {
+	Type string `json:"type"`
+	Code string `json:"code"`
+}
+
+// pairedJSON is the result of 'keys invite' and 'keys accept'.
+type pairedJSON struct {
+	Type            string `json:"type"`
+	Name            string `json:"name"`
+	IdentityName    string `json:"identityName"`
+	Fingerprint     string `json:"fingerprint"`
+	PublicKeyString string `json:"publicKeyString"`
+	Result          string `json:"result"`
+}

@@ -171,6 +171,8 @@ func outputStructs() map[string]any {
 		"summary (doctor)":            doctorSummaryJSON{},
 		"config":                      configJSON{},
 		"version":                     versionJSON{},
+		"invite":                      inviteJSON{},
+		"paired":                      pairedJSON{},
 	}
 }
 

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -24,14 +25,20 @@ my peers. Both live in the config dir (--config-dir) in the RTChat web client's 
 keys are the JWK strings the browser stores, and the pins are its knownHostsStrings object,
 so identities and pins can move between rtchat and a browser (see 'keys export --web').
 
-An identity string is NAME|JWK: my bare name, a '|', and my public key string. Give yours
-to peers ('rtchat keys show'); pin theirs ('rtchat keys register'). Compare fingerprints
-over a channel you trust before pinning. Each pin is of a kind: an rtchat peer (the
+To pin another rtchat user, pair with a one-time code: 'rtchat keys invite' on one
+machine, 'rtchat keys accept CODE' on the other; both pin each other for good.
+
+An identity string is NAME|JWK: my bare name, a '|', and my public key string. For scripts
+and users of the web page, give yours ('rtchat keys show') and pin theirs ('rtchat keys
+register'). Compare fingerprints over a channel you trust before pinning. To move my
+identity to another machine: 'rtchat keys export --identity -o FILE', then 'rtchat keys
+import FILE' there. Each pin is of a kind: an rtchat peer (the
 default), or a web peer (a user of the RTChat web page: 'register --web').
 
 Like ssh, rtchat refuses a config dir or a pins file that group or others can write, and a
 private key file that they can read; the error gives the chmod that fixes it.`,
 		Example: `  rtchat keys gen --name alice
+  rtchat keys invite                  # then on bob's machine: rtchat keys accept CODE
   rtchat keys show > alice.id
   rtchat keys register "$(cat bob.id)"
   rtchat keys register --web carol '{"alg":"PS256",...}'
@@ -50,6 +57,8 @@ private key file that they can read; the error gives the chmod that fixes it.`,
 		newKeysGenCmd(g, ios),
 		newKeysShowCmd(g, ios),
 		newKeysRegisterCmd(g, ios),
+		newKeysInviteCmd(g, ios),
+		newKeysAcceptCmd(g, ios),
 		newKeysListCmd(g, ios),
 		newKeysRemoveCmd(g, ios),
 		newKeysExportCmd(g, ios),
@@ -143,10 +152,19 @@ type pinner struct {
 	total   int
 }
 
+// errOwnKey: pinning my own key for a peer would let whoever holds my key pass as them,
+// and is almost always my own identity line pasted by mistake.
+var errOwnKey = errors.New("that is my own key")
+
 // pin pins one peer and reports success; the caller reports a returned error.
 func (p *pinner) pin(prefix string, line int, req keys.PinRequest) error {
 	p.total++
 	req.Replace = p.replace
+	if mine, err := p.store.LoadIdentity(); err == nil && keys.CompactPasted(req.Key) == mine.PublicJWK {
+		p.failed++
+		return withHint(fmt.Errorf("%w (%s, %s): not pinned for %s", errOwnKey, mine.Name, mine.Fingerprint(), req.Name),
+			"pin a peer from the identity line 'rtchat keys show' prints on THEIR machine, or pair with 'rtchat keys invite'")
+	}
 	out, err := p.store.PinPeer(req)
 	if err != nil {
 		p.failed++

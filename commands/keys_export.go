@@ -15,20 +15,26 @@ import (
 // keysExportOptions are the inputs of 'rtchat keys export'.
 type keysExportOptions struct {
 	keysCommon
-	Web    bool   // the web client's localStorage items, with my private key
+	Web    bool   // the web client's localStorage items, with my private key (also --identity)
 	Output string // -o FILE; "" or "-" is stdout
 }
 
 func newKeysExportCmd(g *Globals, ios *IO) *cobra.Command {
 	o := &keysExportOptions{}
 	cmd := &cobra.Command{
-		Use:   "export [--web] [-o FILE]",
-		Short: "Print pinned peers, or everything in the web client's localStorage form",
-		Long: `Without --web: print every pinned peer as an identity string NAME|JWK, one per line, the
-format 'rtchat keys register -' reads (the kinds are not in it: 'register -' pins rtchat
-peers, 'register --web -' web peers).
+		Use:   "export [--identity|--web] [-o FILE]",
+		Short: "Print pinned peers, or my identity and pins to move to another machine",
+		Long: `To move my identity to another machine (rtchat or a browser):
+  rtchat keys export --identity -o me.json     here
+  rtchat keys import me.json                   there
+--identity and --web are the same: they write my identity, with its PRIVATE key, and my
+pins, in the web client's localStorage form that 'rtchat keys import' reads.
 
-With --web: write one JSON object holding the web client's localStorage items, all strings:
+Without them: print every pinned peer as an identity string NAME|JWK, one per line, the
+format 'rtchat keys register -' reads (the kinds are not in it: 'register -' pins rtchat
+peers, 'register --web -' web peers). That is public keys of peers, not my identity.
+
+With --identity or --web: write one JSON object holding the web client's localStorage items, all strings:
 rtchat_name, publicKeyString, privateKeyString (my identity, if I have one),
 knownHostsStrings (the pins) and rtchat_cli_peer_kinds (their kinds; the web page ignores
 it). In the web page's developer console, load it with
@@ -42,7 +48,8 @@ So the private key lands only where others cannot read it, with --web:
   stdout to a file   (> FILE) a file others can read is made 0600 first, or refused;
   stdout to a pipe   is allowed: the program reading it gets the key;
   stdout a terminal  is refused.`,
-		Example: `  rtchat keys export > peers.ids
+		Example: `  rtchat keys export --identity -o me.json    # then on my other machine: rtchat keys import me.json
+  rtchat keys export > peers.ids
   rtchat keys export --web -o rtchat-localstorage.json
   rtchat keys export --web | rtchat --config-dir /mnt/usb/rtchat keys import -`,
 		Args: keysArgs(0, 0, "no arguments (write to a file with -o FILE)"),
@@ -52,6 +59,7 @@ So the private key lands only where others cannot read it, with --web:
 		},
 	}
 	cmd.Flags().BoolVar(&o.Web, "web", false, "write the web client's localStorage items as one JSON object, including my private key")
+	cmd.Flags().BoolVar(&o.Web, "identity", false, "write my identity (with its private key) and my pins, for 'rtchat keys import' on another machine (the same as --web)")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write to FILE instead of stdout (with --web, created with mode 0600)")
 	return cmd
 }
@@ -66,6 +74,9 @@ func runKeysExport(o *keysExportOptions) error {
 		var b bytes.Buffer
 		for _, n := range keys.SortedNames(pins) {
 			fmt.Fprintf(&b, "%s|%s\n", n, pins[n])
+		}
+		if o.IO.ErrTTY {
+			fmt.Fprintln(o.IO.Err, "note: these are my pins (peers' public keys), not my identity; to move my identity to another machine: rtchat keys export --identity -o FILE")
 		}
 		return o.write(b.Bytes(), false)
 	}

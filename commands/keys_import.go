@@ -1,12 +1,14 @@
 package commands
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -134,9 +136,13 @@ func runKeysImport(o *keysImportOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := otherKind(src); err != nil {
+		return err
+	}
 	w, err := keys.ParseWebStorage(src.data)
 	if err != nil {
-		return fmt.Errorf("%s: %w", src.name, err)
+		return withHint(fmt.Errorf("%s: %w", src.name, err),
+			"import reads what 'rtchat keys export --identity' (or --web) writes: my identity and pins as the web client's localStorage JSON")
 	}
 	store := o.store()
 	mine, err := store.LoadIdentity()
@@ -262,4 +268,23 @@ func importIdentity(o *keysImportOptions, store *keys.Store, mine *keys.Identity
 	}
 	fmt.Fprintf(errw, "identity: imported %s (%s) as my identity into %s\n", id.Name, id.Fingerprint(), store.IdentityPath())
 	return id, nil
+}
+
+// otherKind names what a file that import cannot read is, when it is one of the other
+// files rtchat makes, and says which command takes it.
+func otherKind(src *importSource) error {
+	text := strings.TrimSpace(strings.TrimPrefix(string(src.data), "\uFEFF"))
+	if first, _, _ := strings.Cut(text, "\n"); strings.Contains(first, "|") && !strings.HasPrefix(first, "{") {
+		return withHint(fmt.Errorf("%s holds identity lines (NAME|JWK, what 'rtchat keys show' and 'rtchat keys export' without --identity print): "+
+			"public keys of peers, not an identity to import", src.name),
+			"pin them with: rtchat keys register - < "+src.name)
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal([]byte(text), &obj) == nil {
+		if _, ok := obj["kty"]; ok {
+			return withHint(fmt.Errorf("%s holds one key (a JWK), not an identity or pins to import", src.name),
+				"pin it under its owner's name with: rtchat keys register NAME \"$(cat "+src.name+")\"")
+		}
+	}
+	return nil
 }

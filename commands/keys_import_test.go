@@ -221,3 +221,25 @@ func TestKeysImportKeepsKinds(t *testing.T) {
 	mustCode(t, "import --json", code, ExitOK, errs)
 	mustContain(t, "import --json", stdout, fmt.Sprintf(`"name":"webby","fingerprint":%q`, keys.Fingerprint(p["webby"].Key)), `"kind":"web","result":"added"`)
 }
+
+// TestKeysImportNamesOtherKinds: import of a file rtchat made for something else says what
+// the file is and which command takes it, instead of a JSON parse error.
+func TestKeysImportNamesOtherKinds(t *testing.T) {
+	bob, _ := testPeers(t)
+	for _, c := range []struct{ data, want, hint string }{
+		{bob.IdentityString() + "\n", "holds identity lines", "keys register - <"},
+		{bob.PublicJWK, "holds one key (a JWK)", "keys register NAME"},
+		{"bob is my friend\n", "not a JSON object", "keys export --identity"},
+	} {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "peers.ids")
+		if err := os.WriteFile(file, []byte(c.data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		kc, _, _ := keysRun(dir, "", false)
+		err := runKeysImport(&keysImportOptions{keysCommon: kc, File: file})
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), file) || !strings.Contains(hintOf(err), c.hint) {
+			t.Errorf("import of %q: %v (hint %q); want %q and hint %q", c.data, err, hintOf(err), c.want, c.hint)
+		}
+	}
+}

@@ -42,7 +42,10 @@ Each result is reported on stderr ("line 3: pinned bob (fingerprint) as an rtcha
 with '-' a bad line does not stop the others, but the exit status is 1 if any line failed.
 A name already pinned to a different key is refused unless --replace is given: a changed
 key may mean the peer made a new identity, or that someone is impersonating them. Check
-the fingerprint with the peer over a channel you trust.`,
+the fingerprint with the peer over a channel you trust. My own key is refused.
+
+Between two rtchat users, 'rtchat keys invite' and 'rtchat keys accept CODE' do all of
+this in one step with a one-time code; register is for scripts and web page users.`,
 		Example: `  rtchat keys register 'bob|{"alg":"PS256","e":"AQAB",...}'
   rtchat keys register bob "$(cat bob.jwk)"
   rtchat keys register --web carol '{"alg":"PS256",...}'   # a web page user

@@ -260,3 +260,35 @@ func TestKeysGenAnonymousWarning(t *testing.T) {
 	}
 	mustContain(t, "register anon1", errb.String(), "note: web pages treat names starting with 'anon' as anonymous")
 }
+
+// TestKeysRegisterOwnKey: my own identity line is not pinned for anyone, alone or in a
+// list (the others are).
+func TestKeysRegisterOwnKey(t *testing.T) {
+	bob, _ := testPeers(t)
+	dir := t.TempDir()
+	c, _, _ := keysRun(dir, "", false)
+	me, err := keys.Generate("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Open(dir).SaveIdentity(me, false); err != nil {
+		t.Fatal(err)
+	}
+	err = runKeysRegister(&keysRegisterOptions{keysCommon: c, Args: []string{me.IdentityString()}})
+	if err == nil || !strings.Contains(err.Error(), "my own key") || hintOf(err) == "" {
+		t.Fatalf("register my own identity line: %v", err)
+	}
+	err = runKeysRegister(&keysRegisterOptions{keysCommon: c, Args: []string{"alex", me.PublicJWK}})
+	if err == nil || !strings.Contains(err.Error(), "my own key") {
+		t.Fatalf("register my key under another name: %v", err)
+	}
+	c, _, errb := keysRun(dir, me.IdentityString()+"\n"+bob.IdentityString()+"\n", false)
+	if err := runKeysRegister(&keysRegisterOptions{keysCommon: c, Args: []string{"-"}}); err == nil {
+		t.Error("register - with my own line: exit 0")
+	}
+	mustContain(t, "register -", errb.String(), "line 1: error: that is my own key", "pinned bob")
+	pins, err := keys.Open(dir).Pins()
+	if err != nil || len(pins) != 1 || pins["bob"] != bob.PublicJWK {
+		t.Errorf("pins %v, %v; want only bob", pins, err)
+	}
+}

@@ -389,7 +389,7 @@ func TestKeysHelp(t *testing.T) {
 				t.Errorf("%s: missing Long or Example", sub.CommandPath())
 			}
 		}
-		if len(c.Commands()) != 7 {
+		if len(c.Commands()) != 9 {
 			t.Errorf("keys has %d subcommands", len(c.Commands()))
 		}
 		code, out, _ := runKeysCLI(t, nil, "", "keys", "--help")

@@ -54,6 +54,10 @@ When stdin is a terminal, pipe only receives: it sends nothing and exits once PE
 bytes have all arrived ('rtchat pipe alice > file' ends by itself). To send what you type,
 pipe it in: 'cat | rtchat pipe bob'.
 
+On a terminal (stderr), pipe waits for PEER without limit unless --timeout or
+RTCHAT_TIMEOUT is set (Ctrl-C ends it); in a script it gives up after --timeout (30s by
+default).
+
 On a terminal, stderr shows what we wait for (and what PEER must run), then a progress
 line with each direction and its rate, then a summary: bytes each way, each direction's
 rate over its own transfer time, and the connection type. With --json the NDJSON (events,
@@ -86,6 +90,7 @@ the byte stream.`,
 
 func runPipe(ctx context.Context, opts *pipeOptions) error {
 	g, ios, peer := opts.Globals, opts.IO, opts.Peer
+	waitForPerson(g, ios)
 	// A closed stdout must be a write error we report (and tell the peer about), not a
 	// silent death by SIGPIPE: Go kills a program writing to a broken pipe on fd 1 unless
 	// SIGPIPE is ignored or notified.

@@ -143,6 +143,16 @@ func openPeer(ctx context.Context, g *Globals, ios *IO, role rtc.Role, peer stri
 	return s, p, nil
 }
 
+// waitForPerson: on a terminal, connect and pipe wait for the peer without limit unless
+// --timeout (or RTCHAT_TIMEOUT, or the config file) sets one: a person starts one side
+// and walks to the other machine, and the waiting line says what it waits for and that
+// Ctrl-C ends it. Scripts (stderr not a terminal) and --json keep the finite default.
+func waitForPerson(g *Globals, ios *IO) {
+	if ios.ErrTTY && !g.JSON && g.Sources["timeout"] == "default" {
+		g.Timeout = 0
+	}
+}
+
 // peerArg checks a PEER argument: a bare name (protocol §4).
 func peerArg(name string) (string, error) {
 	if err := keys.ValidateName(name); err != nil {

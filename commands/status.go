@@ -91,7 +91,7 @@ func peerCommand(role rtc.Role, me string) string {
 func waitedText(since time.Time, limit time.Duration) string {
 	d := time.Since(since).Truncate(time.Second)
 	if limit == 0 {
-		return d.String() + ", no time limit"
+		return d.String() + ", no time limit: Ctrl-C ends"
 	}
 	return d.String() + " of " + limit.String()
 }

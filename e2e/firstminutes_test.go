@@ -14,11 +14,11 @@ import (
 )
 
 // startScript runs a shell script as name (rtchat first on PATH) in dir, with stdin.
-func (w *world) startScript(name, dir string, stdin *os.File, script string) *proc {
+func (w *world) startScript(name, dir string, stdin *os.File, script string, env ...string) *proc {
 	w.t.Helper()
 	cmd := exec.Command("bash", "-c", script)
 	cmd.Dir = dir
-	cmd.Env = append(w.env(name), "PATH="+rtchatPath+":"+os.Getenv("PATH"))
+	cmd.Env = append(append(w.env(name), "PATH="+rtchatPath+":"+os.Getenv("PATH")), env...)
 	cmd.Stdin = stdin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the cleanup kills the whole pipeline
 	p := &proc{cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}

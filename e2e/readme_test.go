@@ -32,6 +32,9 @@ type readmeCommand struct {
 	who     string // the Tour's current terminal: "bob", "alice" ("" outside it)
 }
 
+// readmeCode finds the code in the command 'keys invite' shows for the other side.
+var readmeCode = regexp.MustCompile(`keys accept (\d+-[a-z]+-[a-z]+)`)
+
 var readmeTerminal = regexp.MustCompile(`^# terminal \d \((\w+)\)`)
 
 // readmeCommands reads every command line of the README's sh blocks, in order.
@@ -99,6 +102,12 @@ type readmeWalk struct {
 	goEnv []string
 	// alicePipe: the prompts alice's terminal had shown when her pipe started.
 	alicePipe int
+	// invite is the newcomer's 'keys invite' waiting for its code to be accepted.
+	invite     *proc
+	inviteCode string
+	// The Tour's invitation: bob's prompts before it, and the code his terminal showed.
+	bobInvite int
+	tourCode  string
 	// The listeners the cookbook and the room section leave running for the next steps.
 	server1, server2 *proc
 }
@@ -202,6 +211,41 @@ var readmeSteps = map[string]readmeStep{
 			r.t.Errorf("no identity in the default config dir: %v", err)
 		}
 	}},
+	"rtchat keys invite": {tour: func(r *readmeWalk, c readmeCommand) {
+		// bob's terminal shows the code (and the command for alice) and waits for her.
+		r.bobInvite = r.term.prompts(c.who)
+		r.term.run(c.who, c.line)
+		r.term.wait(c.who, "Waiting for")
+		m := readmeCode.FindStringSubmatch(r.term.screen(c.who))
+		if m == nil {
+			r.t.Fatalf("no code on bob's terminal:\n%s", r.term.screen(c.who))
+		}
+		r.tourCode = m[1]
+	}, run: func(r *readmeWalk, c readmeCommand) {
+		r.invite = r.startNewcomer(c.line)
+		if err := r.invite.waitFor(r.w.ctx, r.invite.stderr, "keys accept "); err != nil {
+			r.t.Fatalf("keys invite: %v\n%s", err, r.invite.stderr.String())
+		}
+		_, after, _ := strings.Cut(r.invite.stderr.String(), "keys accept ")
+		r.inviteCode = strings.Fields(after)[0]
+	}},
+	"rtchat keys accept 7-amber-orbit": {tour: func(r *readmeWalk, c readmeCommand) {
+		readmeTourPrompt(r, readmeCommand{line: strings.Replace(c.line, "7-amber-orbit", r.tourCode, 1), who: c.who})
+		if code := r.term.waitPrompt("bob", r.bobInvite); code != 0 {
+			r.t.Fatalf("bob's invite: exit %d\n%s", code, r.term.screen("bob"))
+		}
+		if scr := r.term.screen("bob"); !strings.Contains(scr, "paired: pinned alice (") {
+			r.t.Errorf("bob's terminal does not say alice is pinned:\n%s", scr)
+		}
+	}, run: func(r *readmeWalk, c readmeCommand) {
+		// "On the other machine": a friend with an identity of their own.
+		r.w.identity("pal")
+		out := r.script("pal", r.home, strings.Replace(c.line, "7-amber-orbit", r.inviteCode, 1))
+		mustExit(r.t, r.w.ctx, r.invite, "keys invite", 0)
+		if !strings.HasPrefix(out, "alice ") || !strings.HasPrefix(r.invite.stdout.String(), "pal ") {
+			r.t.Errorf("the two sides printed %q and %q, want the other's name and fingerprint", out, r.invite.stdout.String())
+		}
+	}},
 	"rtchat keys show": {run: func(r *readmeWalk, c readmeCommand) {
 		if out := r.newcomer(c.line); !strings.HasPrefix(out, "alice|{") {
 			r.t.Errorf("keys show: %q", out)
@@ -220,7 +264,7 @@ var readmeSteps = map[string]readmeStep{
 		}
 	}},
 	"rtchat keys remove bob": {run: func(r *readmeWalk, c readmeCommand) { r.newcomer(c.line) }},
-	"rtchat keys export --web -o me.json": {run: func(r *readmeWalk, c readmeCommand) {
+	"rtchat keys export --identity -o me.json": {run: func(r *readmeWalk, c readmeCommand) {
 		r.newcomer(c.line)
 		st, err := os.Stat(filepath.Join(r.home, "newcomer", "me.json"))
 		if err != nil || st.Mode().Perm() != 0o600 {
@@ -250,11 +294,7 @@ var readmeSteps = map[string]readmeStep{
 	}},
 	"export RTCHAT_BROKER=mqtt://127.0.0.1:1883 RTCHAT_ICE=loopback RTCHAT_CONFIG_DIR=~/rtchat-bob":   {tour: readmeTourPrompt},
 	"export RTCHAT_BROKER=mqtt://127.0.0.1:1883 RTCHAT_ICE=loopback RTCHAT_CONFIG_DIR=~/rtchat-alice": {tour: readmeTourPrompt},
-	"rtchat keys gen --name bob":          {tour: readmeTourPrompt},
-	"rtchat keys show > ~/bob.id":         {tour: readmeTourPrompt},
-	"rtchat keys show > ~/alice.id":       {tour: readmeTourPrompt},
-	"rtchat keys register - < ~/bob.id":   {tour: readmeTourPrompt},
-	"rtchat keys register - < ~/alice.id": {tour: readmeTourPrompt},
+	"rtchat keys gen --name bob": {tour: readmeTourPrompt},
 	"rtchat listen --exec 'date -u'": {tour: func(r *readmeWalk, c readmeCommand) {
 		r.term.run(c.who, c.line)
 		r.term.wait(c.who, "listening in room")
@@ -415,6 +455,13 @@ func readmeTourPrompt(r *readmeWalk, c readmeCommand) {
 	if code := r.term.waitPrompt(c.who, n); code != 0 {
 		r.t.Fatalf("%s's %q: exit %d\n%s", c.who, c.line, code, r.term.screen(c.who))
 	}
+}
+
+// startNewcomer starts a line of "First use: keys" as newcomer does, in the background.
+func (r *readmeWalk) startNewcomer(line string) *proc {
+	r.t.Helper()
+	home := r.dir("newcomer")
+	return r.w.startScript("alice", home, nil, line, "HOME="+home, "RTCHAT_CONFIG_DIR=", "XDG_CONFIG_HOME=")
 }
 
 // newcomer runs a line of "First use: keys" as someone whose config dir is the default.

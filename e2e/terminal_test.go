@@ -249,24 +249,38 @@ func TestChatLineSurvivesAndPeerTextEscaped(t *testing.T) {
 
 // TestWaitingLineAndCtrlC: a command that waits for its peer says, on the terminal, whom it
 // waits for, what the peer must run and for how long it has waited; Ctrl-C then exits 130
-// (not "timed out", 4).
+// (not "timed out", 4). On a terminal, connect and pipe wait without limit unless a
+// timeout is set (a person walks to the other machine); one set in the environment holds.
 func TestWaitingLineAndCtrlC(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.friends("alice", "bob")
-	for _, c := range []struct{ args []string }{
-		{[]string{"connect", "bob"}},
-		{[]string{"--timeout", "0", "pipe", "bob"}},
+	for _, c := range []struct {
+		args    []string
+		unset   bool   // no RTCHAT_TIMEOUT: the default
+		waitFor string // what the waiting line says about the limit
+	}{
+		{[]string{"connect", "bob"}, true, "no time limit: Ctrl-C ends"},
+		{[]string{"pipe", "bob"}, true, "no time limit: Ctrl-C ends"},
+		{[]string{"connect", "bob"}, false, " of 20s"},
+		{[]string{"--timeout", "0", "pipe", "bob"}, false, "no time limit"},
 	} {
-		t.Run(c.args[len(c.args)-2], func(t *testing.T) {
-			term := newTmux(t, w, "alice", c.args...)
+		t.Run(strings.Join(c.args, "_"), func(t *testing.T) {
+			line := shellQuote(rtchatBin)
+			for _, a := range c.args {
+				line += " " + shellQuote(a)
+			}
+			if c.unset {
+				line = "unset RTCHAT_TIMEOUT; " + line
+			}
+			term := newTmuxShell(t, w, "alice", line)
 			want := "on bob's machine run 'rtchat " + c.args[len(c.args)-2] + " alice'"
 			scr := term.waitScreen(w.ctx, want)
 			if !strings.Contains(scr, "rtchat: waiting for bob (") {
 				t.Errorf("no waiting line:\n%s", scr)
 			}
-			if c.args[0] == "--timeout" && !strings.Contains(scr, "no time limit") {
-				t.Errorf("--timeout 0 does not say it waits without limit:\n%s", scr)
+			if !strings.Contains(scr, c.waitFor) {
+				t.Errorf("the waiting line does not say %q:\n%s", c.waitFor, scr)
 			}
 			term.tmux("send-keys", "-t", term.name, "C-c")
 			if code := term.exitStatus(w.ctx); code != 130 {

@@ -22,11 +22,12 @@ const module = "github.com/rtchat/rtchat/"
 var layers = map[string][]string{
 	"cmd/rtchat":          {"commands"},
 	"cmd/gendocs":         {"commands"},
-	"commands":            {"keys", "rtc", "rtc/broker", "rtc/doctor", "rtc/iceconf", "rtc/signal", "rtc/stream"},
+	"commands":            {"keys", "rtc", "rtc/broker", "rtc/doctor", "rtc/iceconf", "rtc/pair", "rtc/signal", "rtc/stream"},
 	"rtc":                 {"keys", "rtc/direct", "rtc/iceconf", "rtc/proof", "rtc/signal", "rtc/stream", "rtc/wire"},
 	"rtc/direct":          {},
 	"rtc/doctor":          {"keys", "rtc/iceconf", "rtc/signal"},
 	"rtc/signal":          {"rtc/lzstring"},
+	"rtc/pair":            {"rtc/signal"},
 	"rtc/broker":          {},
 	"rtc/iceconf":         {},
 	"rtc/iceconf/icetest": {"rtc/iceconf"},
@@ -49,6 +50,8 @@ var layers = map[string][]string{
 	// Attackers are written against the wire format, never the core.
 	"e2e/attack/mitm": {"keys", "rtc/lzstring"},
 	"e2e/attack/room": {"keys", "rtc/lzstring"},
+	// The fake inviter speaks the pairing protocol, as anyone who read docs/protocol.md can.
+	"e2e/attack/pair": {"rtc/pair", "rtc/signal"},
 	// Test peers written from the wire contract.
 	"e2e/peers/barebones": {},
 	// The direct path's impostor needs nothing of ours: it is a TLS server with its own key.
@@ -65,6 +68,7 @@ var banned = map[string][]string{
 	"rtc/stream": {"github.com/pion/webrtc/"},
 	"rtc/direct": {"github.com/pion/"},
 	"rtc/proof":  {"github.com/pion/", "github.com/eclipse/paho", "github.com/mochi-mqtt/", "github.com/spf13/"},
+	"rtc/pair":   {"github.com/pion/", "github.com/spf13/", "github.com/eclipse/paho"},
 }
 
 type pkg struct {
