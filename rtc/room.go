@@ -18,7 +18,10 @@ type peerView struct {
 	state     peerState
 	up        bool // the transport is connected
 	protected bool // we asked for it (Dial) or its offer was signed by a pinned key
-	created   time.Time
+	// vouched: it counts against the budget of the peers we vouch for (protected ones, and
+	// our offers to pinned names), never against the strangers' one (admit).
+	vouched bool
+	created time.Time
 }
 
 func (v *peerView) established() bool { return v.state == stEstablished }
@@ -425,6 +428,7 @@ func (c *Client) stale(p *peer) bool {
 // since anyone can forge an unload (§8).
 func (c *Client) onUnload(from string) {
 	c.presence.remove(from)
+	c.retryDone(from)
 	c.cands.remove(from)
 	if p := c.peers[from]; p != nil {
 		if !c.views[p].up {
@@ -568,8 +572,9 @@ func (c *Client) onOffer(from string, d offerData) {
 		c.forget(old)
 	}
 	protected := signed || w != nil
-	if !c.admit(bare, protected) {
+	if !c.admit(bare, protected, protected, true) {
 		c.log.Debug("not answering an offer: no room", "peer", from)
+		c.retryLater(from, true) // if we want it too, we offer once there is room
 		return
 	}
 	in := &offerInput{sdp: sdpText, facts: facts, protected: protected}
@@ -642,13 +647,19 @@ func (c *Client) onRestartRequest(from string, d restartRequest) {
 // errBadSignature: a signature that does not verify with the key tried.
 var errBadSignature = errors.New("bad signature")
 
-// admit makes room for a connection nobody has verified yet: at most maxPendingPerName per
-// bare name and maxPending in all, evicting the oldest unprotected ones, so that a flood of
-// offers from made-up names never locks out the peers we expect.
-func (c *Client) admit(bare string, protected bool) bool {
-	verified, pending := 0, 0
-	var oldestName, oldestAny *peer
+// admit makes room for a connection nobody has verified yet. Two budgets: the strangers'
+// (maxPending in all, maxPendingPerName per bare name; a new one evicts the oldest), so that
+// a flood of offers from made-up names never locks out the peers we expect; and the budget of
+// the connections we vouch for (maxPendingVouched: our Dials, offers signed by a pinned key,
+// and our offers to pinned names, at most maxPendingPerName per name), which strangers
+// cannot touch, so that pinned peers never wait
+// behind them. evict false (a retry) only takes free room. Whatever is refused or evicted
+// here is tried again (retryLater).
+func (c *Client) admit(bare string, protected, vouched, evict bool) bool {
+	verified, strangers, ours := 0, 0, 0
+	var oldestName, oldestAny, oldestUnproven *peer
 	older := func(a, b *peer) bool { return b == nil || c.views[a].created.Before(c.views[b].created) }
+	sameName := 0 // our unprotected offers to this pinned name
 	for p, v := range c.views {
 		if v.state == stClosed {
 			continue
@@ -657,7 +668,17 @@ func (c *Client) admit(bare string, protected bool) bool {
 			verified++
 			continue
 		}
-		pending++
+		if v.vouched {
+			ours++
+			if p.bare == bare && !v.protected {
+				sameName++
+				if v.state < stConnecting && older(p, oldestUnproven) {
+					oldestUnproven = p // no answer applied yet: nothing vouched for it
+				}
+			}
+			continue
+		}
+		strangers++
 		if v.protected {
 			continue
 		}
@@ -671,48 +692,75 @@ func (c *Client) admit(bare string, protected bool) bool {
 	if verified >= maxVerified {
 		return false
 	}
-	evict := func(p *peer) {
+	evictOne := func(p *peer) {
 		p.requestClose(fmt.Errorf("%w: made room for newer connections", ErrConnectionLost))
 		c.forget(p)
-		pending--
+		c.retryLater(p.remote, true)
 	}
-	// Connections nobody vouched for (not ours, not signed by a pinned key) get at most
-	// maxPendingPerName per name: each of a real identity's processes signs its offers.
-	if !protected && oldestName != nil && c.countPending(bare, false) >= maxPendingPerName {
+	if vouched {
+		// A presence costs nothing to forge: our offers to a pinned name hold at most
+		// maxPendingPerName slots of that name; a newer one replaces the oldest that got no
+		// answer yet (a signed answer is the name proving itself).
+		if !protected && sameName >= maxPendingPerName {
+			if !evict || oldestUnproven == nil {
+				return false
+			}
+			evictOne(oldestUnproven)
+			ours--
+		}
+		return ours < c.budgetVouched()
+	}
+	// Connections nobody vouched for get at most maxPendingPerName per name: each of a real
+	// identity's processes signs its offers.
+	if oldestName != nil && c.countPending(bare, false) >= maxPendingPerName {
+		if !evict {
+			return false
+		}
 		if oldestAny == oldestName {
 			oldestAny = nil
 		}
-		evict(oldestName)
+		evictOne(oldestName)
+		strangers--
 	}
-	if pending >= maxPending {
-		if oldestAny == nil {
+	if strangers >= c.budgetStrangers() {
+		if !evict || oldestAny == nil {
 			return false
 		}
-		evict(oldestAny)
+		evictOne(oldestAny)
 	}
 	return true
 }
 
-// countPending counts the connections of a bare name not yet verified (protected ones too,
-// or only the unprotected).
+// countPending counts the strangers' connections of a bare name not yet verified (protected
+// ones too, or only the unprotected).
 func (c *Client) countPending(bare string, protected bool) int {
 	n := 0
 	for p, v := range c.views {
-		if p.bare == bare && v.state != stClosed && !v.established() && (protected || !v.protected) {
+		if p.bare == bare && v.state != stClosed && !v.established() && !v.vouched && (protected || !v.protected) {
 			n++
 		}
 	}
 	return n
 }
 
-// startPeer creates a connection and its owner goroutine.
+// startPeer creates a connection and its owner goroutine. Our offers go through admit here
+// (evict false: a retry only takes free room); offers we answer were admitted by onOffer.
 func (c *Client) startPeer(full string, info userInfo, offerer bool, in *offerInput) {
-	if offerer {
-		if !c.admit(keys.BareName(full), c.wants[keys.BareName(full)] != nil) {
-			return
-		}
+	c.startPeerAdmit(full, info, offerer, in, true)
+}
+
+func (c *Client) startPeerAdmit(full string, info userInfo, offerer bool, in *offerInput, evict bool) {
+	bare := keys.BareName(full)
+	protected := (in != nil && in.protected) || (offerer && c.wants[bare] != nil)
+	vouched := protected
+	if offerer && !vouched {
+		_, vouched = c.pinOf(bare)
 	}
-	protected := (in != nil && in.protected) || (offerer && c.wants[keys.BareName(full)] != nil)
+	if offerer && !c.admit(bare, protected, vouched, evict) {
+		c.log.Debug("not offering: no room", "peer", full)
+		c.retryLater(full, true)
+		return
+	}
 	p := newPeer(c, full, info, offerer, protected)
 	if in != nil {
 		cs, _ := c.cands.peek(full)
@@ -720,7 +768,7 @@ func (c *Client) startPeer(full string, info userInfo, offerer bool, in *offerIn
 		c.cands.remove(full)
 	}
 	c.peers[full] = p
-	c.views[p] = &peerView{state: stStarting, created: p.created, protected: protected}
+	c.views[p] = &peerView{state: stStarting, created: p.created, protected: protected, vouched: vouched}
 	c.setInterest()
 	c.peerWG.Add(1)
 	go p.run(in)
@@ -749,11 +797,15 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 		}
 		switch st {
 		case stEstablished:
+			c.retryDone(p.remote)
 			c.noteJoined(p, was)
 			c.settleSuccess(p)
 			c.allSettle(p, nil)
 		case stClosed:
 			c.forget(p)
+			if was < stEstablished && retryable(err) {
+				c.retryLater(p.remote, false)
+			}
 			c.settleFailure(p, err)
 			c.allSettle(p, err)
 		}

@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// pastBudget lowers both budgets of connections not yet verified in every process of a
+// world (RTCHAT_TEST_PENDING_BUDGET), so that a handful of processes exceeds them as a room
+// of dozens exceeds the real ones (32 strangers, 128 vouched).
+const pastBudget = 3
+
+// TestRoomPastBudget: a room of 9 processes, all pinned to each other, that start at once
+// while each may hold only 3 connections not yet verified: each has 8 to make. Every one
+// joins every other exactly once and no connection ends: what a budget refused or evicted
+// is tried again until it succeeds. Before retries (and separate budgets for pinned peers),
+// each process joined only the peers that fit in its first waves and the room never
+// reached a full mesh.
+func TestRoomPastBudget(t *testing.T) {
+	t.Parallel()
+	w := newWorldDeadline(t, 3*time.Minute)
+	w.extraEnv = append(w.extraEnv, fmt.Sprintf("RTCHAT_TEST_PENDING_BUDGET=%d", pastBudget))
+	const n = 9
+	names := roomNames(n)
+	roomIdentities(t, w, names)
+	procs := make([]*roomProc, n)
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() { defer wg.Done(); procs[i] = startRoom(t, w, name) }()
+	}
+	wg.Wait()
+	for _, p := range procs {
+		if p == nil {
+			t.FailNow() // startRoom failed (and said why)
+		}
+	}
+	for _, p := range procs {
+		objs := p.waitJoined(t, w.ctx, n-1)
+		if j := joinedPeers(objs); len(j) != n-1 {
+			t.Fatalf("%s joined %d peers: %v", p.who, len(j), j)
+		}
+	}
+	procs[0].say(t, "hello past the budget")
+	for _, p := range procs[1:] {
+		p.waitMessage(t, w.ctx, names[0], "chat", "hello past the budget")
+	}
+	for _, p := range procs {
+		objs := p.objects(t)
+		for peer, c := range joinedPeers(objs) {
+			if c != 1 {
+				t.Errorf("%s: %s joined %d times", p.who, peer, c)
+			}
+		}
+		if d := of(objs, "disconnected", ""); len(d) != 0 {
+			t.Errorf("%s: connections ended in the mesh: %v", p.who, d)
+		}
+	}
+	stopRooms(t, w, procs)
+}
+
+// TestAskAllPastBudget: ask --all to 8 listeners while the asker may hold only 3
+// connections not yet verified: every listener answers, each once.
+func TestAskAllPastBudget(t *testing.T) {
+	t.Parallel()
+	w := newWorldDeadline(t, 3*time.Minute)
+	w.extraEnv = append(w.extraEnv, fmt.Sprintf("RTCHAT_TEST_PENDING_BUDGET=%d", pastBudget))
+	const n = 8
+	w.identity("alice")
+	var want strings.Builder
+	for i := range n {
+		name := fmt.Sprintf("l%d", i)
+		w.identity(name)
+		w.pin("alice", name)
+		w.pin(name, "alice")
+		fmt.Fprintf(&want, "%s: answer of %s\n", name, name)
+	}
+	for i := range n {
+		name := fmt.Sprintf("l%d", i)
+		w.listening(name, "--exec", "echo answer of "+name)
+	}
+	out, errs, code := w.run("alice", nil, "ask", "--all", "--settle", "3s", "x")
+	if code != 0 || out != want.String() {
+		t.Errorf("ask --all to %d listeners past the budget: exit %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", n, code, out, want.String(), errs)
+	}
+}

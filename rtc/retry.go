@@ -1,0 +1,124 @@
+package rtc
+
+import (
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/rtchat/rtchat/keys"
+)
+
+// Retries: a connection we want that a budget refused or evicted, or that ended before it
+// was established, is offered again with backoff, so that a room converges to a full mesh
+// however many peers join at once (budgets admit them in waves) and `ask --all` reaches
+// every listener. A budget refusal is tried again until it succeeds or the peer leaves (its
+// presence is gone: unload, or forgotten); a connection that failed otherwise at most
+// retryFailed times in a row (the peer may be gone without a word).
+const (
+	retryFirst  = 150 * time.Millisecond
+	retryMax    = 5 * time.Second
+	retryFailed = 4
+)
+
+// retryEntry is one full name to offer to again. Room loop only.
+type retryEntry struct {
+	budget int // attempts after budget refusals
+	failed int // attempts after failed connections
+	timer  *time.Timer
+}
+
+// retryLater schedules another offer to full (at most one pending per name). Room loop.
+func (c *Client) retryLater(full string, forBudget bool) {
+	r := c.retry[full]
+	if r == nil {
+		if len(c.retry) >= maxPresence {
+			return // as many as the presences we remember: the rest meet us on their next presence
+		}
+		r = &retryEntry{}
+		c.retry[full] = r
+	}
+	if r.timer != nil {
+		return
+	}
+	n := r.budget
+	if forBudget {
+		r.budget++
+	} else {
+		if r.failed >= retryFailed {
+			delete(c.retry, full)
+			return
+		}
+		r.failed++
+		n = r.failed
+	}
+	d := retryFirst << min(n, 6)
+	d = min(d, retryMax)
+	d = d/2 + rand.N(d/2+1) // spread, so that peers refused together do not return together
+	r.timer = time.AfterFunc(d, func() { c.do(func() { c.retryNow(full, r) }) })
+}
+
+// retryNow offers to full again if we still want it and it is still here. Room loop.
+func (c *Client) retryNow(full string, r *retryEntry) {
+	if c.retry[full] != r {
+		return
+	}
+	r.timer = nil
+	if c.peers[full] != nil {
+		return // a connection exists (ours or the peer's): its end decides
+	}
+	pr, ok := c.presence.peek(full)
+	if !ok {
+		delete(c.retry, full) // the peer left
+		return
+	}
+	if want, _, _ := c.interest(full, pr.info); !want || c.downgraded(full, pr.info) || c.allGaveUp(full) {
+		delete(c.retry, full)
+		return
+	}
+	c.startPeerAdmit(full, pr.info, true, nil, false)
+}
+
+// allGaveUp: only a DialAll wants full, and it already has its result for it.
+func (c *Client) allGaveUp(full string) bool {
+	if !c.cfg.Role.Dials() || c.wants[keys.BareName(full)] != nil || c.all == nil {
+		return false
+	}
+	r := c.all.results[full]
+	return r != nil && (r.Err != nil || r.Peer != nil)
+}
+
+// retryDone forgets full's retries: it is established, or it left. Room loop.
+func (c *Client) retryDone(full string) {
+	if r := c.retry[full]; r != nil {
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+		delete(c.retry, full)
+	}
+}
+
+// retryable: a connection that ended this way before it was established is worth another
+// offer (not when the peer was refused, or refused us; but a verification that ran out of
+// time on a busy machine is).
+func retryable(err error) bool {
+	var ve *verifyError
+	if errors.As(err, &ve) {
+		return ve.reason == "no proof"
+	}
+	return !errors.Is(err, ErrNotVerified)
+}
+
+// budgetStrangers and budgetVouched are the budgets of connections not yet verified.
+func (c *Client) budgetStrangers() int {
+	if c.cfg.PendingBudget > 0 {
+		return c.cfg.PendingBudget
+	}
+	return maxPending
+}
+
+func (c *Client) budgetVouched() int {
+	if c.cfg.PendingBudget > 0 {
+		return c.cfg.PendingBudget
+	}
+	return maxPendingVouched
+}
