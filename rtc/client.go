@@ -130,6 +130,7 @@ type Client struct {
 	wants         map[string]*want       // Dial targets by bare name
 	all           *allWant               // a DialAll in progress
 	retry         map[string]*retryEntry // connections to try again, by full name (retry.go)
+	held          []heldOffer            // signed offers waiting for room (retry.go)
 	poked         bool
 	pokedByDialer bool // the pending announcement answers a dialer (answerBurst)
 }

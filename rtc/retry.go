@@ -2,6 +2,7 @@ package rtc
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -66,6 +67,10 @@ func (c *Client) retryNow(full string, r *retryEntry) {
 	if c.peers[full] != nil {
 		return // a connection exists (ours or the peer's): its end decides
 	}
+	if c.holding(full) {
+		c.retryLater(full, true) // we answer its offer once there is room
+		return
+	}
 	pr, ok := c.presence.peek(full)
 	if !ok {
 		delete(c.retry, full) // the peer left
@@ -121,4 +126,75 @@ func (c *Client) budgetVouched() int {
 		return c.cfg.PendingBudget
 	}
 	return maxPendingVouched
+}
+
+// heldOffer is an offer signed by a pinned key that came while the budget of connections
+// we vouch for was full: it is answered once there is room (its sender waits for an answer
+// for offerLifetime anyway), so that neither side waits for a timeout to try again.
+type heldOffer struct {
+	from string
+	info userInfo
+	in   *offerInput
+	at   time.Time
+}
+
+// heldFresh: an offer held longer is dropped (its sender gives up on it at offerLifetime,
+// and needs time to connect after our answer); the sender's retry takes over.
+const heldFresh = offerLifetime / 2
+
+// holdOffer keeps a signed offer until there is room (one per full name, the newest; at
+// most maxPendingVouched, whatever the budget: a dropped offer is only tried again after
+// its sender gave up on it). Room loop.
+func (c *Client) holdOffer(from string, info userInfo, in *offerInput) bool {
+	for i, h := range c.held {
+		if h.from == from {
+			c.held[i] = heldOffer{from: from, info: info, in: in, at: time.Now()}
+			return true
+		}
+	}
+	if len(c.held) >= maxPendingVouched {
+		return false
+	}
+	c.held = append(c.held, heldOffer{from: from, info: info, in: in, at: time.Now()})
+	return true
+}
+
+// answerHeld answers held offers, oldest first, while there is room. Room loop.
+func (c *Client) answerHeld() {
+	for len(c.held) > 0 {
+		h := c.held[0]
+		old := c.peers[h.from]
+		if time.Since(h.at) > heldFresh || (old != nil && !c.yields(old)) {
+			c.held = c.held[1:]
+			continue
+		}
+		if old != nil {
+			// Glare with a retry of ours, and the peer is the tie-break's initiator: we yield
+			// as onOffer does (it kept its offer, which we hold).
+			old.requestClose(fmt.Errorf("%w: %s reconnected", ErrConnectionLost, h.from))
+			c.forget(old)
+		}
+		if !c.admit(admission{bare: keys.BareName(h.from), protected: true, vouched: true}) {
+			return
+		}
+		c.held = c.held[1:]
+		c.startPeer(h.from, h.info, false, h.in)
+	}
+}
+
+// yields: our connection p is an offer still waiting that gives way to the peer's offer
+// (the glare rule of onOffer between rtchat peers).
+func (c *Client) yields(p *peer) bool {
+	v := c.views[p]
+	return p.offerer && p.rt && v != nil && v.state < stConnected && !c.tb.weInitiate(c.me, p.remote)
+}
+
+// holding: we hold an offer from full, to answer once there is room.
+func (c *Client) holding(full string) bool {
+	for _, h := range c.held {
+		if h.from == full {
+			return true
+		}
+	}
+	return false
 }

@@ -572,14 +572,16 @@ func (c *Client) onOffer(from string, d offerData) {
 		c.forget(old)
 	}
 	protected := signed || w != nil
-	if !c.admit(bare, protected, protected, true) {
-		c.log.Debug("not answering an offer: no room", "peer", from)
-		c.retryLater(from, true) // if we want it too, we offer once there is room
-		return
-	}
 	in := &offerInput{sdp: sdpText, facts: facts, protected: protected}
 	if d.RTChat != nil && info.isRTChat() {
 		in.nonce = d.RTChat.Nonce
+	}
+	if !c.admit(admission{bare: bare, protected: protected, vouched: protected, evict: true}) {
+		c.log.Debug("not answering an offer yet: no room", "peer", from)
+		if !protected || !c.holdOffer(from, info, in) {
+			c.retryLater(from, true) // if we want it too, we offer once there is room
+		}
+		return
 	}
 	c.startPeer(from, info, false, in)
 }
@@ -653,10 +655,13 @@ var errBadSignature = errors.New("bad signature")
 // the connections we vouch for (maxPendingVouched: our Dials, offers signed by a pinned key,
 // and our offers to pinned names, at most maxPendingPerName per name), which strangers
 // cannot touch, so that pinned peers never wait
-// behind them. evict false (a retry) only takes free room. Whatever is refused or evicted
-// here is tried again (retryLater).
-func (c *Client) admit(bare string, protected, vouched, evict bool) bool {
-	verified, strangers, ours := 0, 0, 0
+// behind them. Our own offers leave a quarter of the vouched budget to offers we answer:
+// were every slot of every process an offer waiting for room at its peer, nothing would
+// move; a connection we answer holds a slot on both sides and completes. evict false (a
+// retry) only takes free room. What is refused or evicted here is tried again (retry.go).
+func (c *Client) admit(a admission) bool {
+	bare, protected := a.bare, a.protected
+	verified, strangers, ours, offers := 0, 0, 0, 0
 	var oldestName, oldestAny, oldestUnproven *peer
 	older := func(a, b *peer) bool { return b == nil || c.views[a].created.Before(c.views[b].created) }
 	sameName := 0 // our unprotected offers to this pinned name
@@ -670,6 +675,9 @@ func (c *Client) admit(bare string, protected, vouched, evict bool) bool {
 		}
 		if v.vouched {
 			ours++
+			if p.offerer {
+				offers++
+			}
 			if p.bare == bare && !v.protected {
 				sameName++
 				if v.state < stConnecting && older(p, oldestUnproven) {
@@ -697,23 +705,27 @@ func (c *Client) admit(bare string, protected, vouched, evict bool) bool {
 		c.forget(p)
 		c.retryLater(p.remote, true)
 	}
-	if vouched {
+	if a.vouched {
+		budget := c.budgetVouched()
+		if a.offer && offers >= budget-max(1, budget/4) && budget > 1 {
+			return false
+		}
 		// A presence costs nothing to forge: our offers to a pinned name hold at most
 		// maxPendingPerName slots of that name; a newer one replaces the oldest that got no
 		// answer yet (a signed answer is the name proving itself).
 		if !protected && sameName >= maxPendingPerName {
-			if !evict || oldestUnproven == nil {
+			if !a.evict || oldestUnproven == nil {
 				return false
 			}
 			evictOne(oldestUnproven)
 			ours--
 		}
-		return ours < c.budgetVouched()
+		return ours < budget
 	}
 	// Connections nobody vouched for get at most maxPendingPerName per name: each of a real
 	// identity's processes signs its offers.
 	if oldestName != nil && c.countPending(bare, false) >= maxPendingPerName {
-		if !evict {
+		if !a.evict {
 			return false
 		}
 		if oldestAny == oldestName {
@@ -723,12 +735,21 @@ func (c *Client) admit(bare string, protected, vouched, evict bool) bool {
 		strangers--
 	}
 	if strangers >= c.budgetStrangers() {
-		if !evict || oldestAny == nil {
+		if !a.evict || oldestAny == nil {
 			return false
 		}
 		evictOne(oldestAny)
 	}
 	return true
+}
+
+// admission is a connection asking admit for room.
+type admission struct {
+	bare      string
+	protected bool // we asked for it, or its offer was signed by the pinned key: never evicted
+	vouched   bool // it counts against the vouched budget
+	offer     bool // our offer
+	evict     bool // it may evict older connections (not when retrying)
 }
 
 // countPending counts the strangers' connections of a bare name not yet verified (protected
@@ -756,7 +777,7 @@ func (c *Client) startPeerAdmit(full string, info userInfo, offerer bool, in *of
 	if offerer && !vouched {
 		_, vouched = c.pinOf(bare)
 	}
-	if offerer && !c.admit(bare, protected, vouched, evict) {
+	if offerer && !c.admit(admission{bare: bare, protected: protected, vouched: vouched, offer: true, evict: evict}) {
 		c.log.Debug("not offering: no room", "peer", full)
 		c.retryLater(full, true)
 		return
@@ -801,6 +822,7 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 			c.noteJoined(p, was)
 			c.settleSuccess(p)
 			c.allSettle(p, nil)
+			c.answerHeld()
 		case stClosed:
 			c.forget(p)
 			if was < stEstablished && retryable(err) {
@@ -808,6 +830,7 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 			}
 			c.settleFailure(p, err)
 			c.allSettle(p, err)
+			c.answerHeld()
 		}
 	})
 }
