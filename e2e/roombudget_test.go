@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -85,5 +88,43 @@ func TestAskAllPastBudget(t *testing.T) {
 	out, errs, code := w.run("alice", nil, "ask", "--all", "--settle", "3s", "x")
 	if code != 0 || out != want.String() {
 		t.Errorf("ask --all to %d listeners past the budget: exit %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", n, code, out, want.String(), errs)
+	}
+}
+
+// TestAskAllProgressTerminal: on a terminal, ask --all shows a progress line on stderr while
+// the peers are verified and answer (redrawn in place), and removes it before the answers
+// are printed; with stderr not a terminal nothing of it is written (TestSendAskAll).
+func TestAskAllProgressTerminal(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.identity("alice")
+	for _, name := range []string{"l1", "l2"} {
+		w.identity(name)
+		w.pin("alice", name)
+		w.pin(name, "alice")
+		w.listening(name, "--exec", "echo answer of "+name)
+	}
+	// The pane waits for a line before it runs ask, so that its output is captured from the
+	// start (tmux pipe-pane).
+	term := newTmuxShell(t, w, "alice", "read _; rtchat ask --all --settle 1s x")
+	raw := filepath.Join(t.TempDir(), "raw")
+	term.tmux("pipe-pane", "-t", term.name, "-o", "cat >> "+shellQuote(raw))
+	term.tmux("send-keys", "-t", term.name, "Enter")
+	if code := term.exitStatus(w.ctx); code != 0 {
+		t.Fatalf("ask --all on a terminal: exit %d; screen:\n%s", code, term.screen())
+	}
+	scr := term.waitScreen(w.ctx, "l2: answer of l2")
+	b, err := os.ReadFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(b)
+	for _, want := range []string{`\r\x1b\[Krtchat: looking for peers in room`, `\r\x1b\[Krtchat: 2 found, [0-2] verified \(`, `\r\x1b\[Krtchat: [0-2] of 2 answered \(`} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("the terminal output lacks %q:\n%q", want, out)
+		}
+	}
+	if strings.Contains(scr, "answered (") || strings.Contains(scr, "verified (") {
+		t.Errorf("the progress line stayed on the screen:\n%s", scr)
 	}
 }
