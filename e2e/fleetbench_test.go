@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,10 +96,17 @@ func fleetAsk(t *testing.T, w *world, bin string) fleetResult {
 	if err != nil {
 		t.Logf("%s ask --all: %v; stderr: %s", bin, err, errb.String())
 	}
+	why := map[string]int{}
 	for _, o := range of(ndjson(t, "ask --all", out.String()), "result", "") {
 		if o["ok"] == true && o["answer"] == "42" {
 			r.answered++
+		} else if e, _ := o["error"].(string); e != "" {
+			// The reason without the peer's name, so that failures group.
+			why[regexp.MustCompile(`l\d{3}(\([0-9a-f]+\))?`).ReplaceAllString(e, "NAME")]++
 		}
+	}
+	for e, n := range why {
+		t.Logf("%d × %s", n, e)
 	}
 	if ps := cmd.ProcessState; ps != nil {
 		r.cpu = (ps.UserTime() + ps.SystemTime()).Seconds()

@@ -29,4 +29,4 @@ rc=0
 RTCHAT_BENCH=1 RTCHAT_BENCH_PEERS=$peers RTCHAT_BENCH_RUNS=$runs RTCHAT_BENCH_PREV_BIN=$prevbin \
   go test ./e2e -run '^TestFleetBench$' -count=1 -v -timeout 70m >"$log" 2>&1 || rc=$?
 if [ $rc -ne 0 ]; then cat "$log" >&2; exit $rc; fi
-grep -o 'RESULT.*' "$log"
+grep -oE 'RESULT.*|[0-9]+ × .*' "$log"
