@@ -53,7 +53,7 @@ func TestFleetBench(t *testing.T) {
 		names = append(names, fmt.Sprintf("l%03d", i))
 	}
 	start := time.Now()
-	roomIdentities(t, w, names)
+	fleetIdentities(t, w, names[0], names[1:])
 	t.Logf("%d identities made and pinned in %v", len(names), time.Since(start).Round(time.Millisecond))
 	up := 0
 	for _, n := range sizes {
@@ -120,4 +120,46 @@ func fleetAsk(t *testing.T, w *world, bin string) fleetResult {
 func loadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
 	return strings.Join(strings.Fields(string(b))[:min(3, len(strings.Fields(string(b))))], "/")
+}
+
+// fleetIdentities makes an identity for the asker and every listener; the asker pins every
+// listener and each listener only the asker (listeners pinned to each other would also
+// connect to each other: a room, not a fleet).
+func fleetIdentities(t *testing.T, w *world, asker string, listeners []string) {
+	t.Helper()
+	all := append([]string{asker}, listeners...)
+	ids := make([]string, len(all))
+	errs := make([]string, len(all))
+	run := func(i int, name string, stdin string, args ...string) {
+		out, stderr, code := w.run(name, strings.NewReader(stdin), args...)
+		if code != 0 {
+			errs[i] = fmt.Sprintf("%v as %s: exit %d: %s", args, name, code, stderr)
+		}
+		if args[1] == "gen" {
+			ids[i] = strings.TrimSpace(out)
+		}
+	}
+	var wg sync.WaitGroup
+	for i, name := range all {
+		wg.Add(1)
+		go func() { defer wg.Done(); run(i, name, "", "keys", "gen", "--name", name) }()
+	}
+	wg.Wait()
+	for i, name := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == 0 {
+				run(i, name, strings.Join(ids[1:], "\n")+"\n", "keys", "register", "-")
+			} else {
+				run(i, name, ids[0]+"\n", "keys", "register", "-")
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Fatal(e)
+		}
+	}
 }
