@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,13 +74,7 @@ func benchRoomMesh(t *testing.T, n int) {
 	}
 
 	start := time.Now()
-	procs := make([]*roomProc, n)
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		go func() { defer wg.Done(); procs[i] = startRoom(t, w, name) }()
-	}
-	wg.Wait()
+	procs := startRooms(t, w, names)
 	for _, p := range procs {
 		p.waitJoined(t, w.ctx, n-1)
 	}

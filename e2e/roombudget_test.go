@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -29,18 +28,7 @@ func TestRoomPastBudget(t *testing.T) {
 	const n = 9
 	names := roomNames(n)
 	roomIdentities(t, w, names)
-	procs := make([]*roomProc, n)
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		go func() { defer wg.Done(); procs[i] = startRoom(t, w, name) }()
-	}
-	wg.Wait()
-	for _, p := range procs {
-		if p == nil {
-			t.FailNow() // startRoom failed (and said why)
-		}
-	}
+	procs := startRooms(t, w, names)
 	for _, p := range procs {
 		objs := p.waitJoined(t, w.ctx, n-1)
 		if j := joinedPeers(objs); len(j) != n-1 {
@@ -51,17 +39,7 @@ func TestRoomPastBudget(t *testing.T) {
 	for _, p := range procs[1:] {
 		p.waitMessage(t, w.ctx, names[0], "chat", "hello past the budget")
 	}
-	for _, p := range procs {
-		objs := p.objects(t)
-		for peer, c := range joinedPeers(objs) {
-			if c != 1 {
-				t.Errorf("%s: %s joined %d times", p.who, peer, c)
-			}
-		}
-		if d := of(objs, "disconnected", ""); len(d) != 0 {
-			t.Errorf("%s: connections ended in the mesh: %v", p.who, d)
-		}
-	}
+	meshSteady(t, procs)
 	stopRooms(t, w, procs)
 }
 
