@@ -13,12 +13,14 @@ import (
 // was established, is offered again with backoff, so that a room converges to a full mesh
 // however many peers join at once (budgets admit them in waves) and `ask --all` reaches
 // every listener. A budget refusal is tried again until it succeeds or the peer leaves (its
-// presence is gone: unload, or forgotten); a connection that failed otherwise at most
-// retryFailed times in a row (the peer may be gone without a word).
+// presence is gone: unload, or forgotten); a connection that failed otherwise too, but
+// after retryFailed times in a row only every retrySlow (the peer may be gone without a
+// word, and its presence stays listed until it is forgotten).
 const (
 	retryFirst  = 150 * time.Millisecond
 	retryMax    = 5 * time.Second
 	retryFailed = 4
+	retrySlow   = 30 * time.Second
 )
 
 // retryEntry is one full name to offer to again. Room loop only.
@@ -45,15 +47,14 @@ func (c *Client) retryLater(full string, forBudget bool) {
 	if forBudget {
 		r.budget++
 	} else {
-		if r.failed >= retryFailed {
-			delete(c.retry, full)
-			return
-		}
 		r.failed++
 		n = r.failed
 	}
 	d := retryFirst << min(n, 6)
 	d = min(d, retryMax)
+	if !forBudget && r.failed > retryFailed {
+		d = retrySlow // the peer may be gone without a word: a slow cadence while it is listed
+	}
 	d = d/2 + rand.N(d/2+1) // spread, so that peers refused together do not return together
 	r.timer = time.AfterFunc(d, func() { c.do(func() { c.retryNow(full, r) }) })
 }
