@@ -8,18 +8,18 @@ import (
 	"github.com/rtchat/rtchat/keys"
 )
 
-// admitClient is a Client that is not connected to anything, with "friend0".."friend199"
+// admitClient is a Client that is not connected to anything, with "friend0".."friend11"
 // pinned, for the room loop's admission rules.
 func admitClient(t *testing.T, budget int) *Client {
 	t.Helper()
 	store := keys.Open(t.TempDir())
 	pub := testIdentity(t, "friend", 1).PublicJWK
-	for i := range 200 {
+	for i := range 12 {
 		if _, err := store.Pin(fmt.Sprintf("friend%d", i), pub, false); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c, err := newClient(Config{Identity: testIdentity(t, "me", 0), Store: store, Room: "r", PendingBudget: budget})
+	c, err := newClient(Config{Identity: testIdentity(t, "me", 0), Store: store, Room: "r", Role: RoleRoom, PendingBudget: budget})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,10 +64,10 @@ func TestAdmitStrangersNeverTouchVouched(t *testing.T) {
 	if v, s := countVouched(c); v != 10 || s != maxPending {
 		t.Fatalf("after 200 strangers: %d vouched (want 10), %d strangers (want %d)", v, s, maxPending)
 	}
-	if !c.admit(admission{bare: "friend50", protected: true, vouched: true, evict: true}) {
+	if !c.admit(admission{bare: "friend10", protected: true, vouched: true, evict: true}) {
 		t.Error("a signed offer was refused while strangers fill their budget")
 	}
-	if !c.admit(admission{bare: "friend51", vouched: true, offer: true, evict: true}) {
+	if !c.admit(admission{bare: "friend11", vouched: true, offer: true, evict: true}) {
 		t.Error("our offer to a pinned name was refused while strangers fill their budget")
 	}
 }
