@@ -35,7 +35,8 @@ A web-page peer answers only the 'identify' and 'challenge' topics.
 To several peers: --to NAME (repeated, or NAME,NAME) instead of PEER; every argument is
 then the question. To every 'rtchat listen' in the room: --all (the peers that appear
 within --settle, 2s, are then connected and verified within --timeout; web pages are left
-out, they answer no questions). All are asked at once. Each answer is printed as
+out, they answer no questions). All are asked at once; on a terminal a progress line on
+stderr counts the peers found, verified and answered. Each answer is printed as
 "NAME: answer" (the full name when two processes of one name answered), every line of a
 multi-line answer prefixed and control characters shown as text; a peer that did not
 answer is named on stderr with the reason. With --json one "result" object per peer

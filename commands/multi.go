@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,10 +121,17 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 	var reached []*rtc.Peer
 	dctx, cancel := g.withTimeout(ctx)
 	defer cancel()
+	start := time.Now()
 	if t.All {
-		s.status.set(fmt.Sprintf("rtchat: looking for peers in room %q…", g.Room))
+		stop := s.progress(func() string {
+			found, ready, failed := s.client.AllProgress()
+			if found == 0 {
+				return fmt.Sprintf("rtchat: looking for peers in room %q… (%s)", g.Room, sinceText(start))
+			}
+			return fmt.Sprintf("rtchat: %d found, %d verified%s (%s)", found, ready, failedText(failed), sinceText(start))
+		})
 		res, err := s.client.DialAll(dctx, t.Settle)
-		s.status.clear()
+		stop()
 		if err != nil {
 			s.close()
 			return nil, nil, err
@@ -149,6 +157,10 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 		results = make([]peerResult, len(t.To))
 		reached = make([]*rtc.Peer, len(t.To))
 		var wg sync.WaitGroup
+		var ready, failed atomic.Int64
+		stop := s.progress(func() string {
+			return fmt.Sprintf("rtchat: %d of %d verified%s (%s)", ready.Load(), len(t.To), failedText(int(failed.Load())), sinceText(start))
+		})
 		for i, name := range t.To {
 			wg.Add(1)
 			go func() {
@@ -158,15 +170,23 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 				if p != nil {
 					results[i].Peer, reached[i] = p.Name(), p
 				}
+				if err != nil {
+					failed.Add(1)
+				} else {
+					ready.Add(1)
+				}
 			}()
 		}
 		wg.Wait()
+		stop()
 		if ctx.Err() != nil {
 			s.close()
 			return nil, nil, context.Cause(ctx)
 		}
 	}
 	var wg sync.WaitGroup
+	var done, failed atomic.Int64
+	total := 0
 	for i, p := range reached {
 		if p == nil || results[i].Err != nil {
 			continue
@@ -176,15 +196,25 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 			results[i].Skipped = why
 			continue
 		}
+		total++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			wctx, cancel := g.withTimeout(ctx)
 			defer cancel()
 			results[i].Answer, results[i].Err = work(wctx, p)
+			if results[i].Err != nil {
+				failed.Add(1)
+			} else {
+				done.Add(1)
+			}
 		}()
 	}
+	stop := s.progress(func() string {
+		return fmt.Sprintf("rtchat: %d of %d %s%s (%s)", done.Load(), total, workDone[role], failedText(int(failed.Load())), sinceText(start))
+	})
 	wg.Wait()
+	stop()
 	if ctx.Err() != nil {
 		s.close()
 		return nil, nil, context.Cause(ctx)
@@ -278,4 +308,49 @@ func completePeerList(g *Globals) cobra.CompletionFunc {
 		}
 		return cands, dir
 	}
+}
+
+// workDone is what the progress line counts once the peers are verified.
+var workDone = map[rtc.Role]string{rtc.RoleAsk: "answered", rtc.RoleSend: "delivered"}
+
+// progressEvery is how often the progress line of a command to several peers is redrawn.
+const progressEvery = 200 * time.Millisecond
+
+// progress redraws text on the status line (a terminal's stderr, not with --json) every
+// progressEvery, until stop is called: a fleet of a hundred peers takes seconds, and the
+// user sees them come in.
+func (s *session) progress(text func() string) (stop func()) {
+	if !s.status.on {
+		return func() {}
+	}
+	done, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			s.status.set(text())
+			select {
+			case <-t.C:
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-ended
+		s.status.clear()
+	}
+}
+
+func sinceText(start time.Time) string {
+	return time.Since(start).Truncate(100 * time.Millisecond).String()
+}
+
+func failedText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d failed", n)
 }

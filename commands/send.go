@@ -39,8 +39,9 @@ or is a web page.
 To several peers: --to NAME (repeated, or NAME,NAME) instead of PEER; every argument is
 then the message. To everyone in the room that serves 'send': --all (the peers that appear
 within --settle, 2s, are then connected and verified within --timeout). Each peer is
-verified and gets the message as with one PEER, all at once. On stderr, a line for each
-peer that did not get it, with the reason, then a summary; with --json one "result"
+verified and gets the message as with one PEER, all at once; on a terminal a progress
+line on stderr counts the peers found, verified and delivered to. On stderr, a line for
+each peer that did not get it, with the reason, then a summary; with --json one "result"
 object per peer (peer, name, ok, error, hint, code; see docs/json.md).
 
 Exit status with --to or --all: 0 when every peer got the message; otherwise the highest

@@ -334,6 +334,13 @@ func TestRoomTwenty(t *testing.T) {
 	for _, p := range procs[:n-1] {
 		p.waitMessage(t, w.ctx, names[n-1], "chat", "from the last")
 	}
+	meshSteady(t, procs)
+	stopRooms(t, w, procs)
+}
+
+// meshSteady: in every room process each peer joined once and no connection ended.
+func meshSteady(t *testing.T, procs []*roomProc) {
+	t.Helper()
 	for _, p := range procs {
 		objs := p.objects(t)
 		for peer, c := range joinedPeers(objs) {
@@ -345,7 +352,25 @@ func TestRoomTwenty(t *testing.T) {
 			t.Errorf("%s: connections ended in the mesh: %v", p.who, d)
 		}
 	}
-	stopRooms(t, w, procs)
+}
+
+// startRooms starts a room process for every name at once and waits until each is in the
+// room.
+func startRooms(t *testing.T, w *world, names []string) []*roomProc {
+	t.Helper()
+	procs := make([]*roomProc, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() { defer wg.Done(); procs[i] = startRoom(t, w, name) }()
+	}
+	wg.Wait()
+	for _, p := range procs {
+		if p == nil {
+			t.FailNow() // startRoom failed (and said why)
+		}
+	}
+	return procs
 }
 
 // stopRooms closes every room's stdin at once and wants each to exit 0.

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,7 +17,8 @@ import (
 // once on one embedded broker; reports the time until every one has joined every other
 // (n·(n-1)/2 connections), the MQTT payload bytes and messages published on the room's
 // topic until then (counted by a subscriber of its own; bytes per peer), the time until a
-// line from one reached all others once the room settled, and the RSS of each process. A benchmark: run it with
+// line from one reached all others once the room settled, the RSS of each process, and the
+// CPU seconds each used until the mesh was full (and their sum per connection). A benchmark: run it with
 // scripts/bench-room.sh (RTCHAT_BENCH=1; RTCHAT_BENCH_PEERS=5,10,20 by default).
 func TestRoomMeshBench(t *testing.T) {
 	if os.Getenv("RTCHAT_BENCH") != "1" {
@@ -74,18 +74,19 @@ func benchRoomMesh(t *testing.T, n int) {
 	}
 
 	start := time.Now()
-	procs := make([]*roomProc, n)
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		go func() { defer wg.Done(); procs[i] = startRoom(t, w, name) }()
-	}
-	wg.Wait()
+	procs := startRooms(t, w, names)
 	for _, p := range procs {
 		p.waitJoined(t, w.ctx, n-1)
 	}
 	mesh := time.Since(start)
 	msgs, bytes := count.msgs.Load(), count.bytes.Load()
+	var cpu []float64
+	cpuSum := 0.0
+	for _, p := range procs {
+		s := roomCPUSeconds(t, p.cmd.Process.Pid)
+		cpu, cpuSum = append(cpu, s), cpuSum+s
+	}
+	sort.Float64s(cpu)
 
 	// The first line piped in waits out --settle (lines piped at once would reach nobody):
 	// time the second.
@@ -105,8 +106,9 @@ func benchRoomMesh(t *testing.T, n int) {
 		rss = append(rss, float64(procRSS(t, p.cmd.Process.Pid))/(1<<20))
 	}
 	sort.Float64s(rss)
-	t.Logf("RESULT peers=%d connections=%d mesh=%.2fs mqtt_msgs=%d mqtt_bytes_per_peer=%.0f line_to_all=%dms rss_MiB min/med/max=%.1f/%.1f/%.1f",
-		n, n*(n-1)/2, mesh.Seconds(), msgs, float64(bytes)/float64(n), fanout.Milliseconds(), rss[0], rss[len(rss)/2], rss[len(rss)-1])
+	t.Logf("RESULT peers=%d connections=%d mesh=%.2fs mqtt_msgs=%d mqtt_bytes_per_peer=%.0f line_to_all=%dms rss_MiB min/med/max=%.1f/%.1f/%.1f cpu_s_to_mesh min/med/max=%.2f/%.2f/%.2f cpu_ms_per_connection=%.0f load=%s",
+		n, n*(n-1)/2, mesh.Seconds(), msgs, float64(bytes)/float64(n), fanout.Milliseconds(), rss[0], rss[len(rss)/2], rss[len(rss)-1],
+		cpu[0], cpu[len(cpu)/2], cpu[len(cpu)-1], 1000*cpuSum/float64(n*(n-1)/2), loadavg())
 
 	stopRooms(t, w, procs)
 }

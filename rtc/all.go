@@ -141,3 +141,23 @@ func (c *Client) Peers() []*Peer {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
 	return out
 }
+
+// AllProgress reports the DialAll in progress, for a progress line: the peers that
+// appeared and serve us, those connected and verified, and those that failed.
+func (c *Client) AllProgress() (found, ready, failed int) {
+	c.call(func() {
+		if c.all == nil {
+			return
+		}
+		for _, r := range c.all.results {
+			found++
+			switch {
+			case r.Peer != nil:
+				ready++
+			case r.Err != nil:
+				failed++
+			}
+		}
+	})
+	return found, ready, failed
+}

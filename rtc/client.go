@@ -44,8 +44,9 @@ const brokerCheckTimeout = 3 * time.Second
 // Budgets: everything a stranger on the topic can make us hold is bounded.
 const (
 	maxVerified        = 128 // verified connections
-	maxPending         = 32  // connections not yet verified
-	maxPendingPerName  = 2   // of those, per bare name
+	maxPending         = 32  // connections not yet verified that nobody vouched for (strangers)
+	maxPendingPerName  = 2   // of those, per bare name; and of our offers to one pinned name
+	maxPendingVouched  = 128 // connections not yet verified that we vouch for (admit)
 	maxPresence        = 512 // remembered presences (full names)
 	maxCandSenders     = 128 // senders whose trickled candidates wait for a connection
 	maxPendingCands    = maxSDPCandidates
@@ -77,6 +78,9 @@ type Config struct {
 	// Direct: RolePipe may move the stream to a verified direct TLS connection when the
 	// peers reach each other (directpath.go); false keeps it on the WebRTC channel.
 	Direct bool
+	// PendingBudget, when positive, lowers both budgets of connections not yet verified
+	// (strangers' and vouched, see admit) to it: for tests of what happens past them.
+	PendingBudget int
 	// OnQuestion answers questions on topics other than the identity ones. Nil: every
 	// such question gets an error answer.
 	OnQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
@@ -126,9 +130,11 @@ type Client struct {
 	views         map[*peer]*peerView
 	presence      *lru[string, presence]
 	cands         *lru[string, []candidate]
-	replay        *proof.Memory    // signed offers and restart requests we accepted
-	wants         map[string]*want // Dial targets by bare name
-	all           *allWant         // a DialAll in progress
+	replay        *proof.Memory          // signed offers and restart requests we accepted
+	wants         map[string]*want       // Dial targets by bare name
+	all           *allWant               // a DialAll in progress
+	retry         map[string]*retryEntry // connections to try again, by full name (retry.go)
+	held          []heldOffer            // signed offers waiting for room (retry.go)
 	poked         bool
 	pokedByDialer bool // the pending announcement answers a dialer (answerBurst)
 }
@@ -208,6 +214,7 @@ func newClient(cfg Config) (*Client, error) {
 		cands:    newLRU[string, []candidate](maxCandSenders),
 		replay:   proof.NewMemory(proof.MaxStrangers),
 		wants:    map[string]*want{},
+		retry:    map[string]*retryEntry{},
 	}
 	c.log = cfg.Log.With("me", c.me)
 	c.events = newEventQueue(cfg.OnEvent, c.log, cfg.eventCap)

@@ -547,6 +547,12 @@ func (p *peer) onAnswer(ev evAnswer) {
 		p.onRestartAnswer(ev)
 		return
 	}
+	if p.rt && ev.sig != nil && ev.sig.OfferNonce != p.offerNonce {
+		// An answer to an earlier offer of ours to this peer (one we replaced or retried while
+		// it was slow to answer): not a sign of another key; the answer to this one may come.
+		p.log.Debug("ignoring an answer to another offer")
+		return
+	}
 	if err := p.checkAnswer(ev); err != nil {
 		// Anyone can publish an answer in the peer's name: ignore it, the real one may come.
 		p.log.Info("ignoring an answer", "err", err)

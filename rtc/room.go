@@ -19,8 +19,11 @@ type peerView struct {
 	state     peerState
 	up        bool // the transport is connected
 	protected bool // we asked for it (Dial) or its offer was signed by a pinned key
-	created   time.Time
-	made      int64 // the timestamp of the peer's signed offer or answer that made it (rtchat peers)
+	// vouched: it counts against the budget of the peers we vouch for (protected ones, and
+	// our offers to pinned names), never against the strangers' one (admit).
+	vouched bool
+	created time.Time
+	made    int64 // the timestamp of the peer's signed offer or answer that made it (rtchat peers)
 }
 
 func (v *peerView) established() bool { return v.state == stEstablished }
@@ -433,6 +436,7 @@ func (c *Client) stale(p *peer) bool {
 // to dial; the peer's next presence brings it back.)
 func (c *Client) onUnload(from string) {
 	c.presence.remove(from)
+	c.retryDone(from)
 	c.cands.remove(from)
 	if pin, ok := c.pinOf(keys.BareName(from)); ok && pin.Key != "" {
 		if p := c.peers[from]; p != nil {
@@ -601,13 +605,16 @@ func (c *Client) onOffer(from string, d offerData) {
 		c.forget(old)
 	}
 	protected := signed || w != nil
-	if !c.admit(bare, protected) {
-		c.log.Debug("not answering an offer: no room", "peer", from)
-		return
-	}
 	in := &offerInput{sdp: sdpText, facts: facts, protected: protected}
 	if d.RTChat != nil && info.isRTChat() {
 		in.nonce, in.ts = d.RTChat.Nonce, d.RTChat.TS
+	}
+	if !c.admit(admission{bare: bare, protected: protected, vouched: protected, evict: true}) {
+		c.log.Debug("not answering an offer yet: no room", "peer", from)
+		if !protected || !c.holdOffer(from, info, in) {
+			c.retryLater(from, true) // if we want it too, we offer once there is room
+		}
+		return
 	}
 	c.startPeer(from, info, false, in)
 }
@@ -646,13 +653,22 @@ func (c *Client) onRestartRequest(from string, d restartRequest) {
 	p.post(evRestartRequest{}, false)
 }
 
-// admit makes room for a connection nobody has verified yet: at most maxPendingPerName per
-// bare name and maxPending in all, evicting the oldest unprotected ones, so that a flood of
-// offers from made-up names never locks out the peers we expect.
-func (c *Client) admit(bare string, protected bool) bool {
-	verified, pending := 0, 0
-	var oldestName, oldestAny *peer
+// admit makes room for a connection nobody has verified yet. Two budgets: the strangers'
+// (maxPending in all, maxPendingPerName per bare name; a new one evicts the oldest), so that
+// a flood of offers from made-up names never locks out the peers we expect; and the budget of
+// the connections we vouch for (maxPendingVouched: our Dials, offers signed by a pinned key,
+// and our offers to pinned names, at most maxPendingPerName per name), which strangers
+// cannot touch, so that pinned peers never wait
+// behind them. Our own offers leave a quarter of the vouched budget to offers we answer:
+// were every slot of every process an offer waiting for room at its peer, nothing would
+// move; a connection we answer holds a slot on both sides and completes. evict false (a
+// retry) only takes free room. What is refused or evicted here is tried again (retry.go).
+func (c *Client) admit(a admission) bool {
+	bare, protected := a.bare, a.protected
+	verified, strangers, ours, offers := 0, 0, 0, 0
+	var oldestName, oldestAny, oldestUnproven *peer
 	older := func(a, b *peer) bool { return b == nil || c.views[a].created.Before(c.views[b].created) }
+	sameName := 0 // our unprotected offers to this pinned name
 	for p, v := range c.views {
 		if v.state == stClosed {
 			continue
@@ -661,7 +677,20 @@ func (c *Client) admit(bare string, protected bool) bool {
 			verified++
 			continue
 		}
-		pending++
+		if v.vouched {
+			ours++
+			if p.offerer {
+				offers++
+			}
+			if p.bare == bare && !v.protected {
+				sameName++
+				if v.state < stConnecting && older(p, oldestUnproven) {
+					oldestUnproven = p // no answer applied yet: nothing vouched for it
+				}
+			}
+			continue
+		}
+		strangers++
 		if v.protected {
 			continue
 		}
@@ -675,48 +704,88 @@ func (c *Client) admit(bare string, protected bool) bool {
 	if verified >= maxVerified {
 		return false
 	}
-	evict := func(p *peer) {
+	evictOne := func(p *peer) {
 		p.requestClose(fmt.Errorf("%w: made room for newer connections", ErrConnectionLost))
 		c.forget(p)
-		pending--
+		c.retryLater(p.remote, true)
 	}
-	// Connections nobody vouched for (not ours, not signed by a pinned key) get at most
-	// maxPendingPerName per name: each of a real identity's processes signs its offers.
-	if !protected && oldestName != nil && c.countPending(bare, false) >= maxPendingPerName {
+	if a.vouched {
+		budget := c.budgetVouched()
+		if a.offer && offers >= budget-max(1, budget/4) && budget > 1 {
+			return false
+		}
+		// A presence costs nothing to forge: our offers to a pinned name hold at most
+		// maxPendingPerName slots of that name; a newer one replaces the oldest that got no
+		// answer yet (a signed answer is the name proving itself).
+		if !protected && sameName >= maxPendingPerName {
+			if !a.evict || oldestUnproven == nil {
+				return false
+			}
+			evictOne(oldestUnproven)
+			ours--
+		}
+		return ours < budget
+	}
+	// Connections nobody vouched for get at most maxPendingPerName per name: each of a real
+	// identity's processes signs its offers.
+	if oldestName != nil && c.countPending(bare, false) >= maxPendingPerName {
+		if !a.evict {
+			return false
+		}
 		if oldestAny == oldestName {
 			oldestAny = nil
 		}
-		evict(oldestName)
+		evictOne(oldestName)
+		strangers--
 	}
-	if pending >= maxPending {
-		if oldestAny == nil {
+	if strangers >= c.budgetStrangers() {
+		if !a.evict || oldestAny == nil {
 			return false
 		}
-		evict(oldestAny)
+		evictOne(oldestAny)
 	}
 	return true
 }
 
-// countPending counts the connections of a bare name not yet verified (protected ones too,
-// or only the unprotected).
+// admission is a connection asking admit for room.
+type admission struct {
+	bare      string
+	protected bool // we asked for it, or its offer was signed by the pinned key: never evicted
+	vouched   bool // it counts against the vouched budget
+	offer     bool // our offer
+	evict     bool // it may evict older connections (not when retrying)
+}
+
+// countPending counts the strangers' connections of a bare name not yet verified (protected
+// ones too, or only the unprotected).
 func (c *Client) countPending(bare string, protected bool) int {
 	n := 0
 	for p, v := range c.views {
-		if p.bare == bare && v.state != stClosed && !v.established() && (protected || !v.protected) {
+		if p.bare == bare && v.state != stClosed && !v.established() && !v.vouched && (protected || !v.protected) {
 			n++
 		}
 	}
 	return n
 }
 
-// startPeer creates a connection and its owner goroutine.
+// startPeer creates a connection and its owner goroutine. Our offers go through admit here
+// (evict false: a retry only takes free room); offers we answer were admitted by onOffer.
 func (c *Client) startPeer(full string, info userInfo, offerer bool, in *offerInput) {
-	if offerer {
-		if !c.admit(keys.BareName(full), c.wants[keys.BareName(full)] != nil) {
-			return
-		}
+	c.startPeerAdmit(full, info, offerer, in, true)
+}
+
+func (c *Client) startPeerAdmit(full string, info userInfo, offerer bool, in *offerInput, evict bool) {
+	bare := keys.BareName(full)
+	protected := (in != nil && in.protected) || (offerer && c.wants[bare] != nil)
+	vouched := protected
+	if offerer && !vouched {
+		_, vouched = c.pinOf(bare)
 	}
-	protected := (in != nil && in.protected) || (offerer && c.wants[keys.BareName(full)] != nil)
+	if offerer && !c.admit(admission{bare: bare, protected: protected, vouched: vouched, offer: true, evict: evict}) {
+		c.log.Debug("not offering: no room", "peer", full)
+		c.retryLater(full, true)
+		return
+	}
 	p := newPeer(c, full, info, offerer, protected)
 	if in != nil {
 		cs, _ := c.cands.peek(full)
@@ -724,7 +793,7 @@ func (c *Client) startPeer(full string, info userInfo, offerer bool, in *offerIn
 		c.cands.remove(full)
 	}
 	c.peers[full] = p
-	c.views[p] = &peerView{state: stStarting, created: p.created, protected: protected}
+	c.views[p] = &peerView{state: stStarting, created: p.created, protected: protected, vouched: vouched}
 	if in != nil {
 		c.views[p].made = in.ts
 	}
@@ -756,13 +825,19 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 		}
 		switch st {
 		case stEstablished:
+			c.retryDone(p.remote)
 			c.noteJoined(p, was)
 			c.settleSuccess(p)
 			c.allSettle(p, nil)
+			c.answerHeld()
 		case stClosed:
 			c.forget(p)
+			if was < stEstablished && retryable(err) {
+				c.retryLater(p.remote, false)
+			}
 			c.settleFailure(p, err)
 			c.allSettle(p, err)
+			c.answerHeld()
 		}
 	})
 }
