@@ -158,7 +158,7 @@ and the same --room.`,
 	f.Var((*byteSize)(&lim.MaxQueue), "max-queue", "bytes of messages that may wait for one client, e.g. 2MiB; what does not fit is dropped for that client")
 	f.IntVar(&lim.MaxClients, "max-clients", lim.MaxClients, "`N` concurrent connections at most, including those that have not logged in yet")
 	f.IntVar(&lim.MaxRetained, "max-retained", 0, "`N` topics at most may keep a retained message (0 = retained messages off)")
-	f.DurationVar(&lim.ConnectTimeout, "connect-timeout", lim.ConnectTimeout, "close connections that send no MQTT CONNECT within this time")
+	durationVar(f, &lim.ConnectTimeout, "connect-timeout", lim.ConnectTimeout, "close connections that send no MQTT CONNECT within this time")
 	cmd.AddCommand(newBrokerPasswdCmd(ios))
 	return cmd
 }

@@ -100,7 +100,7 @@ When the command exits, whatever it left running in its group is killed too.`,
 	f.StringVar(&opts.Exec, "exec", "", "answer questions by running `CMD` with sh -c (question on stdin, RTCHAT_PEER etc. in its environment)")
 	f.IntVar(&opts.ExecMax, "exec-max", defaultExecMax, "at most `N` --exec commands at once")
 	f.IntVar(&opts.ExecQueue, "exec-queue", defaultExecQueue, "at most `N` questions wait for a free --exec slot; more get a \"busy\" error answer")
-	f.DurationVar(&opts.ExecTimeout, "exec-timeout", 0, "kill an --exec command (its whole process group) after `DUR` and send an error answer (default --timeout)")
+	durationVar(f, &opts.ExecTimeout, "exec-timeout", 0, "kill an --exec command (its whole process group) after `DUR` and send an error answer (default --timeout)")
 	return cmd
 }
 

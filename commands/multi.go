@@ -29,7 +29,7 @@ func addTargetFlags(cmd *cobra.Command, g *Globals, t *targets, verb string) {
 	f := cmd.Flags()
 	f.StringSliceVar(&t.To, "to", nil, "`NAME`s to "+verb+" (repeat it or separate names with commas); every argument is then the "+map[string]string{"send": "message", "ask": "question"}[verb])
 	f.BoolVar(&t.All, "all", false, verb+" to everyone in the room that serves it; every argument is then the "+map[string]string{"send": "message", "ask": "question"}[verb])
-	f.DurationVar(&t.Settle, "settle", defaultSettle, "with --all: how long peers may take to appear in the room (those that appear are then connected and verified within --timeout)")
+	durationVar(f, &t.Settle, "settle", defaultSettle, "with --all: how long peers may take to appear in the room (those that appear are then connected and verified within --timeout)")
 	_ = cmd.RegisterFlagCompletionFunc("to", completePeerList(g))
 }
 

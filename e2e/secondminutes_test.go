@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The second ten minutes of a new user (issue 22): what the README's first steps do not
+// show but people type next.
+
+// configJSONValues runs 'rtchat config --json' as name with extra arguments and
+// environment and returns key -> value.
+func configJSONValues(t *testing.T, w *world, name string, env []string, args ...string) map[string]string {
+	t.Helper()
+	saved := w.extraEnv
+	w.extraEnv = append(append([]string(nil), saved...), env...)
+	defer func() { w.extraEnv = saved }()
+	out, errs, code := w.run(name, nil, append(args, "--json", "config")...)
+	if code != 0 {
+		t.Fatalf("config %v %v: exit %d: %s", env, args, code, errs)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var o struct{ Key, Value string }
+		if err := json.Unmarshal([]byte(line), &o); err != nil {
+			t.Fatalf("config line %q: %v", line, err)
+		}
+		got[o.Key] = o.Value
+	}
+	return got
+}
+
+// TestDurationsTakePlainSeconds: --timeout 5, RTCHAT_TIMEOUT=3 and timeout = 4 in the
+// config file are seconds, as are every other duration flag; a waiting send with a plain
+// --timeout ends as a timeout (exit 4), not as a usage error; nonsense is still a usage
+// error that says what a duration looks like.
+func TestDurationsTakePlainSeconds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	if got := configJSONValues(t, w, "alice", nil, "--timeout", "5", "--reconnect", "2.5"); got["timeout"] != "5s" || got["reconnect"] != "2.5s" {
+		t.Errorf("--timeout 5 --reconnect 2.5: timeout %q reconnect %q", got["timeout"], got["reconnect"])
+	}
+	if got := configJSONValues(t, w, "alice", []string{"RTCHAT_TIMEOUT=3", "RTCHAT_RECONNECT=7"}); got["timeout"] != "3s" || got["reconnect"] != "7s" {
+		t.Errorf("RTCHAT_TIMEOUT=3 RTCHAT_RECONNECT=7: timeout %q reconnect %q", got["timeout"], got["reconnect"])
+	}
+	if err := os.WriteFile(filepath.Join(w.configDir("alice"), "config.toml"), []byte("timeout = 4\nreconnect = \"90\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	saved := w.extraEnv
+	w.extraEnv = []string{"RTCHAT_TIMEOUT="} // the file's value, not the harness's
+	if got := configJSONValues(t, w, "alice", nil); got["timeout"] != "4s" || got["reconnect"] != "1m30s" {
+		t.Errorf("timeout = 4, reconnect = \"90\" in config.toml: timeout %q reconnect %q", got["timeout"], got["reconnect"])
+	}
+	w.extraEnv = saved
+	if err := os.Remove(filepath.Join(w.configDir("alice"), "config.toml")); err != nil {
+		t.Fatal(err)
+	}
+
+	// bob is pinned but not online: the plain timeouts run out (exit 4).
+	if _, errs, code := w.run("alice", nil, "--timeout", "1", "send", "bob", "hi"); code != 4 {
+		t.Errorf("send --timeout 1: exit %d, want 4 (timed out)\n%s", code, errs)
+	}
+	w.extraEnv = []string{"RTCHAT_TIMEOUT=1"}
+	if _, errs, code := w.run("alice", nil, "send", "bob", "hi"); code != 4 {
+		t.Errorf("RTCHAT_TIMEOUT=1 send: exit %d, want 4 (timed out)\n%s", code, errs)
+	}
+	w.extraEnv = saved
+	if _, errs, code := w.run("alice", nil, "--timeout", "1", "ask", "--all", "--settle", "0.5", "what?"); code == 2 {
+		t.Errorf("ask --all --settle 0.5: a usage error\n%s", errs)
+	}
+	for _, args := range [][]string{
+		{"--timeout", "5x", "config"},
+		{"--timeout", "inf", "config"},
+		{"listen", "--exec", "true", "--exec-timeout", "soon"},
+	} {
+		_, errs, code := w.run("alice", nil, args...)
+		if code != 2 || !strings.Contains(errs, "give seconds (30, 2.5) or a unit (30s, 1m30s, 500ms)") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 saying what a duration looks like", args, code, errs)
+		}
+	}
+}
