@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The second ten minutes of a new user (issue 22): what the README's first steps do not
@@ -80,6 +84,67 @@ func TestDurationsTakePlainSeconds(t *testing.T) {
 		_, errs, code := w.run("alice", nil, args...)
 		if code != 2 || !strings.Contains(errs, "give seconds (30, 2.5) or a unit (30s, 1m30s, 500ms)") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 saying what a duration looks like", args, code, errs)
+		}
+	}
+}
+
+// offline runs rtchat as name in a network namespace of its own with only loopback up: no
+// DNS server can be reached, as on a machine that is offline. Nothing leaves the machine.
+func offline(t *testing.T, w *world, limit time.Duration, name string, args ...string) (string, int) {
+	t.Helper()
+	if _, err := exec.LookPath("unshare"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("unshare is required in CI: %v", err)
+		}
+		t.Skipf("needs unshare: %v", err)
+	}
+	if out, err := exec.Command("unshare", "-n", "true").CombinedOutput(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("cannot make a network namespace in CI (root needed): %v\n%s", err, out)
+		}
+		t.Skipf("cannot make a network namespace here (root needed): %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(w.ctx, limit)
+	defer cancel()
+	script := `ip link set lo up 2>/dev/null; exec "$0" "$@"`
+	cmd := exec.CommandContext(ctx, "unshare", append([]string{"-n", "sh", "-c", script, rtchatBin}, args...)...)
+	cmd.Env = w.env(name)
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("rtchat %v was still running after %v: it waited instead of failing at once\n%s", args, limit, errb.String())
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return errb.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return errb.String(), 0
+}
+
+// TestUnresolvableBrokerFailsAtOnce: offline, a broker whose host name cannot be resolved
+// (the default broker included) fails the first attempt, exit 1, with a hint about the host
+// name and being online, long before --timeout 60 (the old rtchat waited it out).
+func TestUnresolvableBrokerFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	const limit = 50 * time.Second
+	for _, broker := range []string{"", "mqtt://nohost.invalid:1883", "ws://nohost.invalid/mqtt"} {
+		args := []string{"--timeout", "60", "send", "bob", "hi"}
+		shown := broker
+		if broker != "" {
+			args = append([]string{"--broker", broker}, args...)
+		} else {
+			args = append([]string{"--broker", "wss://broker.emqx.io:8084/mqtt"}, args...) // the default
+			shown = "wss://broker.emqx.io:8084/mqtt"
+		}
+		errs, code := offline(t, w, limit, "alice", args...)
+		if code != 1 || !strings.Contains(errs, "on the broker "+shown+": ") || !strings.Contains(errs, "does not resolve") ||
+			!strings.Contains(errs, "rtchat: hint: check the host name in --broker") {
+			t.Errorf("offline, broker %s: exit %d, stderr %q; want exit 1 saying the host does not resolve", shown, code, errs)
 		}
 	}
 }
