@@ -120,6 +120,13 @@ func Run(ctx context.Context, ios *IO, args []string, lookupEnv func(string) (st
 // "rtchat: hint: HINT" when there is something to do about it, and with --json an error
 // object as the last NDJSON line. It returns the exit code.
 func execute(ctx context.Context, root *cobra.Command, g *Globals, ios *IO, args []string) int {
+	if len(args) == 0 {
+		// rtchat alone is a usage error, as git alone is: the usage on stderr and exit 2,
+		// so a script that lost its arguments does not carry on as if something ran.
+		fmt.Fprint(ios.Err, root.UsageString())
+		fmt.Fprintf(ios.Err, "rtchat: no command given\nrtchat: hint: run 'rtchat --help' for usage\n")
+		return ExitUsage
+	}
 	root.SetArgs(args)
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)

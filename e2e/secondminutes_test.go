@@ -133,7 +133,7 @@ func TestUnresolvableBrokerFailsAtOnce(t *testing.T) {
 	w.friends("alice", "bob")
 	const limit = 50 * time.Second
 	for _, broker := range []string{"", "mqtt://nohost.invalid:1883", "ws://nohost.invalid/mqtt"} {
-		args := []string{"--timeout", "60", "send", "bob", "hi"}
+		args := []string{"--timeout", "60s", "send", "bob", "hi"}
 		shown := broker
 		if broker != "" {
 			args = append([]string{"--broker", broker}, args...)
@@ -146,5 +146,44 @@ func TestUnresolvableBrokerFailsAtOnce(t *testing.T) {
 			!strings.Contains(errs, "rtchat: hint: check the host name in --broker") {
 			t.Errorf("offline, broker %s: exit %d, stderr %q; want exit 1 saying the host does not resolve", shown, code, errs)
 		}
+	}
+}
+
+// TestNoArgsIsUsage: 'rtchat' alone prints the usage on stderr and exits 2, as git does
+// (it printed the help and exited 0, so a script that lost its arguments went on).
+func TestNoArgsIsUsage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	out, errs, code := w.run("alice", nil)
+	if code != 2 || out != "" || !strings.Contains(errs, "Usage:\n  rtchat [command]") || !strings.Contains(errs, "rtchat: no command given") {
+		t.Errorf("rtchat alone: exit %d, stdout %q, stderr %q; want exit 2 with the usage on stderr", code, out, errs)
+	}
+	if out, _, code := w.run("alice", nil, "--help"); code != 0 || !strings.Contains(out, "Usage:") {
+		t.Errorf("rtchat --help: exit %d, stdout %q", code, out)
+	}
+}
+
+// TestBashCompletionWithoutPackage: in a bash without the bash-completion package, TAB
+// after 'rtchat ask ' completes a pinned peer's name and nothing says "command not found"
+// (the script called _get_comp_words_by_ref, which only that package defines).
+func TestBashCompletionWithoutPackage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bobby")
+	s := newTmuxShell(t, w, "alice", `HISTFILE= PS1='P> ' exec bash --norc --noprofile -i`)
+	s.waitScreen(w.ctx, "P>")
+	s.tmux("send-keys", "-t", s.name, "declare -F _get_comp_words_by_ref || echo no-bash-completion", "Enter")
+	s.waitScreen(w.ctx, "\nno-bash-completion")
+	s.tmux("send-keys", "-t", s.name, "source <(rtchat completion bash) && echo loaded", "Enter")
+	s.waitScreen(w.ctx, "\nloaded")
+	s.tmux("send-keys", "-t", s.name, "rtchat ask bo", "Tab")
+	scr := s.waitScreen(w.ctx, "P> rtchat ask bobby")
+	if strings.Contains(scr, "command not found") {
+		t.Errorf("completion without bash-completion: screen\n%s", scr)
+	}
+	s.tmux("send-keys", "-t", s.name, "C-u", "rtchat --config-dir "+w.dir+"/al", "Tab")
+	scr = s.waitScreen(w.ctx, "P> rtchat --config-dir "+w.configDir("alice")+"/")
+	if strings.Contains(scr, "command not found") {
+		t.Errorf("directory completion without bash-completion: screen\n%s", scr)
 	}
 }
