@@ -33,7 +33,7 @@ command; an error answer exits 1 with the peer's message on stderr.
 A web-page peer answers only the 'identify' and 'challenge' topics.
 
 To several peers: --to NAME (repeated, or NAME,NAME) instead of PEER; every argument is
-then the question. To every 'rtchat listen' in the room: --all (the peers that appear
+then the question, and a name that is not pinned asks nobody (exit 3). To every 'rtchat listen' in the room: --all (the peers that appear
 within --settle, 2s, are then connected and verified within --timeout; web pages are left
 out, they answer no questions). All are asked at once. Each answer is printed as
 "NAME: answer" (the full name when two processes of one name answered), every line of a

@@ -144,6 +144,17 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 				fmt.Sprintf("is anyone running %s in room %q on this broker? --settle waits longer", serves, g.Room))
 		}
 	} else {
+		// Every name is checked before any is reached: 'send --to bob,bbo' sends nothing.
+		var bad []peerResult
+		for _, name := range t.To {
+			if err := s.client.Dialable(name); err != nil {
+				bad = append(bad, peerResult{Name: name, Err: err})
+			}
+		}
+		if len(bad) > 0 {
+			s.close()
+			return nil, nil, notDialableErr(role, bad)
+		}
 		results = make([]peerResult, len(t.To))
 		reached = make([]*rtc.Peer, len(t.To))
 		var wg sync.WaitGroup
@@ -188,6 +199,20 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 	}
 	s.finished.Store(true)
 	return s, results, nil
+}
+
+// notDialableErr: some names of --to cannot be dialled (typos, not pinned), so nobody
+// was reached; the first one's error and hint, the others named.
+func notDialableErr(role rtc.Role, bad []peerResult) error {
+	err := bad[0].Err
+	if len(bad) > 1 {
+		var others []string
+		for _, b := range bad[1:] {
+			others = append(others, fmt.Sprintf("%q", b.Name))
+		}
+		err = fmt.Errorf("%w (and %s)", err, strings.Join(others, ", "))
+	}
+	return fmt.Errorf("nothing %s to anyone: %w", map[rtc.Role]string{rtc.RoleSend: "sent", rtc.RoleAsk: "asked"}[role], err)
 }
 
 // manyOutcome is the error of a command to several peers: nil when every peer succeeded,

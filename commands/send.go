@@ -37,7 +37,7 @@ The words of MESSAGE are joined by spaces; with none, all of stdin is the messag
 or is a web page.
 
 To several peers: --to NAME (repeated, or NAME,NAME) instead of PEER; every argument is
-then the message. To everyone in the room that serves 'send': --all (the peers that appear
+then the message, and a name that is not pinned (a typo) sends to nobody (exit 3). To everyone in the room that serves 'send': --all (the peers that appear
 within --settle, 2s, are then connected and verified within --timeout). Each peer is
 verified and gets the message as with one PEER, all at once. On stderr, a line for each
 peer that did not get it, with the reason, then a summary; with --json one "result"

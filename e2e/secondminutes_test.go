@@ -187,3 +187,36 @@ func TestBashCompletionWithoutPackage(t *testing.T) {
 		t.Errorf("directory completion without bash-completion: screen\n%s", scr)
 	}
 }
+
+// TestSendToChecksEveryNameFirst: 'send --to bob,bbo' with a typo sends nothing to anyone
+// (it delivered to bob, then failed on bbo): exit 3, the typo named with "did you mean",
+// and bob never prints the message. The same for ask.
+func TestSendToChecksEveryNameFirst(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	bob := w.listening("bob", "--exec", "echo answered")
+	_, errs, code := w.run("alice", nil, "send", "--to", "bob,bbo,bobb", "typo message")
+	if code != 3 || !strings.Contains(errs, `nothing sent to anyone: "bbo" is not a pinned peer`) || !strings.Contains(errs, `(and "bobb")`) ||
+		!strings.Contains(errs, "rtchat: hint: did you mean bob?") {
+		t.Errorf("send --to bob,bbo,bobb: exit %d, stderr %q", code, errs)
+	}
+	out, errs, code := w.run("alice", nil, "ask", "--to", "bbo,bob", "q")
+	if code != 3 || out != "" || !strings.Contains(errs, `nothing asked to anyone: "bbo" is not a pinned peer`) {
+		t.Errorf("ask --to bbo,bob: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// A message sent now is the first bob prints: the typo'd one never reached him.
+	if _, errs, code := w.run("alice", nil, "send", "--to", "bob", "marker"); code != 0 {
+		t.Fatalf("send --to bob: exit %d: %s", code, errs)
+	}
+	if err := bob.waitFor(w.ctx, bob.stdout, "alice: marker\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := bob.stdout.String(); got != "alice: marker\n" {
+		t.Errorf("bob printed %q; want only the marker", got)
+	}
+	// Only the marker's process connected to bob.
+	if n := strings.Count(bob.stderr.String(), " verified, key "); n != 1 {
+		t.Errorf("%d of alice's processes reached bob, want 1 (the marker's):\n%s", n, bob.stderr.String())
+	}
+}

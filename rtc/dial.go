@@ -67,16 +67,38 @@ func (c *Client) Dial(ctx context.Context, bare string) (*Peer, error) {
 	return w.peer, w.err
 }
 
+// Dialable returns the error Dial would fail with at once for bare (not a valid name, or
+// not pinned under trust policy 'known'), or nil: a command to several peers checks every
+// name before it reaches any, so a typo in one sends nothing.
+func (c *Client) Dialable(bare string) error {
+	if err := keys.ValidateName(bare); err != nil {
+		return fmt.Errorf("peer name: %w", err)
+	}
+	var err error
+	if !c.call(func() { err = c.notDialable(bare) }) {
+		return fmt.Errorf("%w: the client is closed", ErrConnectionLost)
+	}
+	return err
+}
+
+// notDialable: the refusal of a name that is not pinned where only pinned names count. Room
+// loop.
+func (c *Client) notDialable(bare string) error {
+	if _, pinned := c.pinOf(bare); !pinned && !c.cfg.Trust.firstUse() {
+		return &verifyError{reason: "not pinned",
+			msg:  fmt.Sprintf("%q is not a pinned peer (trust policy 'known')", bare),
+			hint: notPinnedHint(bare, c.pins.names())}
+	}
+	return nil
+}
+
 // startWant registers a Dial and connects to every live process of that name. Room loop.
 func (c *Client) startWant(w *want) {
 	if c.wants[w.bare] != nil {
 		c.settle(w, nil, fmt.Errorf("already dialling %s", w.bare))
 		return
 	}
-	if _, pinned := c.pinOf(w.bare); !pinned && !c.cfg.Trust.firstUse() {
-		err := &verifyError{reason: "not pinned",
-			msg:  fmt.Sprintf("%q is not a pinned peer (trust policy 'known')", w.bare),
-			hint: notPinnedHint(w.bare, c.pins.names())}
+	if err := c.notDialable(w.bare); err != nil {
 		c.settle(w, nil, err)
 		return
 	}
