@@ -104,17 +104,22 @@ When the command exits, whatever it left running in its group is killed too.`,
 	return cmd
 }
 
-func runListen(ctx context.Context, opts *listenOptions) error {
-	g, ios := opts.Globals, opts.IO
-	// Another process of my name in the room is worth a word: questions for my name may
-	// reach either.
+// ownBare is the bare name this process goes by: --name, else the identity's.
+func ownBare(g *Globals) string {
 	me := g.Name
 	if me == "" {
 		if id, err := keys.Open(g.ConfigDir).LoadIdentity(); err == nil {
 			me = id.Name
 		}
 	}
-	me = keys.BareName(me)
+	return keys.BareName(me)
+}
+
+func runListen(ctx context.Context, opts *listenOptions) error {
+	g, ios := opts.Globals, opts.IO
+	// Another process of my name in the room is worth a word: questions for my name may
+	// reach either.
+	me := ownBare(g)
 	// The core may report events before startSession returns; they wait for the printer.
 	var printerReady atomic.Pointer[printer]
 	onEvent := func(e rtc.Event) {
@@ -136,6 +141,9 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 		case rtc.EventVerified:
 			fmt.Fprintf(ios.Err, "rtchat: %s\n", verifiedText(e))
 		case rtc.EventRefused:
+			if e.Bare == me {
+				return // another process of mine: said once as a note (EventSeen)
+			}
 			fmt.Fprintf(ios.Err, "rtchat: refused %s: %s\n", e.Peer, safeText(fmt.Sprint(e.Err)))
 			if h := hintOf(e.Err); h != "" {
 				fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", safeText(h))

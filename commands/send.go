@@ -117,6 +117,9 @@ func runSendMany(ctx context.Context, opts *sendOptions) error {
 	s, results, err := runMany(ctx, g, opts.IO, rtc.RoleSend, opts.Targets,
 		func(*rtc.Peer) string { return "" },
 		func(ctx context.Context, p *rtc.Peer) (json.RawMessage, error) {
+			if opts.Targets.All {
+				return nil, p.DeliverAll(ctx, opts.Message) // not shown as a direct message
+			}
 			return nil, p.Deliver(ctx, opts.Message)
 		})
 	if err != nil {

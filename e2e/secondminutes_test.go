@@ -220,3 +220,50 @@ func TestSendToChecksEveryNameFirst(t *testing.T) {
 		t.Errorf("%d of alice's processes reached bob, want 1 (the marker's):\n%s", n, bob.stderr.String())
 	}
 }
+
+// TestSendAllLeavesMeOut: with a listen and a room of mine in the room, 'send --all' goes
+// to bob only and exits 0; neither of my processes says it refused "alice(…)" (it tried my
+// own listen, was refused as not pinned and exited 3; the room said "refused alice(…)").
+// bob's send --all shows in my room as a line to everyone, not labelled "(dm)".
+func TestSendAllLeavesMeOut(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	bob := w.listening("bob")
+	mine := w.listening("alice")
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); wr.Close() })
+	room := w.start("alice", r, "connect")
+	r.Close()
+	if err := room.waitFor(w.ctx, room.stderr, "in room"); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code := w.run("alice", nil, "send", "--all", "--settle", "3s", "to everyone")
+	if code != 0 || !strings.Contains(errs, "delivered to 1 of 1 peer: bob") || strings.Contains(errs, "alice(") {
+		t.Errorf("send --all: exit %d, stderr %q; want delivered to bob only", code, errs)
+	}
+	if err := bob.waitFor(w.ctx, bob.stdout, "alice: to everyone\n"); err != nil {
+		t.Fatal(err)
+	}
+	// A marker to both of mine: what they said about the send --all is out before it.
+	if _, errs, code := w.run("bob", nil, "send", "--all", "--settle", "3s", "marker"); code != 0 {
+		t.Fatalf("bob's send --all marker: exit %d: %s", code, errs)
+	}
+	for _, p := range []*proc{mine, room} {
+		if err := p.waitFor(w.ctx, p.stdout, "bob: marker\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// In the room a send --all is a line to everyone, not a direct message.
+	if got := room.stdout.String(); got != "bob: marker\n" {
+		t.Errorf("the room printed %q for bob's send --all, want %q", got, "bob: marker\n")
+	}
+	for who, p := range map[string]*proc{"alice's listen": mine, "alice's room": room} {
+		if strings.Contains(p.stderr.String(), "refused alice(") || strings.Contains(p.stderr.String(), "not talking to alice(") {
+			t.Errorf("%s reported my own process:\n%s", who, p.stderr.String())
+		}
+	}
+}

@@ -73,6 +73,16 @@ func (pr *Peer) Deliver(ctx context.Context, text string) error {
 	return err
 }
 
+// DeliverAll is Deliver for a message that goes to everyone (send --all): the receiver
+// shows it as a line to everyone, not as a direct message.
+func (pr *Peer) DeliverAll(ctx context.Context, text string) error {
+	if !pr.p.rt {
+		return pr.Chat(text)
+	}
+	_, err := pr.p.askTo(ctx, topicMessage, toAll, text)
+	return err
+}
+
 // Ask sends a question and waits for its answer.
 func (pr *Peer) Ask(ctx context.Context, topic string, content any) (json.RawMessage, error) {
 	return pr.p.ask(ctx, topic, content)
@@ -110,6 +120,14 @@ func (pr *Peer) ConnectionType() string {
 
 // ask sends a question and waits for the answer with the same number.
 func (p *peer) ask(ctx context.Context, topic string, content any) (json.RawMessage, error) {
+	return p.askTo(ctx, topic, "", content)
+}
+
+// toAll is question.To of a message to everyone.
+const toAll = "all"
+
+// askTo is ask with the question's To.
+func (p *peer) askTo(ctx context.Context, topic, to string, content any) (json.RawMessage, error) {
 	raw, err := json.Marshal(content)
 	if err != nil {
 		return nil, err
@@ -120,7 +138,7 @@ func (p *peer) ask(ctx context.Context, topic string, content any) (json.RawMess
 		return nil, p.askErr(ctx, topic, err)
 	}
 	defer p.post(evAskDone{n}, true)
-	if err := p.sendFrame("question", questionFrame{N: n, Question: question{Topic: topic, Content: raw}}); err != nil {
+	if err := p.sendFrame("question", questionFrame{N: n, Question: question{Topic: topic, Content: raw, To: to}}); err != nil {
 		return nil, err
 	}
 	select {

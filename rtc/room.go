@@ -303,12 +303,12 @@ func (c *Client) interest(full string, info userInfo) (want, offerNow bool, fall
 		if info.isRTChat() && !c.cfg.Role.symmetric(info.role()) {
 			return false, false, 0 // dialers offer to us
 		}
-		if !c.allowed(bare) || (info.keyless() && c.cfg.Trust != TrustUnverified) {
+		if c.mine(full) || !c.allowed(bare) || (info.keyless() && c.cfg.Trust != TrustUnverified) {
 			return false, false, 0
 		}
 		return symmetric()
 	}
-	if (c.wants[bare] == nil && c.all == nil) || !c.servesFor(info) {
+	if (c.wants[bare] == nil && (c.all == nil || c.mine(full))) || !c.servesFor(info) {
 		return false, false, 0
 	}
 	if !info.isRTChat() || c.cfg.Role.symmetric(info.role()) {

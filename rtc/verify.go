@@ -427,7 +427,11 @@ func (p *peer) dispatch(q questionFrame) {
 			p.answerError(q, "a message must be a string")
 			return
 		}
-		p.c.emit(Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: "dm", Text: text})
+		channel := "dm"
+		if q.Question.To == toAll {
+			channel = "chat" // send --all: a line to everyone
+		}
+		p.c.emit(Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: channel, Text: text})
 		p.goWork(func() {
 			_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: json.RawMessage("true"), Question: q.Question})
 		})
