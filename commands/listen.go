@@ -120,6 +120,7 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 	// Another process of my name in the room is worth a word: questions for my name may
 	// reach either.
 	me := ownBare(g)
+	var refusals refusalGate
 	// The core may report events before startSession returns; they wait for the printer.
 	var printerReady atomic.Pointer[printer]
 	onEvent := func(e rtc.Event) {
@@ -143,6 +144,14 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 		case rtc.EventRefused:
 			if e.Bare == me {
 				return // another process of mine: said once as a note (EventSeen)
+			}
+			g.Log.Debug("refused", "peer", e.Peer, "why", e.Err)
+			ok, dropped := refusals.allow(e.Peer, fmt.Sprint(e.Err), time.Now())
+			if !ok {
+				return
+			}
+			if dropped > 0 {
+				fmt.Fprintf(ios.Err, "rtchat: %s\n", heldBack(dropped))
 			}
 			fmt.Fprintf(ios.Err, "rtchat: refused %s: %s\n", e.Peer, safeText(fmt.Sprint(e.Err)))
 			if h := hintOf(e.Err); h != "" {

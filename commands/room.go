@@ -31,6 +31,7 @@ type roomChat struct {
 	members map[string]*roomMember // joined peers, by full name
 	// refusedByUs: connections we refused, whose end needs no second line.
 	refusedByUs map[string]bool
+	refusals    refusalGate // which refusals are said
 }
 
 // roomMember is a peer that joined: what /who shows.
@@ -306,6 +307,14 @@ func (r *roomChat) onEvent(e rtc.Event) {
 		r.track(e)
 		if e.Bare == r.me {
 			return // another process of mine (a listen, a send --all): nobody to warn about
+		}
+		r.g.Log.Debug("refused", "peer", e.Peer, "why", e.Err)
+		ok, dropped := r.refusals.allow(e.Peer, fmt.Sprint(e.Err), time.Now())
+		if !ok {
+			return
+		}
+		if dropped > 0 {
+			r.note("%s", heldBack(dropped))
 		}
 		r.note("refused %s: %s", who, safeText(fmt.Sprint(e.Err)))
 		r.hint(e.Err)

@@ -267,3 +267,53 @@ func TestSendAllLeavesMeOut(t *testing.T) {
 		}
 	}
 }
+
+// TestListenSaysWhomItRefuses: a web client in a name pinned as an rtchat peer, and a client
+// without keys, are each said once on listen's stderr with the reason and what to do (listen
+// said nothing at all); the room says the same.
+func TestListenSaysWhomItRefuses(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	bob := w.listening("bob")
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); wr.Close() })
+	room := w.start("bob", r, "connect")
+	r.Close()
+	if err := room.waitFor(w.ctx, room.stderr, "in room"); err != nil {
+		t.Fatal(err)
+	}
+	startBarebones(t, w, "alice")
+	startBarebones(t, w, "zed")
+	for who, p := range map[string]*proc{"listen": bob, "the room": room} {
+		for _, want := range []string{
+			"without rtchat's proof of identity, but \"alice\" is pinned as an rtchat peer\nrtchat: hint: if alice now uses the RTChat web page, pin it as one: rtchat keys register --web alice JWK\n",
+			"refused zed: zed uses a client without identity keys",
+		} {
+			if err := p.waitFor(w.ctx, p.stderr, want); err != nil {
+				t.Errorf("%s never said %q: %v\n%s", who, want, err, p.stderr.String())
+			}
+		}
+	}
+	// Once each: a marker through listen, then count.
+	if _, errs, code := w.run("alice", nil, "send", "--all", "--settle", "3s", "marker"); code != 0 {
+		t.Fatalf("send --all marker: exit %d: %s", code, errs)
+	}
+	for _, p := range []*proc{bob, room} {
+		if err := p.waitFor(w.ctx, p.stdout, "alice: marker\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for who, p := range map[string]*proc{"listen": bob, "the room": room} {
+		errs := p.stderr.String()
+		if n := strings.Count(errs, "without rtchat's proof"); n != 1 {
+			t.Errorf("%s said the web client's refusal %d times:\n%s", who, n, errs)
+		}
+		if n := strings.Count(errs, "refused zed:"); n != 1 {
+			t.Errorf("%s said zed's refusal %d times:\n%s", who, n, errs)
+		}
+	}
+}

@@ -140,6 +140,20 @@ func (c *Client) checkKeyless(w *want) {
 	c.settle(w, nil, keylessErr(w.keyless))
 }
 
+// downgradeErr: full, a name pinned as an rtchat peer, appeared without rtchat's proof (a
+// web page, or another rtchat protocol version otherV, 0 if none).
+func downgradeErr(full string, otherV int) error {
+	bare := keys.BareName(full)
+	if otherV != 0 {
+		return &verifyError{reason: "version",
+			msg:  fmt.Sprintf("%s runs rtchat protocol v%d, this rtchat speaks v%d: they cannot verify each other", full, otherV, protocolVersion),
+			hint: "both sides need an rtchat of the same protocol version: upgrade the older one ('rtchat version' shows it)"}
+	}
+	return &verifyError{reason: "downgrade",
+		msg:  fmt.Sprintf("%s appeared without rtchat's proof of identity, but %q is pinned as an rtchat peer", full, bare),
+		hint: fmt.Sprintf("if %s now uses the RTChat web page, pin it as one: rtchat keys register --web %s JWK", bare, bare)}
+}
+
 func keylessErr(full string) error {
 	return &verifyError{reason: "no key",
 		msg:  fmt.Sprintf("%s uses a client without identity keys; rtchat cannot verify it", full),
@@ -178,14 +192,8 @@ func (c *Client) cancelWant(w *want) {
 	switch {
 	case w.refusal != nil:
 		err = w.refusal
-	case w.downgraded != "" && w.otherV != 0:
-		err = &verifyError{reason: "version",
-			msg:  fmt.Sprintf("%s runs rtchat protocol v%d, this rtchat speaks v%d: they cannot verify each other", w.downgraded, w.otherV, protocolVersion),
-			hint: "both sides need an rtchat of the same protocol version: upgrade the older one ('rtchat version' shows it)"}
 	case w.downgraded != "":
-		err = &verifyError{reason: "downgrade",
-			msg:  fmt.Sprintf("%s appeared without rtchat's proof of identity, but %q is pinned as an rtchat peer", w.downgraded, w.bare),
-			hint: fmt.Sprintf("if %s now uses the RTChat web page, pin it as one: rtchat keys register --web %s JWK", w.bare, w.bare)}
+		err = downgradeErr(w.downgraded, w.otherV)
 	case !w.appeared && w.busyElse != "":
 		what := "a web page"
 		if w.busyRole != "" {

@@ -333,6 +333,7 @@ func (c *Client) onConnect(from string, info userInfo) {
 	if c.presence.put(from, presence{info: info}) {
 		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare, Role: info.role()})
 		c.noteKeyless(from, info)
+		c.noteDowngraded(from, info)
 	}
 	if !c.downgraded(from, info) {
 		c.allNote(from, info)
