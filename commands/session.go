@@ -36,6 +36,10 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 	if err != nil {
 		return nil, err
 	}
+	// Pins that others control are refused here, with the fix, not later as "not pinned".
+	if _, err := store.Pins(); errors.Is(err, keys.ErrUnsafePermissions) {
+		return nil, err
+	}
 	if g.Name != "" && g.Name != id.Name {
 		if err := keys.ValidateName(g.Name); err != nil {
 			return nil, usageErrorf("--name: %v", err)
