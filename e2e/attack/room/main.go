@@ -18,6 +18,7 @@
 //	presence      connect messages with huge publicKeyString values
 //	candidates    one offer with thousands of candidates aimed at our own UDP sockets
 //	msgflood      many small messages as fast as the broker takes them
+//	brokerslots   TCP connections that never log in, holding the broker's places
 //
 // Output: one JSON object per line on stdout, each with an "event" member. A mode that ran
 // its attack ends with {"event":"summary",...} and exits 0; {"event":"error",...} and exit
@@ -119,14 +120,15 @@ type mode struct {
 }
 
 var modes = map[string]mode{
-	"impostor":   {runImpostor, "pose as the victim to alice, relaying identity questions"},
-	"forge":      {runForge, "forged/replayed offer, forged unload and nameChange"},
-	"deadoffers": {runDeadOffers, "offers with dead SDPs from made-up names"},
-	"zombies":    {runZombies, "real peers that connect and never prove an identity"},
-	"lzbomb":     {runLZBomb, "LZ decompression bombs"},
-	"presence":   {runPresence, "connect messages with huge keys"},
-	"candidates": {runCandidates, "an offer with thousands of candidates"},
-	"msgflood":   {runMsgFlood, "many small messages"},
+	"impostor":    {runImpostor, "pose as the victim to alice, relaying identity questions"},
+	"forge":       {runForge, "forged/replayed offer, forged unload and nameChange"},
+	"deadoffers":  {runDeadOffers, "offers with dead SDPs from made-up names"},
+	"zombies":     {runZombies, "real peers that connect and never prove an identity"},
+	"lzbomb":      {runLZBomb, "LZ decompression bombs"},
+	"presence":    {runPresence, "connect messages with huge keys"},
+	"candidates":  {runCandidates, "an offer with thousands of candidates"},
+	"msgflood":    {runMsgFlood, "many small messages"},
+	"brokerslots": {runBrokerSlots, "hold the broker's connection places without logging in"},
 }
 
 func main() {
