@@ -317,3 +317,40 @@ func TestListenSaysWhomItRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestTypedLongLineAndTab: a line typed at the chat prompt past 4,096 characters arrives
+// whole (the editor dropped every character after the 4,096th without a word), and TAB
+// goes into the line as spaces to the next multiple of 4 (it was swallowed).
+func TestTypedLongLineAndTab(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); wr.Close() })
+	bob := w.start("bob", r, "connect", "alice")
+	term := newTmux(t, w, "alice", "connect", "bob")
+	term.waitScreen(w.ctx, "key verified")
+	term.waitScreen(w.ctx, "\n>")
+
+	long := strings.Repeat("0123456789", 500) // 5,000 typed characters
+	for i := 0; i < len(long); i += 500 {
+		term.tmux("send-keys", "-t", term.name, "-l", long[i:i+500])
+	}
+	term.waitScreen(w.ctx, "56789012345678901234567890123456789")
+	term.tmux("send-keys", "-t", term.name, "Enter")
+	term.tmux("send-keys", "-t", term.name, "-l", "ab")
+	term.tmux("send-keys", "-t", term.name, "Tab")
+	term.tmux("send-keys", "-t", term.name, "-l", "c")
+	term.tmux("send-keys", "-t", term.name, "Tab")
+	term.tmux("send-keys", "-t", term.name, "-l", "d")
+	term.tmux("send-keys", "-t", term.name, "Enter")
+	if err := bob.waitFor(w.ctx, bob.stdout, "alice: ab  c   d\n"); err != nil {
+		t.Fatalf("bob never got the line with tabs: %v\n%.300q", err, bob.stdout.String())
+	}
+	if got, want := bob.stdout.String(), "alice: "+long+"\nalice: ab  c   d\n"; got != want {
+		t.Errorf("bob printed %d bytes, want %d: the typed 5,000-character line whole, then the line with tabs\n%.200q…", len(got), len(want), got)
+	}
+}
