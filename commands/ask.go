@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -87,6 +88,10 @@ func runAsk(ctx context.Context, opts *askOptions) error {
 	actx, cancel := g.withTimeout(ctx)
 	defer cancel()
 	ans, err := p.Ask(actx, opts.Topic, opts.Question)
+	if out, ok := rtc.RemoteOutput(err); ok && !g.JSON {
+		// The peer's command failed but printed something: shown as it would be there.
+		_ = s.out.line("%s", answerText(out))
+	}
 	if err != nil {
 		return err
 	}
@@ -125,13 +130,32 @@ func runAskMany(ctx context.Context, opts *askOptions) error {
 		return err
 	}
 	defer s.close()
-	if !g.JSON {
-		for i, name := range displayNames(results) {
-			if r := results[i]; r.Err == nil && r.Skipped == "" {
-				_ = s.out.text(peerLines(safeLine(name), answerText(r.Answer)))
+	failed, remote := 0, 0
+	for i, name := range displayNames(results) {
+		r := results[i]
+		if r.Skipped != "" {
+			continue
+		}
+		ans := r.Answer
+		if r.Err != nil {
+			failed++
+			if errors.Is(r.Err, rtc.ErrRemote) {
+				remote++
 			}
+			// A command that exited non-zero: its output too, as 'ask PEER' shows it.
+			out, ok := rtc.RemoteOutput(r.Err)
+			if !ok {
+				continue
+			}
+			ans = out
+		}
+		if !g.JSON {
+			_ = s.out.text(peerLines(safeLine(name), answerText(ans)))
 		}
 	}
 	printResults(s, results, opts.Topic)
+	if failed > 0 && failed == remote {
+		return manyOutcome(results, "error answer from") // they answered: not "no answer"
+	}
 	return manyOutcome(results, "no answer from")
 }

@@ -51,7 +51,7 @@ question on stdin and these in its environment (besides listen's own):
   RTCHAT_TOPIC      the question's topic ('rtchat ask --topic'; "question" by default)
 
 Its stdout, less one trailing newline, is the answer; a non-zero exit sends an error answer
-with the last line of its stderr. Without --exec every question gets an error answer.
+with the exit status and the last line of its stderr, and what it printed on stdout. Without --exec every question gets an error answer.
 
 Each command is held to budgets, and the asker gets an error answer when one is exceeded:
 at most --exec-max commands run at once, at most --exec-queue more questions wait for a

@@ -250,6 +250,9 @@ func printResults(s *session, results []peerResult, topic string) {
 			o := resultJSON{Type: "result", Peer: r.Peer, Name: r.Name, OK: r.Err == nil, Code: codeOf(r.Err)}
 			if r.Err != nil {
 				o.Error, o.Hint = r.Err.Error(), hintOf(r.Err)
+				if out, ok := rtc.RemoteOutput(r.Err); ok && topic != "" {
+					o.Topic, o.Answer = topic, out // the output of a command that failed
+				}
 			} else if topic != "" {
 				o.Topic, o.Answer = topic, r.Answer
 			}

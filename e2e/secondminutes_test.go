@@ -354,3 +354,22 @@ func TestTypedLongLineAndTab(t *testing.T) {
 		t.Errorf("bob printed %d bytes, want %d: the typed 5,000-character line whole, then the line with tabs\n%.200q…", len(got), len(want), got)
 	}
 }
+
+// TestAskFailedCommandShowsOutput: a peer's --exec command that prints and exits 3 is
+// reported with its exit status and its output, by 'ask PEER' and by 'ask --all' alike;
+// --all says the peer answered with an error, not that it did not answer.
+func TestAskFailedCommandShowsOutput(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	w.listening("bob", "--exec", "echo out-line; echo err-line >&2; exit 3")
+	out, errs, code := w.run("alice", nil, "ask", "bob", "q")
+	if code != 1 || out != "out-line\n" || !strings.Contains(errs, "exit status 3: err-line") {
+		t.Errorf("ask bob: exit %d, stdout %q, stderr %q; want exit 1, the output and the exit status", code, out, errs)
+	}
+	out, errs, code = w.run("alice", nil, "ask", "--all", "--settle", "3s", "q")
+	if code != 1 || out != "bob: out-line\n" || !strings.Contains(errs, "exit status 3: err-line") ||
+		!strings.Contains(errs, "error answer from 1 of 1 peer") || strings.Contains(errs, "no answer") {
+		t.Errorf("ask --all: exit %d, stdout %q, stderr %q; want exit 1, the output, the exit status and no \"no answer\"", code, out, errs)
+	}
+}

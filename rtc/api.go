@@ -12,10 +12,33 @@ import (
 // ErrRemote wraps an error answer from the peer.
 var ErrRemote = errors.New("peer answered with an error")
 
-type remoteError struct{ msg string }
+type remoteError struct {
+	msg    string
+	output json.RawMessage // what came with the error (an --exec command's output), or nil
+}
 
 func (e *remoteError) Error() string { return fmt.Sprintf("%v: %s", ErrRemote, e.msg) }
 func (e *remoteError) Unwrap() error { return ErrRemote }
+
+// RemoteOutput is the output that came with a peer's error answer (what its --exec
+// command printed before it exited non-zero), if any.
+func RemoteOutput(err error) (json.RawMessage, bool) {
+	var re *remoteError
+	if errors.As(err, &re) && len(re.output) > 0 && string(re.output) != "null" {
+		return re.output, true
+	}
+	return nil, false
+}
+
+// FailedAnswer is what a question handler returns for an answer that failed but has output
+// to send with the error (an --exec command that exited non-zero): the asker gets both.
+type FailedAnswer struct {
+	Err    error
+	Output any
+}
+
+func (e *FailedAnswer) Error() string { return e.Err.Error() }
+func (e *FailedAnswer) Unwrap() error { return e.Err }
 
 // Peer is a connected peer whose identity we verified (rtchat peers: both ways).
 type Peer struct{ p *peer }
@@ -151,7 +174,7 @@ func (p *peer) askTo(ctx context.Context, topic, to string, content any) (json.R
 			if len(msg) > 1000 {
 				msg = msg[:1000]
 			}
-			return nil, &remoteError{msg: msg}
+			return nil, &remoteError{msg: msg, output: a.Answer}
 		}
 		if a.Answer == nil {
 			return json.RawMessage("null"), nil

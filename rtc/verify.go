@@ -450,6 +450,11 @@ func (p *peer) dispatch(q questionFrame) {
 	p.goWork(func() {
 		defer p.post(evHandlerDone{}, true)
 		ans, err := h(p.ctx, &Peer{p}, q.Question.Topic, q.Question.Content)
+		var failed *FailedAnswer
+		if errors.As(err, &failed) {
+			_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: mustJSON(failed.Output), Question: q.Question, Error: err.Error()})
+			return
+		}
 		if err != nil {
 			p.answerError(q, err.Error())
 			return
