@@ -15,6 +15,20 @@ import (
 // The second ten minutes of a new user (issue 22): what the README's first steps do not
 // show but people type next.
 
+// startOnPipe starts rtchat as name with its stdin on a pipe the test holds open (closed
+// at cleanup) and returns the process and the pipe's writing end.
+func (w *world) startOnPipe(name string, args ...string) (*proc, *os.File) {
+	w.t.Helper()
+	r, wr, err := os.Pipe()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { r.Close(); wr.Close() })
+	p := w.start(name, r, args...)
+	r.Close()
+	return p, wr
+}
+
 // configJSONValues runs 'rtchat config --json' as name with extra arguments and
 // environment and returns key -> value.
 func configJSONValues(t *testing.T, w *world, name string, env []string, args ...string) map[string]string {
@@ -231,13 +245,7 @@ func TestSendAllLeavesMeOut(t *testing.T) {
 	w.friends("alice", "bob")
 	bob := w.listening("bob")
 	mine := w.listening("alice")
-	r, wr, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close(); wr.Close() })
-	room := w.start("alice", r, "connect")
-	r.Close()
+	room, _ := w.startOnPipe("alice", "connect")
 	if err := room.waitFor(w.ctx, room.stderr, "in room"); err != nil {
 		t.Fatal(err)
 	}
@@ -276,13 +284,7 @@ func TestListenSaysWhomItRefuses(t *testing.T) {
 	w := newWorld(t)
 	w.friends("alice", "bob")
 	bob := w.listening("bob")
-	r, wr, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close(); wr.Close() })
-	room := w.start("bob", r, "connect")
-	r.Close()
+	room, _ := w.startOnPipe("bob", "connect")
 	if err := room.waitFor(w.ctx, room.stderr, "in room"); err != nil {
 		t.Fatal(err)
 	}
@@ -325,12 +327,7 @@ func TestTypedLongLineAndTab(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.friends("alice", "bob")
-	r, wr, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close(); wr.Close() })
-	bob := w.start("bob", r, "connect", "alice")
+	bob, _ := w.startOnPipe("bob", "connect", "alice")
 	term := newTmux(t, w, "alice", "connect", "bob")
 	term.waitScreen(w.ctx, "key verified")
 	term.waitScreen(w.ctx, "\n>")
