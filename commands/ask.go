@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,7 +34,7 @@ command; an error answer exits 1 with the peer's message on stderr.
 A web-page peer answers only the 'identify' and 'challenge' topics.
 
 To several peers: --to NAME (repeated, or NAME,NAME) instead of PEER; every argument is
-then the question. To every 'rtchat listen' in the room: --all (the peers that appear
+then the question, and a name that is not pinned asks nobody (exit 3). To every 'rtchat listen' in the room: --all (the peers that appear
 within --settle, 2s, are then connected and verified within --timeout; web pages are left
 out, they answer no questions). All are asked at once; on a terminal a progress line on
 stderr counts the peers found, verified and answered. Each answer is printed as
@@ -88,6 +89,10 @@ func runAsk(ctx context.Context, opts *askOptions) error {
 	actx, cancel := g.withTimeout(ctx)
 	defer cancel()
 	ans, err := p.Ask(actx, opts.Topic, opts.Question)
+	if out, ok := rtc.RemoteOutput(err); ok && !g.JSON {
+		// The peer's command failed but printed something: shown as it would be there.
+		_ = s.out.line("%s", answerText(out))
+	}
 	if err != nil {
 		return err
 	}
@@ -134,13 +139,32 @@ func runAskMany(ctx context.Context, opts *askOptions) error {
 		return err
 	}
 	defer s.close()
-	if !g.JSON {
-		for i, name := range displayNames(results) {
-			if r := results[i]; r.Err == nil && r.Skipped == "" {
-				_ = s.out.text(peerLines(senderName(name, r.Unverified), answerText(r.Answer), opts.IO.outCols(false)))
+	failed, remote := 0, 0
+	for i, name := range displayNames(results) {
+		r := results[i]
+		if r.Skipped != "" {
+			continue
+		}
+		ans := r.Answer
+		if r.Err != nil {
+			failed++
+			if errors.Is(r.Err, rtc.ErrRemote) {
+				remote++
 			}
+			// A command that exited non-zero: its output too, as 'ask PEER' shows it.
+			out, ok := rtc.RemoteOutput(r.Err)
+			if !ok {
+				continue
+			}
+			ans = out
+		}
+		if !g.JSON {
+			_ = s.out.text(peerLines(senderName(name, r.Unverified), answerText(ans), opts.IO.outCols(false)))
 		}
 	}
 	printResults(s, results, opts.Topic)
+	if failed > 0 && failed == remote {
+		return manyOutcome(results, "error answer from") // they answered: not "no answer"
+	}
 	return manyOutcome(results, "no answer from")
 }

@@ -67,7 +67,9 @@ Limits keep any one client from exhausting the broker:
                        client sending a larger one is disconnected
 --max-queue SIZE       messages waiting for one client that does not read them (2MiB);
                        what does not fit is dropped for that client only
---max-clients N        concurrent connections, logged in or not (128); more are closed
+--max-clients N        concurrent connections, logged in or not (128); a quarter is kept
+                       for logged-in clients, and a new connection pushes out the oldest
+                       one that has not logged in
 --max-retained N       topics that may keep a retained message (0: retain off; rtchat
                        never retains)
 --connect-timeout DUR  a connection that sends no CONNECT in time is closed (10s)
@@ -158,7 +160,7 @@ and the same --room.`,
 	f.Var((*byteSize)(&lim.MaxQueue), "max-queue", "bytes of messages that may wait for one client, e.g. 2MiB; what does not fit is dropped for that client")
 	f.IntVar(&lim.MaxClients, "max-clients", lim.MaxClients, "`N` concurrent connections at most, including those that have not logged in yet")
 	f.IntVar(&lim.MaxRetained, "max-retained", 0, "`N` topics at most may keep a retained message (0 = retained messages off)")
-	f.DurationVar(&lim.ConnectTimeout, "connect-timeout", lim.ConnectTimeout, "close connections that send no MQTT CONNECT within this time")
+	durationVar(f, &lim.ConnectTimeout, "connect-timeout", lim.ConnectTimeout, "close connections that send no MQTT CONNECT within this time")
 	cmd.AddCommand(newBrokerPasswdCmd(ios))
 	return cmd
 }

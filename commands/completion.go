@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -88,7 +89,7 @@ peers ('rtchat keys list'), and --trust, --ice and --broker to their usual value
 Load it in the current shell, or install it where the shell looks for completions; see
 'rtchat completion SHELL --help' for each shell. The .deb and .rpm packages install the
 scripts for bash, zsh and fish already.`,
-		Example: `  # bash (needs the bash-completion package)
+		Example: `  # bash (best with the bash-completion package)
   source <(rtchat completion bash)
   rtchat completion bash > ~/.local/share/bash-completion/completions/rtchat
 
@@ -124,8 +125,9 @@ scripts for bash, zsh and fish already.`,
 	}
 	cmd.AddCommand(
 		shell("bash", "Print the completion script for bash",
-			`Print the completion script for bash. It needs the bash-completion package (most
-distributions install it; on macOS: 'brew install bash-completion@2').
+			`Print the completion script for bash. It works best with the bash-completion package
+(most distributions install it; on macOS: 'brew install bash-completion@2'); without it,
+commands, flags, peers and files still complete, with bash's own word splitting.
 
 Load it in the current shell with 'source <(rtchat completion bash)'. To load it in every
 session, save it as ~/.local/share/bash-completion/completions/rtchat (just me), or as
@@ -134,7 +136,7 @@ there).`,
 			`  source <(rtchat completion bash)
   rtchat completion bash > ~/.local/share/bash-completion/completions/rtchat
   sudo sh -c 'rtchat completion bash > /usr/share/bash-completion/completions/rtchat'`,
-			func(root *cobra.Command) error { return root.GenBashCompletionV2(ios.Out, !noDesc) }),
+			func(root *cobra.Command) error { return genBash(root, ios.Out, !noDesc) }),
 		shell("zsh", "Print the completion script for zsh",
 			`Print the completion script for zsh. Save it as _rtchat in a directory of $fpath; zsh
 must have completion enabled ('autoload -U compinit; compinit' in ~/.zshrc). Start a new
@@ -173,3 +175,46 @@ profile ($PROFILE).`,
 	)
 	return cmd
 }
+
+// genBash writes Cobra's bash script and, after it, stand-ins for what it needs of the
+// bash-completion package, so that without the package TAB still completes instead of
+// printing "_get_comp_words_by_ref: command not found".
+func genBash(root *cobra.Command, w io.Writer, desc bool) error {
+	if err := root.GenBashCompletionV2(w, desc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, strings.ReplaceAll(bashFallback, "PROG", root.Name()))
+	return err
+}
+
+// bashFallback replaces Cobra's __PROG_init_completion: with bash-completion it is the
+// same; without it, words are bash's own COMP_WORDS (split at = and : as bash splits them)
+// and _filedir is compgen's.
+const bashFallback = `
+# Without the bash-completion package (no _get_comp_words_by_ref, no _filedir), complete
+# from bash's own words and compgen.
+__PROG_init_completion()
+{
+    COMPREPLY=()
+    if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+        _get_comp_words_by_ref "$@" cur prev words cword
+        return
+    fi
+    words=("${COMP_WORDS[@]}")
+    cword=$COMP_CWORD
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_WORDS[COMP_CWORD-1]}
+    if ! declare -F _filedir >/dev/null 2>&1; then
+        _filedir()
+        {
+            local IFS=$'\n'
+            compopt -o filenames 2>/dev/null
+            if [[ ${1-} == -d ]]; then
+                COMPREPLY+=($(compgen -d -- "$cur"))
+            else
+                COMPREPLY+=($(compgen -f -- "$cur"))
+            fi
+        }
+    fi
+}
+`

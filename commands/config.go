@@ -20,7 +20,10 @@ import (
 const ConfigFileName = "config.toml"
 
 // configKeys are the globals a config file may set, in display order.
-var configKeys = []string{"name", "broker", "room", "ice", "timeout", "trust"}
+var configKeys = []string{"name", "broker", "room", "ice", "timeout", "reconnect", "trust"}
+
+// durationKeys are the config keys that take a duration, which may be a bare number.
+var durationKeys = map[string]bool{"timeout": true, "reconnect": true}
 
 type configFile struct {
 	path   string
@@ -50,6 +53,11 @@ func loadConfigFile(dir string) (*configFile, error) {
 		switch v := v.(type) {
 		case string:
 			cf.values[k] = v
+		case int64, float64: // timeout = 5: plain seconds, as on the command line
+			if !durationKeys[k] {
+				return nil, usageErrorf("config file %s: %s must be a string (e.g. %s = \"...\")", path, k, k)
+			}
+			cf.values[k] = fmt.Sprint(v)
 		case []any: // ice = ["stun:a", "stun:b"] reads as the comma-separated flag value
 			parts := make([]string, 0, len(v))
 			for _, p := range v {
@@ -82,13 +90,15 @@ func newConfigCmd(g *Globals, ios *IO, runF func(context.Context, *configOptions
 its environment variable, which wins over the config file, which wins over the default.
 
 The config file is config.toml in the config dir (--config-dir, RTCHAT_CONFIG_DIR, else
-$XDG_CONFIG_HOME/rtchat or ~/.config/rtchat). Keys: name, broker, room, ice, timeout, trust.
+$XDG_CONFIG_HOME/rtchat or ~/.config/rtchat). Keys: name, broker, room, ice, timeout,
+reconnect, trust. Durations are seconds (15) or a Go duration ("15s", "1m30s").
 
   # ~/.config/rtchat/config.toml
   broker  = "mqtt://192.168.1.10:1883"
   room    = "lab"
   ice     = ["stun:stun.l.google.com:19302"]   # or "none", "loopback", "stun:a,turn:u:p@b"
-  timeout = "15s"
+  timeout = "15s"                              # or 15 (seconds)
+  reconnect = "30s"                            # how long a lost connection is waited for
   trust   = "known"                            # or "tofu" ("unverified" is warned about every run)`,
 		Example: `  rtchat config
   RTCHAT_ROOM=lab rtchat config --json | jq -r 'select(.key=="room") | .source'`,
@@ -106,7 +116,7 @@ func runConfig(_ context.Context, opts *configOptions) error {
 	g, ios := opts.Globals, opts.IO
 	values := map[string]string{
 		"config-dir": g.ConfigDir, "name": g.Name, "broker": g.Broker, "room": g.Room,
-		"ice": g.ICE, "timeout": g.Timeout.String(), "trust": g.Trust,
+		"ice": g.ICE, "timeout": g.Timeout.String(), "reconnect": g.Reconnect.String(), "trust": g.Trust,
 	}
 	sources := map[string]string{}
 	for k, v := range g.Sources {
@@ -126,6 +136,9 @@ func runConfig(_ context.Context, opts *configOptions) error {
 	}
 	if g.Timeout == 0 {
 		values["timeout"] = "0 (no limit)"
+	}
+	if g.Reconnect == 0 {
+		values["reconnect"] = "0 (given up at once)"
 	}
 	keys := append([]string{"config-dir"}, configKeys...)
 	if g.JSON {

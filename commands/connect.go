@@ -105,7 +105,7 @@ at its end (exit 0). Peers that come and go do not end the room.`,
 		},
 		ValidArgsFunction: completePeers(g),
 	}
-	cmd.Flags().DurationVar(&opts.Settle, "settle", defaultSettle, "the room, stdin not a terminal: let the peers already in the room join for `DUR` before reading stdin")
+	durationVar(cmd.Flags(), &opts.Settle, "settle", defaultSettle, "the room, stdin not a terminal: let the peers already in the room join for `DUR` before reading stdin")
 	return cmd
 }
 

@@ -8,7 +8,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 )
@@ -23,9 +26,10 @@ var errCtrlC = &ExitError{Code: 130, Err: errors.New("interrupted")}
 // lineEditor is the line editing of an interactive 'rtchat connect' (golang.org/x/term's
 // Terminal): the typed line is edited in place (arrows, history, Ctrl-W...), and what
 // arrives meanwhile is printed above the prompt without disturbing the half-typed line.
-// Bracketed paste is on, so a pasted block arrives as lines and a pasted line may be as long
-// as a message (typed lines stop at the library's 4096 characters).
+// Bracketed paste is on, so a pasted block arrives as lines; a typed or pasted line may be
+// as long as a message (see key for typed lines past the library's 4096 characters).
 type lineEditor struct {
+	full    atomic.Bool // the line being typed reached the message limit (said once)
 	t       *term.Terminal
 	fd      int
 	out     io.Writer
@@ -52,6 +56,7 @@ func newLineEditor(fd int, in io.Reader, out io.Writer, width func() int) (*line
 		io.Writer
 	}{&ctrlCReader{r: in}, out}, chatPrompt)
 	e.t.SetBracketedPasteMode(true)
+	e.t.AutoCompleteCallback = e.key
 	setSize := func() {
 		if w, h, err := term.GetSize(fd); err == nil {
 			_ = e.t.SetSize(w, h)
@@ -75,6 +80,39 @@ func newLineEditor(fd int, in io.Reader, out io.Writer, width func() int) (*line
 	}()
 	return e, nil
 }
+
+// tabWidth: a typed TAB becomes spaces up to the next multiple of it. A tab character
+// itself cannot be edited in place: the library counts it as one column, the terminal
+// moves several.
+const tabWidth = 4
+
+// key sees every key the library has no binding for (it runs without the library's lock).
+// It inserts TAB as spaces (the library drops it), and typed characters past the library's
+// 4096 (it drops them without a word) up to the message limit; past that it says so once.
+func (e *lineEditor) key(line string, pos int, key rune) (string, int, bool) {
+	if line == "" {
+		e.full.Store(false) // a new line
+	}
+	insert := ""
+	switch {
+	case key == '\t':
+		insert = strings.Repeat(" ", tabWidth-utf8.RuneCountInString(line[:pos])%tabWidth)
+	case utf8.RuneCountInString(line) >= editorMaxRunes && key >= ' ' && key != 0x7f:
+		insert = string(key)
+	default:
+		return "", 0, false // the library's own handling
+	}
+	if len(line)+len(insert) > maxMessage {
+		if !e.full.Swap(true) {
+			go e.print(fmt.Sprintf("rtchat: the line is at the %d-byte limit of a message: nothing more goes into it; send it (Enter) and go on in the next\n", maxMessage))
+		}
+		return line, pos, true
+	}
+	return line[:pos] + insert + line[pos:], pos + len(insert), true
+}
+
+// editorMaxRunes is golang.org/x/term's limit of a typed line, past which key takes over.
+const editorMaxRunes = 4096
 
 // readLine returns the next line typed or pasted; io.EOF on Ctrl-D at an empty prompt.
 func (e *lineEditor) readLine() (string, error) {

@@ -53,7 +53,7 @@ question on stdin and these in its environment (besides listen's own):
   RTCHAT_TOPIC      the question's topic ('rtchat ask --topic'; "question" by default)
 
 Its stdout, less one trailing newline, is the answer; a non-zero exit sends an error answer
-with the last line of its stderr. Without --exec every question gets an error answer.
+with the exit status and the last line of its stderr, and what it printed on stdout. Without --exec every question gets an error answer.
 
 Each command is held to budgets, and the asker gets an error answer when one is exceeded:
 at most --exec-max commands run at once, at most --exec-queue more questions wait for a
@@ -102,21 +102,27 @@ When the command exits, whatever it left running in its group is killed too.`,
 	f.StringVar(&opts.Exec, "exec", "", "answer questions by running `CMD` with sh -c (question on stdin, RTCHAT_PEER etc. in its environment)")
 	f.IntVar(&opts.ExecMax, "exec-max", defaultExecMax, "at most `N` --exec commands at once")
 	f.IntVar(&opts.ExecQueue, "exec-queue", defaultExecQueue, "at most `N` questions wait for a free --exec slot; more get a \"busy\" error answer")
-	f.DurationVar(&opts.ExecTimeout, "exec-timeout", 0, "kill an --exec command (its whole process group) after `DUR` and send an error answer (default --timeout)")
+	durationVar(f, &opts.ExecTimeout, "exec-timeout", 0, "kill an --exec command (its whole process group) after `DUR` and send an error answer (default --timeout)")
 	return cmd
 }
 
-func runListen(ctx context.Context, opts *listenOptions) error {
-	g, ios := opts.Globals, opts.IO
-	// Another process of my name in the room is worth a word: questions for my name may
-	// reach either.
+// ownBare is the bare name this process goes by: --name, else the identity's.
+func ownBare(g *Globals) string {
 	me := g.Name
 	if me == "" {
 		if id, err := keys.Open(g.ConfigDir).LoadIdentity(); err == nil {
 			me = id.Name
 		}
 	}
-	me = keys.BareName(me)
+	return keys.BareName(me)
+}
+
+func runListen(ctx context.Context, opts *listenOptions) error {
+	g, ios := opts.Globals, opts.IO
+	// Another process of my name in the room is worth a word: questions for my name may
+	// reach either.
+	me := ownBare(g)
+	var refusals refusalGate
 	// The core may report events before startSession returns; they wait for the printer.
 	var printerReady atomic.Pointer[printer]
 	onEvent := func(e rtc.Event) {
@@ -138,6 +144,17 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 		case rtc.EventVerified:
 			fmt.Fprintf(ios.Err, "rtchat: %s\n", verifiedText(e))
 		case rtc.EventRefused:
+			if e.Bare == me {
+				return // another process of mine: said once as a note (EventSeen)
+			}
+			g.Log.Debug("refused", "peer", e.Peer, "why", e.Err)
+			ok, dropped := refusals.allow(e.Peer, fmt.Sprint(e.Err), time.Now())
+			if !ok {
+				return
+			}
+			if dropped > 0 {
+				fmt.Fprintf(ios.Err, "rtchat: %s\n", heldBack(dropped))
+			}
 			fmt.Fprintf(ios.Err, "rtchat: refused %s: %s\n", safeLine(e.Peer), safeText(fmt.Sprint(e.Err)))
 			if h := hintOf(e.Err); h != "" {
 				fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", safeText(h))

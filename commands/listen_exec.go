@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rtchat/rtchat/rtc"
 )
 
 const (
@@ -204,11 +206,16 @@ func (r *execRunner) run(ctx context.Context, q execQuestion) (string, error) {
 		if !errors.As(waitErr, &ee) {
 			return "", fmt.Errorf("the answering command failed: %w", waitErr)
 		}
-		// ee reads "exit status 3", or "signal: segmentation fault" for a crash.
+		// ee reads "exit status 3", or "signal: segmentation fault" for a crash. What the
+		// command printed goes with the error, as the asker would see it run here.
+		err := error(ee)
 		if msg := lastLine(strings.TrimSpace(stderr.String())); msg != "" {
-			return "", fmt.Errorf("%w: %s", ee, msg)
+			err = fmt.Errorf("%w: %s", ee, msg)
 		}
-		return "", ee
+		if out := strings.TrimSuffix(stdout.String(), "\n"); out != "" && len(out) <= maxAnswer {
+			return "", &rtc.FailedAnswer{Err: err, Output: out}
+		}
+		return "", err
 	}
 	ans := strings.TrimSuffix(stdout.String(), "\n")
 	if len(ans) > maxAnswer {

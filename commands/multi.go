@@ -30,7 +30,7 @@ func addTargetFlags(cmd *cobra.Command, g *Globals, t *targets, verb string) {
 	f := cmd.Flags()
 	f.StringSliceVar(&t.To, "to", nil, "`NAME`s to "+verb+" (repeat it or separate names with commas); every argument is then the "+map[string]string{"send": "message", "ask": "question"}[verb])
 	f.BoolVar(&t.All, "all", false, verb+" to everyone in the room that serves it; every argument is then the "+map[string]string{"send": "message", "ask": "question"}[verb])
-	f.DurationVar(&t.Settle, "settle", defaultSettle, "with --all: how long peers may take to appear in the room (those that appear are then connected and verified within --timeout)")
+	durationVar(f, &t.Settle, "settle", defaultSettle, "with --all: how long peers may take to appear in the room (those that appear are then connected and verified within --timeout)")
 	_ = cmd.RegisterFlagCompletionFunc("to", completePeerList(g))
 }
 
@@ -154,6 +154,17 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 				fmt.Sprintf("is anyone running %s in room %q on this broker? --settle waits longer", serves, g.Room))
 		}
 	} else {
+		// Every name is checked before any is reached: 'send --to bob,bbo' sends nothing.
+		var bad []peerResult
+		for _, name := range t.To {
+			if err := s.client.Dialable(name); err != nil {
+				bad = append(bad, peerResult{Name: name, Err: err})
+			}
+		}
+		if len(bad) > 0 {
+			s.close()
+			return nil, nil, notDialableErr(role, bad)
+		}
 		results = make([]peerResult, len(t.To))
 		reached = make([]*rtc.Peer, len(t.To))
 		var wg sync.WaitGroup
@@ -223,6 +234,20 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 	return s, results, nil
 }
 
+// notDialableErr: some names of --to cannot be dialled (typos, not pinned), so nobody
+// was reached; the first one's error and hint, the others named.
+func notDialableErr(role rtc.Role, bad []peerResult) error {
+	err := bad[0].Err
+	if len(bad) > 1 {
+		var others []string
+		for _, b := range bad[1:] {
+			others = append(others, fmt.Sprintf("%q", b.Name))
+		}
+		err = fmt.Errorf("%w (and %s)", err, strings.Join(others, ", "))
+	}
+	return fmt.Errorf("nothing %s to anyone: %w", map[rtc.Role]string{rtc.RoleSend: "sent", rtc.RoleAsk: "asked"}[role], err)
+}
+
 // manyOutcome is the error of a command to several peers: nil when every peer succeeded,
 // else an error with the highest exit code of the peers that failed (5 lost, 4 timed out,
 // 3 not verified, 1 anything else).
@@ -258,6 +283,9 @@ func printResults(s *session, results []peerResult, topic string) {
 			o := resultJSON{Type: "result", Peer: r.Peer, Name: r.Name, OK: r.Err == nil, Code: codeOf(r.Err), Unverified: r.Unverified}
 			if r.Err != nil {
 				o.Error, o.Hint = r.Err.Error(), hintOf(r.Err)
+				if out, ok := rtc.RemoteOutput(r.Err); ok && topic != "" {
+					o.Topic, o.Answer = topic, out // the output of a command that failed
+				}
 			} else if topic != "" {
 				o.Topic, o.Answer = topic, r.Answer
 			}

@@ -20,6 +20,7 @@ type roomChat struct {
 	g   *Globals
 	ios *IO
 	out *printer
+	me  string      // my bare name: other processes of mine are not members, nor refusals to report
 	ed  *lineEditor // nil unless editing lines on a terminal
 	// client is set once the session started (events may come before).
 	client atomic.Pointer[rtc.Client]
@@ -30,6 +31,7 @@ type roomChat struct {
 	members map[string]*roomMember // joined peers, by full name
 	// refusedByUs: connections we refused, whose end needs no second line.
 	refusedByUs map[string]bool
+	refusals    refusalGate // which refusals are said
 }
 
 // roomMember is a peer that joined: what /who shows.
@@ -46,7 +48,7 @@ const maxRefusedRemembered = 256
 
 func runRoom(ctx context.Context, opts *connectOptions) error {
 	g, ios := opts.Globals, opts.IO
-	r := &roomChat{g: g, ios: ios, out: &printer{w: ios.Out}, members: map[string]*roomMember{}, refusedByUs: map[string]bool{}}
+	r := &roomChat{g: g, ios: ios, out: &printer{w: ios.Out}, me: ownBare(g), members: map[string]*roomMember{}, refusedByUs: map[string]bool{}}
 	interactive := ios.InTTY && ios.ErrTTY && !g.JSON
 	if interactive {
 		ed, err := newLineEditor(ios.InFd, ios.In, ios.Err, ios.ErrWidth)
@@ -295,6 +297,17 @@ func (r *roomChat) onEvent(e rtc.Event) {
 		}
 	case rtc.EventRefused:
 		r.track(e)
+		if e.Bare == r.me {
+			return // another process of mine (a listen, a send --all): nobody to warn about
+		}
+		r.g.Log.Debug("refused", "peer", e.Peer, "why", e.Err)
+		ok, dropped := r.refusals.allow(e.Peer, fmt.Sprint(e.Err), time.Now())
+		if !ok {
+			return
+		}
+		if dropped > 0 {
+			r.note("%s", heldBack(dropped))
+		}
 		r.note("refused %s: %s", who, safeText(fmt.Sprint(e.Err)))
 		r.hint(e.Err)
 	case rtc.EventDisconnected:
@@ -303,7 +316,7 @@ func (r *roomChat) onEvent(e rtc.Event) {
 		case !joined:
 			// A connection that never joined: say why, unless we refused it ourselves
 			// (said already). They refusing us is what the user can do something about.
-			if !refused && errors.Is(e.Err, rtc.ErrNotVerified) {
+			if !refused && e.Bare != r.me && errors.Is(e.Err, rtc.ErrNotVerified) {
 				r.note("not talking to %s: %s", who, safeText(e.Err.Error()))
 				r.hint(e.Err)
 			}

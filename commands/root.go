@@ -120,6 +120,13 @@ func Run(ctx context.Context, ios *IO, args []string, lookupEnv func(string) (st
 // "rtchat: hint: HINT" when there is something to do about it, and with --json an error
 // object as the last NDJSON line. It returns the exit code.
 func execute(ctx context.Context, root *cobra.Command, g *Globals, ios *IO, args []string) int {
+	if len(args) == 0 {
+		// rtchat alone is a usage error, as git alone is: the usage on stderr and exit 2,
+		// so a script that lost its arguments does not carry on as if something ran.
+		fmt.Fprint(ios.Err, root.UsageString())
+		fmt.Fprintf(ios.Err, "rtchat: no command given\nrtchat: hint: run 'rtchat --help' for usage\n")
+		return ExitUsage
+	}
 	root.SetArgs(args)
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
@@ -221,11 +228,11 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.ConfigDir, "config-dir", "", "identity and pinned peers live here (env RTCHAT_CONFIG_DIR; default $XDG_CONFIG_HOME/rtchat or ~/.config/rtchat)")
 	pf.StringVar(&g.Name, "name", "", "who I am in the room, a bare name (env RTCHAT_NAME; default the name stored by 'keys gen')")
-	pf.StringVar(&g.Broker, "broker", DefaultBroker, "MQTT broker URL: mqtt://, tcp://, mqtts://, ssl://, ws://, wss://; user:pass@ allowed (env RTCHAT_BROKER)")
+	pf.StringVar(&g.Broker, "broker", DefaultBroker, "MQTT broker URL: mqtt://, tcp://, mqtts://, ssl://, tls://, ws://, wss://; user:pass@ allowed (env RTCHAT_BROKER)")
 	pf.StringVar(&g.Room, "room", DefaultRoom, "room to meet in: topic mrtchat/ROOM (env RTCHAT_ROOM)")
 	pf.StringVar(&g.ICE, "ice", "", "comma-separated stun:/turn: URLs, 'none' (host candidates only) or 'loopback' (127.0.0.1 only) (env RTCHAT_ICE; default the web page's STUN list)")
-	pf.DurationVar(&g.Reconnect, "reconnect", rtc.DefaultReconnect, "how long a verified connection may stay unreachable (outage, new address, paused peer) before it is given up; 0 gives up at once (env RTCHAT_RECONNECT)")
-	pf.DurationVar(&g.Timeout, "timeout", DefaultTimeout, "how long to wait for a peer to appear, connect, verify and answer; 0 waits without limit (env RTCHAT_TIMEOUT)")
+	durationVar(pf, &g.Reconnect, "reconnect", rtc.DefaultReconnect, "how long a verified connection may stay unreachable (outage, new address, paused peer) before it is given up; 0 gives up at once (env RTCHAT_RECONNECT)")
+	durationVar(pf, &g.Timeout, "timeout", DefaultTimeout, "how long to wait for a peer to appear, connect, verify and answer, in seconds (5) or with a unit (1m30s); 0 waits without limit (env RTCHAT_TIMEOUT)")
 	pf.StringVar(&g.Trust, "trust", DefaultTrust, "trust policy: 'known' (pinned keys only), 'tofu' (pin new names on first verified connection) or 'unverified' (as tofu, and talk to clients without identity keys, every line of theirs marked unverified; never for pipe; warned about unless given as this flag) (env RTCHAT_TRUST)")
 	pf.BoolVar(&g.JSON, "json", false, "NDJSON on stdout, one object per event, message or result")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "diagnostics on stderr")
@@ -288,6 +295,9 @@ func (g *Globals) resolve(cmd *cobra.Command, ios *IO) error {
 	}
 	if g.Timeout < 0 {
 		return usageErrorf("--timeout must not be negative, got %v (from %s); 0 waits without limit", g.Timeout, g.Sources["timeout"])
+	}
+	if g.Reconnect < 0 {
+		return usageErrorf("--reconnect must not be negative, got %v (from %s); 0 gives up at once", g.Reconnect, g.Sources["reconnect"])
 	}
 	level := slog.LevelWarn
 	if g.Verbose {

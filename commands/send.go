@@ -37,7 +37,7 @@ The words of MESSAGE are joined by spaces; with none, all of stdin is the messag
 or is a web page.
 
 To several peers: --to NAME (repeated, or NAME,NAME) instead of PEER; every argument is
-then the message. To everyone in the room that serves 'send': --all (the peers that appear
+then the message, and a name that is not pinned (a typo) sends to nobody (exit 3). To everyone in the room that serves 'send': --all (the peers that appear
 within --settle, 2s, are then connected and verified within --timeout). Each peer is
 verified and gets the message as with one PEER, all at once; on a terminal a progress
 line on stderr counts the peers found, verified and delivered to. On stderr, a line for
@@ -118,6 +118,9 @@ func runSendMany(ctx context.Context, opts *sendOptions) error {
 	s, results, err := runMany(ctx, g, opts.IO, rtc.RoleSend, opts.Targets,
 		func(*rtc.Peer) string { return "" },
 		func(ctx context.Context, p *rtc.Peer) (json.RawMessage, error) {
+			if opts.Targets.All {
+				return nil, p.DeliverAll(ctx, opts.Message) // not shown as a direct message
+			}
 			return nil, p.Deliver(ctx, opts.Message)
 		})
 	if err != nil {

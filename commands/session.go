@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -34,6 +35,10 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 	store := keys.Open(g.ConfigDir)
 	id, err := store.LoadIdentity()
 	if err != nil {
+		return nil, err
+	}
+	// Pins that others control are refused here, with the fix, not later as "not pinned".
+	if _, err := store.Pins(); errors.Is(err, keys.ErrUnsafePermissions) {
 		return nil, err
 	}
 	if g.Name != "" && g.Name != id.Name {
@@ -121,8 +126,11 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 			return nil, err
 		}
 		// Name the broker as the user gave it (less any password).
-		return nil, withHint(fmt.Errorf("cannot join room %q on the broker %s: %w", g.Room, signal.RedactURL(g.Broker), err),
-			"check --broker (or RTCHAT_BROKER) and that the broker is running, or run 'rtchat doctor'")
+		hint := "check --broker (or RTCHAT_BROKER) and that the broker is running, or run 'rtchat doctor'"
+		if errors.Is(err, signal.ErrUnresolvable) {
+			hint = "check the host name in --broker (or RTCHAT_BROKER) and that you are online; without internet, run a broker on the LAN ('rtchat broker') and give its address"
+		}
+		return nil, withHint(fmt.Errorf("cannot join room %q on the broker %s: %w", g.Room, signal.RedactURL(g.Broker), err), hint)
 	}
 	g.Log.Debug("joined room", "room", g.Room, "as", s.client.Name())
 	return s, nil

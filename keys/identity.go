@@ -31,6 +31,10 @@ var (
 	ErrIdentityExists = errors.New("identity already exists")
 	// ErrUnsafePermissions: the private key file is readable or writable by group or others.
 	ErrUnsafePermissions = errors.New("unprotected private key file")
+	// ErrUnsafeOwner: a key file, the config dir or one of its parents belongs to someone
+	// other than the user or root, or others can swap it (a parent they can write). Such
+	// errors match ErrUnsafePermissions too.
+	ErrUnsafeOwner = errors.New("key files others control")
 	// ErrKeyChanged: a name is already pinned to a different key.
 	ErrKeyChanged = errors.New("key changed")
 	// ErrNotPinned: no key is pinned for the name.

@@ -45,6 +45,9 @@ type identityFile struct {
 // or others can access (ErrUnsafePermissions), like ssh does.
 func (s *Store) LoadIdentity() (*Identity, error) {
 	path := s.IdentityPath()
+	if err := s.checkDir(); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w in %s: run 'rtchat keys gen --name NAME' (or 'rtchat keys import') first", ErrNoIdentity, s.Dir)
@@ -55,6 +58,9 @@ func (s *Store) LoadIdentity() (*Identity, error) {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
+		return nil, err
+	}
+	if err := checkOwner(path, st); err != nil {
 		return nil, err
 	}
 	if err := checkPrivatePerm(path, st.Mode()); err != nil {
@@ -309,8 +315,12 @@ func marshalNoHTML(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// lock creates the config dir (0700) and takes the store's exclusive lock.
+// lock creates the config dir (0700) and takes the store's exclusive lock. It writes
+// nothing into a dir that others control (checkDir): what they can swap, they can read.
 func (s *Store) lock() (func(), error) {
+	if err := s.checkDir(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating config dir: %w", err)
 	}

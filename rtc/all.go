@@ -81,7 +81,7 @@ func (c *Client) DialAll(ctx context.Context, settle time.Duration) ([]DialResul
 // Room loop.
 func (c *Client) allNote(full string, info userInfo) {
 	a := c.all
-	if a == nil || a.results[full] != nil {
+	if a == nil || a.results[full] != nil || c.mine(full) {
 		return
 	}
 	switch {
@@ -90,6 +90,12 @@ func (c *Client) allNote(full string, info userInfo) {
 	case info.keyless():
 		a.results[full] = &DialResult{Name: full, Bare: keys.BareName(full), Err: keylessErr(full)}
 	}
+}
+
+// mine: full is another process of my own identity's name (a listen of mine, say). It is
+// never one of everyone: not a target of DialAll, not a member the room connects to.
+func (c *Client) mine(full string) bool {
+	return keys.BareName(full) == keys.BareName(c.me)
 }
 
 // allSettle records the outcome of a connection for DialAll. Room loop.

@@ -12,10 +12,33 @@ import (
 // ErrRemote wraps an error answer from the peer.
 var ErrRemote = errors.New("peer answered with an error")
 
-type remoteError struct{ msg string }
+type remoteError struct {
+	msg    string
+	output json.RawMessage // what came with the error (an --exec command's output), or nil
+}
 
 func (e *remoteError) Error() string { return fmt.Sprintf("%v: %s", ErrRemote, e.msg) }
 func (e *remoteError) Unwrap() error { return ErrRemote }
+
+// RemoteOutput is the output that came with a peer's error answer (what its --exec
+// command printed before it exited non-zero), if any.
+func RemoteOutput(err error) (json.RawMessage, bool) {
+	var re *remoteError
+	if errors.As(err, &re) && len(re.output) > 0 && string(re.output) != "null" {
+		return re.output, true
+	}
+	return nil, false
+}
+
+// FailedAnswer is what a question handler returns for an answer that failed but has output
+// to send with the error (an --exec command that exited non-zero): the asker gets both.
+type FailedAnswer struct {
+	Err    error
+	Output any
+}
+
+func (e *FailedAnswer) Error() string { return e.Err.Error() }
+func (e *FailedAnswer) Unwrap() error { return e.Err }
 
 // Peer is a connected peer whose identity we verified (rtchat peers: both ways).
 type Peer struct{ p *peer }
@@ -73,6 +96,16 @@ func (pr *Peer) Deliver(ctx context.Context, text string) error {
 	return err
 }
 
+// DeliverAll is Deliver for a message that goes to everyone (send --all): the receiver
+// shows it as a line to everyone, not as a direct message.
+func (pr *Peer) DeliverAll(ctx context.Context, text string) error {
+	if !pr.p.rt {
+		return pr.Chat(text)
+	}
+	_, err := pr.p.askTo(ctx, topicMessage, toAll, text)
+	return err
+}
+
 // Ask sends a question and waits for its answer.
 func (pr *Peer) Ask(ctx context.Context, topic string, content any) (json.RawMessage, error) {
 	return pr.p.ask(ctx, topic, content)
@@ -110,6 +143,14 @@ func (pr *Peer) ConnectionType() string {
 
 // ask sends a question and waits for the answer with the same number.
 func (p *peer) ask(ctx context.Context, topic string, content any) (json.RawMessage, error) {
+	return p.askTo(ctx, topic, "", content)
+}
+
+// toAll is question.To of a message to everyone.
+const toAll = "all"
+
+// askTo is ask with the question's To.
+func (p *peer) askTo(ctx context.Context, topic, to string, content any) (json.RawMessage, error) {
 	raw, err := json.Marshal(content)
 	if err != nil {
 		return nil, err
@@ -120,7 +161,7 @@ func (p *peer) ask(ctx context.Context, topic string, content any) (json.RawMess
 		return nil, p.askErr(ctx, topic, err)
 	}
 	defer p.post(evAskDone{n}, true)
-	if err := p.sendFrame("question", questionFrame{N: n, Question: question{Topic: topic, Content: raw}}); err != nil {
+	if err := p.sendFrame("question", questionFrame{N: n, Question: question{Topic: topic, Content: raw, To: to}}); err != nil {
 		return nil, err
 	}
 	select {
@@ -133,7 +174,7 @@ func (p *peer) ask(ctx context.Context, topic string, content any) (json.RawMess
 			if len(msg) > 1000 {
 				msg = msg[:1000]
 			}
-			return nil, &remoteError{msg: msg}
+			return nil, &remoteError{msg: msg, output: a.Answer}
 		}
 		if a.Answer == nil {
 			return json.RawMessage("null"), nil

@@ -72,16 +72,38 @@ func (c *Client) Dial(ctx context.Context, bare string) (*Peer, error) {
 	return w.peer, w.err
 }
 
+// Dialable returns the error Dial would fail with at once for bare (not a valid name, or
+// not pinned under trust policy 'known'), or nil: a command to several peers checks every
+// name before it reaches any, so a typo in one sends nothing.
+func (c *Client) Dialable(bare string) error {
+	if err := keys.ValidateName(bare); err != nil {
+		return fmt.Errorf("peer name: %w", err)
+	}
+	var err error
+	if !c.call(func() { err = c.notDialable(bare) }) {
+		return fmt.Errorf("%w: the client is closed", ErrConnectionLost)
+	}
+	return err
+}
+
+// notDialable: the refusal of a name that is not pinned where only pinned names count. Room
+// loop.
+func (c *Client) notDialable(bare string) error {
+	if _, pinned := c.pinOf(bare); !pinned && !c.cfg.Trust.firstUse() {
+		return &verifyError{reason: "not pinned",
+			msg:  fmt.Sprintf("%q is not a pinned peer (trust policy 'known')", bare),
+			hint: notPinnedHint(bare, c.pins.names())}
+	}
+	return nil
+}
+
 // startWant registers a Dial and connects to every live process of that name. Room loop.
 func (c *Client) startWant(w *want) {
 	if c.wants[w.bare] != nil {
 		c.settle(w, nil, fmt.Errorf("already dialling %s", w.bare))
 		return
 	}
-	if _, pinned := c.pinOf(w.bare); !pinned && !c.cfg.Trust.firstUse() {
-		err := &verifyError{reason: "not pinned",
-			msg:  fmt.Sprintf("%q is not a pinned peer (trust policy 'known')", w.bare),
-			hint: notPinnedHint(w.bare, c.pins.names())}
+	if err := c.notDialable(w.bare); err != nil {
 		c.settle(w, nil, err)
 		return
 	}
@@ -123,6 +145,20 @@ func (c *Client) checkKeyless(w *want) {
 	c.settle(w, nil, keylessErr(w.keyless))
 }
 
+// downgradeErr: full, a name pinned as an rtchat peer, appeared without rtchat's proof (a
+// web page, or another rtchat protocol version otherV, 0 if none).
+func downgradeErr(full string, otherV int) error {
+	bare := keys.BareName(full)
+	if otherV != 0 {
+		return &verifyError{reason: "version",
+			msg:  fmt.Sprintf("%s runs rtchat protocol v%d, this rtchat speaks v%d: they cannot verify each other", full, otherV, protocolVersion),
+			hint: "both sides need an rtchat of the same protocol version: upgrade the older one ('rtchat version' shows it)"}
+	}
+	return &verifyError{reason: "downgrade",
+		msg:  fmt.Sprintf("%s appeared without rtchat's proof of identity, but %q is pinned as an rtchat peer", full, bare),
+		hint: fmt.Sprintf("if %s now uses the RTChat web page, pin it as one: rtchat keys register --web %s JWK", bare, bare)}
+}
+
 func keylessErr(full string) error {
 	return &verifyError{reason: "no key",
 		msg:  fmt.Sprintf("%s uses a client without identity keys; rtchat cannot verify it", full),
@@ -161,14 +197,8 @@ func (c *Client) cancelWant(w *want) {
 	switch {
 	case w.refusal != nil:
 		err = w.refusal
-	case w.downgraded != "" && w.otherV != 0:
-		err = &verifyError{reason: "version",
-			msg:  fmt.Sprintf("%s runs rtchat protocol v%d, this rtchat speaks v%d: they cannot verify each other", w.downgraded, w.otherV, protocolVersion),
-			hint: "both sides need an rtchat of the same protocol version: upgrade the older one ('rtchat version' shows it)"}
 	case w.downgraded != "":
-		err = &verifyError{reason: "downgrade",
-			msg:  fmt.Sprintf("%s appeared without rtchat's proof of identity, but %q is pinned as an rtchat peer", w.downgraded, w.bare),
-			hint: fmt.Sprintf("if %s now uses the RTChat web page, pin it as one: rtchat keys register --web %s JWK", w.bare, w.bare)}
+		err = downgradeErr(w.downgraded, w.otherV)
 	case !w.appeared && w.busyElse != "":
 		what := "a web page"
 		if w.busyRole != "" {

@@ -308,12 +308,12 @@ func (c *Client) interest(full string, info userInfo) (want, offerNow bool, fall
 		if info.isRTChat() && !c.cfg.Role.symmetric(info.role()) {
 			return false, false, 0 // dialers offer to us
 		}
-		if !c.allowed(bare) || (info.keyless() && c.cfg.Trust != TrustUnverified) {
+		if c.mine(full) || !c.allowed(bare) || (info.keyless() && c.cfg.Trust != TrustUnverified) {
 			return false, false, 0
 		}
 		return symmetric()
 	}
-	if (c.wants[bare] == nil && c.all == nil) || !c.servesFor(info) {
+	if (c.wants[bare] == nil && (c.all == nil || c.mine(full))) || !c.servesFor(info) {
 		return false, false, 0
 	}
 	if !info.isRTChat() || c.cfg.Role.symmetric(info.role()) {
@@ -341,6 +341,7 @@ func (c *Client) onConnect(from string, info userInfo) {
 	if c.presence.put(from, presence{info: info}) {
 		c.emit(Event{Type: EventSeen, Peer: from, Bare: bare, Role: info.role()})
 		c.noteKeyless(from, info)
+		c.noteDowngraded(from, info)
 	}
 	if !c.downgraded(from, info) {
 		c.allNote(from, info)

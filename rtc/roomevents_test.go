@@ -55,3 +55,30 @@ func TestKeylessRefusedInRoom(t *testing.T) {
 	br.announce() // the same presence again: said once
 	g.noEvent(t, EventRefused, 500*time.Millisecond)
 }
+
+// TestDowngradedRefusedInListen: a web page (or keyless client) in a name pinned as an rtchat
+// peer is reported to listen at once, once per presence, with the downgrade reason and how
+// to pin a web page; a keyless stranger is reported to listen too, not only to the room.
+func TestDowngradedRefusedInListen(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	webID := testIdentity(t, "wendy", 1)
+	g := startClient(t, url, room, testIdentity(t, "lars", 0), clientOpts{role: RoleListen, pins: map[string]string{"wendy": webID.PublicJWK}})
+	br := newBrowser(t, url, room, "wendy", webID)
+	br.announce()
+	e := g.waitEvent(t, EventRefused, 10*time.Second, nil)
+	if e.Peer != "wendy" || !errors.Is(e.Err, ErrNotVerified) || !strings.Contains(e.Err.Error(), "without rtchat's proof") ||
+		!strings.Contains(Hint(e.Err), "rtchat keys register --web wendy") {
+		t.Fatalf("refused event %+v (hint %q)", e, Hint(e.Err))
+	}
+	br.announce() // the same presence again: said once
+	g.noEvent(t, EventRefused, 500*time.Millisecond)
+
+	zed := newBrowser(t, url, room, "zed", nil)
+	zed.keyless = true
+	zed.announce()
+	e = g.waitEvent(t, EventRefused, 10*time.Second, nil)
+	if e.Peer != "zed" || !strings.Contains(e.Err.Error(), "without identity keys") {
+		t.Fatalf("keyless refused event %+v", e)
+	}
+}

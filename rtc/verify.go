@@ -442,7 +442,11 @@ func (p *peer) dispatch(q questionFrame) {
 			p.answerError(q, "a message must be a string")
 			return
 		}
-		p.c.emit(Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: "dm", Text: text})
+		channel := "dm"
+		if q.Question.To == toAll {
+			channel = "chat" // send --all: a line to everyone
+		}
+		p.c.emit(Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: channel, Text: text})
 		p.goWork(func() {
 			_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: json.RawMessage("true"), Question: q.Question})
 		})
@@ -461,6 +465,11 @@ func (p *peer) dispatch(q questionFrame) {
 	p.goWork(func() {
 		defer p.post(evHandlerDone{}, true)
 		ans, err := h(p.ctx, &Peer{p}, q.Question.Topic, q.Question.Content)
+		var failed *FailedAnswer
+		if errors.As(err, &failed) {
+			_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: mustJSON(failed.Output), Question: q.Question, Error: err.Error()})
+			return
+		}
 		if err != nil {
 			p.answerError(q, err.Error())
 			return

@@ -106,6 +106,9 @@ type questionFrame struct {
 type question struct {
 	Topic   string          `json:"topic"`
 	Content json.RawMessage `json:"content,omitempty"`
+	// To is "all" on an rtchat.message sent to everyone (send --all): shown as a line to
+	// everyone, not as a direct message. Older receivers ignore it.
+	To string `json:"to,omitempty"`
 }
 
 type answerFrame struct {

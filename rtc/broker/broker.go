@@ -76,7 +76,10 @@ type Limits struct {
 	// a larger one is disconnected.
 	MaxPacket int
 	// MaxClients caps concurrent connections, including those that have not sent CONNECT
-	// yet (default DefaultMaxClients); more are closed as soon as accepted.
+	// yet (default DefaultMaxClients). Those that have not logged in hold at most three
+	// quarters of the places; over that, or when all are taken, a new connection takes the
+	// place of the oldest of them. When logged-in clients hold every place, more are closed
+	// as soon as accepted.
 	MaxClients int
 	// MaxQueue is how many bytes of messages (each counted with its bookkeeping) may wait
 	// for one client that does not read them (default DefaultMaxQueue, at least one
@@ -149,7 +152,7 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: %w", optionsError{err})
 	}
-	conns := &connLimit{max: int64(lim.MaxClients), log: log}
+	conns := newConnLimit(int64(lim.MaxClients), log)
 	b := &Broker{}
 	if o.TCP != "" {
 		if b.tcp, err = listen("tcp", o.TCP, log, conns, lim.ConnectTimeout); err != nil {
@@ -167,7 +170,9 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = uint32(lim.MaxPacket)
-	caps.MaximumClients = int64(lim.MaxClients)
+	// connLimit is the cap; mochi's own count lags behind the connections it closes to
+	// make room, so its check must not refuse the login that took a place.
+	caps.MaximumClients = 2 * int64(lim.MaxClients)
 	caps.MaximumClientWritesPending = maxPending
 	caps.MaximumInflight = maxInflight
 	caps.ReceiveMaximum = maxInflight

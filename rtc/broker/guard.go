@@ -113,7 +113,7 @@ func (g *guard) ID() string { return "rtchat-guard" }
 
 func (g *guard) Provides(b byte) bool {
 	switch b {
-	case mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablished,
+	case mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablish, mqtt.OnSessionEstablished,
 		mqtt.OnDisconnect, mqtt.OnSubscribe, mqtt.OnPublish, mqtt.OnPublished, mqtt.OnPublishDropped,
 		mqtt.OnPacketEncode, mqtt.OnWill, mqtt.OnWillSent, mqtt.OnRetainedExpired:
 		return true
@@ -226,6 +226,12 @@ func (g *guard) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 
 func (g *guard) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
 	g.clients.Store(cl, &clientState{})
+}
+
+// OnSessionEstablish runs once the client is authenticated, before its CONNACK: from now
+// on newer connections cannot push it out (see connLimit).
+func (g *guard) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
+	markLoggedIn(cl.Net.Conn)
 }
 
 func (g *guard) OnDisconnect(cl *mqtt.Client, err error, _ bool) {

@@ -366,14 +366,18 @@ func TestConnectionLimit(t *testing.T) {
 	b := startT(t, Options{Logger: logs.logger(), Limits: Limits{MaxClients: 3, ConnectTimeout: time.Minute}})
 	var held []*rawClient
 	for range 3 {
-		held = append(held, dialRaw(t, ctx, b.TCPAddr()))
+		c := dialRaw(t, ctx, b.TCPAddr())
+		c.mustConnect() // logged in: never pushed out
+		held = append(held, c)
 	}
 	extra := dialRaw(t, ctx, b.TCPAddr())
 	if err := extra.waitClosed(); err != nil {
 		t.Fatalf("4th connection: %v", err)
 	}
 	for _, c := range held { // the first three were kept and still work
-		c.mustConnect()
+		if _, _, err := c.ping(); err != nil {
+			t.Fatalf("a logged-in client lost its place: %v", err)
+		}
 	}
 	if !logs.contains("connection limit reached") {
 		t.Error("refusal not logged")
@@ -388,6 +392,45 @@ func TestConnectionLimit(t *testing.T) {
 		if ctx.Err() != nil {
 			t.Fatal("freed place never reused")
 		}
+	}
+}
+
+// TestConnectionsThatDoNotLogInCannotLockOut (issue 17, 8): connections that never log in
+// can hold at most three quarters of the places, and each new one pushes out the oldest of
+// them; so a client that logs in always gets in, and is never pushed out once it has.
+func TestConnectionsThatDoNotLogInCannotLockOut(t *testing.T) {
+	ctx := testCtx(t)
+	line, err := HashPassword("alice", []byte("right"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := ParseUsers(strings.NewReader(line + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startT(t, Options{Users: users, Limits: Limits{MaxClients: 8, ConnectTimeout: time.Minute}})
+	lim := b.tcp.ln.(*limitListener).lim
+	var in []*rawClient
+	for round := range 4 {
+		for range 20 { // many more than there are places
+			dialRaw(t, ctx, b.TCPAddr())
+		}
+		c := dialRaw(t, ctx, b.TCPAddr())
+		if code, err := c.connect("alice", "right"); err != nil || code != connAccepted {
+			t.Fatalf("round %d: login among connections that do not log in: code %d, %v", round, code, err)
+		}
+		in = append(in, c)
+	}
+	for range 20 {
+		dialRaw(t, ctx, b.TCPAddr())
+	}
+	for i, c := range in {
+		if _, _, err := c.ping(); err != nil {
+			t.Fatalf("logged-in client %d (%v) was pushed out: %v", i, c.conn.LocalAddr(), err)
+		}
+	}
+	if lim.evicted.Load() == 0 {
+		t.Fatal("nothing was pushed out")
 	}
 }
 
@@ -476,14 +519,22 @@ func TestWebSocketConnectTimeoutAndLimit(t *testing.T) {
 	defer ws.Close()
 	dialRaw(t, ctx, b.WSAddr())
 	lim := b.tcp.ln.(*limitListener).lim
-	for lim.n.Load() < 2 { // until the WebSocket listener took the second one
+	for lim.count() < 2 { // until the WebSocket listener took the second one
 		if ctx.Err() != nil {
-			t.Fatalf("%d connections counted, want 2", lim.n.Load())
+			t.Fatalf("%d connections counted, want 2", lim.count())
 		}
 		time.Sleep(5 * time.Millisecond) // poll
 	}
-	if err := dialRaw(t, ctx, b.TCPAddr()).waitClosed(); err != nil {
-		t.Fatalf("TCP connection over the limit: %v", err)
+	// Neither has logged in: a TCP connection over the limit takes the place of the
+	// oldest, the upgraded WebSocket, which is closed.
+	dialRaw(t, ctx, b.TCPAddr())
+	dl, _ := ctx.Deadline()
+	_ = ws.SetReadDeadline(dl)
+	if _, _, err := ws.ReadMessage(); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the oldest connection that had not logged in was not closed: %v", err)
+	}
+	if lim.evicted.Load() != 1 {
+		t.Fatalf("%d connections pushed out, want 1", lim.evicted.Load())
 	}
 
 	// Upgraded but no CONNECT, or not even an HTTP request: closed after the timeout.
@@ -494,7 +545,6 @@ func TestWebSocketConnectTimeoutAndLimit(t *testing.T) {
 	}
 	defer ws2.Close()
 	silent := dialRaw(t, ctx, b.WSAddr())
-	dl, _ := ctx.Deadline()
 	_ = ws2.SetReadDeadline(dl)
 	if _, _, err := ws2.ReadMessage(); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("silent WebSocket not closed: %v", err)

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"container/list"
 	"errors"
 	"io"
 	"log/slog"
@@ -228,14 +229,84 @@ func (c *wsConn) Write(p []byte) (int, error) {
 func (c *wsConn) Close() error { return c.Conn.Close() }
 
 // connLimit caps the broker's concurrent connections, over all listeners and whether or
-// not they have sent CONNECT yet: each costs buffers, goroutines and a file descriptor.
+// not they have logged in yet: each costs buffers, goroutines and a file descriptor.
+//
+// Connections that have not logged in (no CONNECT yet, or not accepted) cost an attacker
+// nothing but a TCP handshake, so they must not be able to lock the logged-in users out:
+// they may hold at most max - reserve places (the reserve is a quarter, kept for logged-in
+// clients), and when no place is free a new connection takes the place of the oldest one
+// that has not logged in, which is closed. A legitimate client logs in within milliseconds
+// of connecting, long before connections arriving behind it push it out; one that has
+// logged in is never pushed out.
 type connLimit struct {
-	max int64
-	n   atomic.Int64
-	log *slog.Logger
+	max     int64
+	reserve int64 // places only logged-in connections may use
+	log     *slog.Logger
+
+	mu      sync.Mutex
+	n       int64        // connections holding a place
+	pending *list.List   // of *countedConn that have not logged in, oldest first
+	evicted atomic.Int64 // connections closed to make room (for tests and logs)
 }
 
-// limitListener closes, right after accepting, the connections over the limit.
+func newConnLimit(max int64, log *slog.Logger) *connLimit {
+	return &connLimit{max: max, reserve: max / 4, log: log, pending: list.New()}
+}
+
+// admit gives c a place, closing the oldest connection that has not logged in when there
+// is none free; false when every place is held by logged-in clients.
+func (l *connLimit) admit(c net.Conn) (*countedConn, bool) {
+	for {
+		l.mu.Lock()
+		if l.n < l.max && int64(l.pending.Len()) < l.max-l.reserve {
+			l.n++
+			cc := &countedConn{Conn: c, lim: l}
+			cc.elem = l.pending.PushBack(cc)
+			l.mu.Unlock()
+			return cc, true
+		}
+		var victim *countedConn
+		if e := l.pending.Front(); e != nil {
+			victim = e.Value.(*countedConn)
+		}
+		l.mu.Unlock()
+		if victim == nil {
+			return nil, false
+		}
+		l.evicted.Add(1)
+		l.log.Info("mqtt broker: closed a connection that had not logged in, to make room", "remote", victim.RemoteAddr().String(), "for", c.RemoteAddr().String())
+		_ = victim.Close() // gives its place back
+	}
+}
+
+// count is how many connections hold a place.
+func (l *connLimit) count() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n
+}
+
+// loggedIn moves c out of the connections that can be pushed out.
+func (l *connLimit) loggedIn(c *countedConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.elem != nil {
+		l.pending.Remove(c.elem)
+		c.elem = nil
+	}
+}
+
+func (l *connLimit) release(c *countedConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.elem != nil {
+		l.pending.Remove(c.elem)
+		c.elem = nil
+	}
+	l.n--
+}
+
+// limitListener closes, right after accepting, the connections the limit has no place for.
 type limitListener struct {
 	net.Listener
 	lim *connLimit
@@ -247,13 +318,13 @@ func (ll *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n := ll.lim.n.Add(1); n > ll.lim.max {
-			ll.lim.n.Add(-1)
+		cc, ok := ll.lim.admit(c)
+		if !ok {
 			ll.lim.log.Info("mqtt broker: refused connection: connection limit reached", "remote", c.RemoteAddr().String(), "max", ll.lim.max)
 			_ = c.Close()
 			continue
 		}
-		return &countedConn{Conn: c, lim: ll.lim}, nil
+		return cc, nil
 	}
 }
 
@@ -262,10 +333,22 @@ type countedConn struct {
 	net.Conn
 	lim  *connLimit
 	once sync.Once
+	elem *list.Element // in lim.pending until logged in; guarded by lim.mu
 }
 
 func (c *countedConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { c.lim.n.Add(-1) })
+	c.once.Do(func() { c.lim.release(c) })
 	return err
+}
+
+// markLoggedIn tells the connection limit that the client on conn (as mochi has it) logged
+// in, so newer connections can no longer push it out.
+func markLoggedIn(conn net.Conn) {
+	if ws, ok := conn.(*wsConn); ok {
+		conn = ws.Conn
+	}
+	if cc, ok := conn.(*countedConn); ok {
+		cc.lim.loggedIn(cc)
+	}
 }

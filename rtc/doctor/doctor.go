@@ -64,6 +64,11 @@ func Identity(dir, name string) Result {
 		r.Detail = "no identity in " + dir
 		r.Fix = "run: rtchat keys gen --name NAME" + configDirArg(dir)
 		return r
+	case errors.Is(err, keys.ErrUnsafeOwner):
+		// The error names the file or dir, who owns it, and the fix.
+		r.Status = StatusFail
+		r.Detail, r.Fix = ownerDetail(err)
+		return r
 	case errors.Is(err, keys.ErrUnsafePermissions):
 		r.Status = StatusFail
 		r.Detail = fmt.Sprintf("%s is readable by others (mode %s): rtchat refuses to use it", store.IdentityPath(), modeOf(store.IdentityPath()))
@@ -98,6 +103,15 @@ func Identity(dir, name string) Result {
 	return r
 }
 
+// ownerDetail splits a keys.ErrUnsafeOwner refusal into what is wrong and its fix.
+func ownerDetail(err error) (detail, fix string) {
+	msg := err.Error()
+	if i := strings.Index(msg, "; rtchat refuses it until you fix it with: "); i >= 0 {
+		return msg[:i], "run: " + msg[i+len("; rtchat refuses it until you fix it with: "):]
+	}
+	return msg, "make the config dir and its files yours (chown) and writable by you only"
+}
+
 // dirPermFix returns the chmod line when dir is group/other accessible, else "".
 func dirPermFix(dir string) string {
 	if runtime.GOOS == "windows" {
@@ -124,6 +138,11 @@ func Peers(dir string) Result {
 	store := keys.Open(dir)
 	r := Result{Name: CheckPeers, Target: store.PinsPath()}
 	peers, err := store.PinnedPeers()
+	if errors.Is(err, keys.ErrUnsafeOwner) {
+		r.Status = StatusFail
+		r.Detail, r.Fix = ownerDetail(err)
+		return r
+	}
 	if errors.Is(err, keys.ErrUnsafePermissions) {
 		r.Status = StatusFail
 		r.Detail = err.Error()

@@ -43,6 +43,9 @@ var (
 	// ErrRefused: the broker refused us, so waiting longer would not help: nothing listens
 	// at its address, or it turned our credentials down.
 	ErrRefused = errors.New("the broker refused the connection")
+	// ErrUnresolvable: the broker's host name does not resolve (a typo, or offline): as
+	// for a refusal, waiting out the timeout would not help.
+	ErrUnresolvable = errors.New("the broker's host name does not resolve")
 )
 
 // refusedRetry is how long Dial keeps retrying a broker whose address refuses connections
@@ -306,6 +309,10 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		if badCredentials(lastErr) || (errors.Is(lastErr, syscall.ECONNREFUSED) && time.Since(start) >= refusedRetry) {
 			c.abort()
 			return nil, fmt.Errorf("mqtt: %w: %s (%w)", ErrRefused, bu, lastErr)
+		}
+		if dnsErr := (*net.DNSError)(nil); errors.As(lastErr, &dnsErr) {
+			c.abort()
+			return nil, fmt.Errorf("mqtt: %w: %s (%w)", ErrUnresolvable, bu, lastErr)
 		}
 		select {
 		case <-time.After(250 * time.Millisecond): // retry pause

@@ -21,6 +21,7 @@
 //	msgflood      many small messages as fast as the broker takes them
 //	badname       a presence whose sender name holds escape sequences and a forged line
 //	webpage       a web page of our own (or a keyless client) under any name says a line
+//	brokerslots   TCP connections that never log in, holding the broker's places
 //
 // Output: one JSON object per line on stdout, each with an "event" member. A mode that ran
 // its attack ends with {"event":"summary",...} and exits 0; {"event":"error",...} and exit
@@ -124,17 +125,18 @@ type mode struct {
 }
 
 var modes = map[string]mode{
-	"impostor":   {runImpostor, "pose as the victim to alice, relaying identity questions"},
-	"forge":      {runForge, "forged/replayed offer, forged unload and nameChange"},
-	"race":       {runRace, "self-signed offer or unload in alice's name as she offers"},
-	"deadoffers": {runDeadOffers, "offers with dead SDPs from made-up names"},
-	"zombies":    {runZombies, "real peers that connect and never prove an identity"},
-	"lzbomb":     {runLZBomb, "LZ decompression bombs"},
-	"presence":   {runPresence, "connect messages with huge keys"},
-	"candidates": {runCandidates, "an offer with thousands of candidates"},
-	"msgflood":   {runMsgFlood, "many small messages"},
-	"badname":    {runBadName, "a presence whose sender name holds escape sequences"},
-	"webpage":    {runWebPage, "a web page of our own (or keyless) under any name says a line"},
+	"impostor":    {runImpostor, "pose as the victim to alice, relaying identity questions"},
+	"forge":       {runForge, "forged/replayed offer, forged unload and nameChange"},
+	"race":        {runRace, "self-signed offer or unload in alice's name as she offers"},
+	"deadoffers":  {runDeadOffers, "offers with dead SDPs from made-up names"},
+	"zombies":     {runZombies, "real peers that connect and never prove an identity"},
+	"lzbomb":      {runLZBomb, "LZ decompression bombs"},
+	"presence":    {runPresence, "connect messages with huge keys"},
+	"candidates":  {runCandidates, "an offer with thousands of candidates"},
+	"msgflood":    {runMsgFlood, "many small messages"},
+	"badname":     {runBadName, "a presence whose sender name holds escape sequences"},
+	"webpage":     {runWebPage, "a web page of our own (or keyless) under any name says a line"},
+	"brokerslots": {runBrokerSlots, "hold the broker's connection places without logging in"},
 }
 
 func main() {
