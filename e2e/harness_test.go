@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtchat/rtchat/internal/racecheck"
 	"github.com/rtchat/rtchat/internal/testbroker"
 	"github.com/rtchat/rtchat/rtc/broker"
 )
@@ -25,6 +27,9 @@ var (
 	rtchatBin string
 	// binDir holds binaries the tests build (rtchat, test peers); removed after the tests.
 	binDir string
+	// races collects the race reports of rtchat processes (built with -race when the tests
+	// run with it); every world fails its test on a new one.
+	races *racecheck.Reports
 )
 
 // rtchatPath is a directory whose "rtchat" is the binary under test: PATH for scripts and
@@ -32,12 +37,25 @@ var (
 var rtchatPath string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// The fast tier (go test -short ./...) leaves out the real-binary tests: building
+		// rtchat and running its processes is most of the suite's time.
+		fmt.Println("e2e: skipped under -short; the full suite (bash .ci/run) runs it")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "rtchat-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	binDir = dir
+	if races, err = racecheck.New(filepath.Join(dir, "races")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// For the processes whose environment is not w.env's (scripts, the netns helper).
+	os.Setenv("GORACE", strings.TrimPrefix(races.Env(), "GORACE="))
 	rtchatBin = filepath.Join(dir, "rtchat")
 	if bin := os.Getenv("RTCHAT_E2E_BIN"); bin != "" {
 		// A prebuilt binary: e.g. an older build, to show what a test catches.
@@ -46,7 +64,7 @@ func TestMain(m *testing.M) {
 			rtchatBin = abs
 		}
 	} else {
-		build := exec.Command("go", "build", "-o", rtchatBin, "../cmd/rtchat")
+		build := exec.Command("go", append(append([]string{"build"}, racecheck.BuildFlags()...), "-o", rtchatBin, "../cmd/rtchat")...)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "building rtchat:", err)
@@ -62,8 +80,23 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	// Reports of processes outside any world (or after its end) fail the run.
+	for _, r := range races.Take() {
+		fmt.Fprintf(os.Stderr, "a data race in a process of the tests: %s\n", r)
+		code = 1
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// checkRaces fails t, at its end, on the race reports written meanwhile by the processes
+// it started (a process killed at the end has written its reports already).
+func checkRaces(t testing.TB) {
+	t.Cleanup(func() {
+		for _, r := range races.Take() {
+			t.Errorf("a data race in an rtchat process: %s", r)
+		}
+	})
 }
 
 // buildOnce builds the Go program in pkg (a path below e2e/) once per test binary into
@@ -119,6 +152,7 @@ func newWorldDeadline(t testing.TB, d time.Duration) *world {
 	if err != nil {
 		t.Fatalf("start broker: %v", err)
 	}
+	checkRaces(t) // first, so that it runs after the processes' cleanups
 	w := &world{t: t, ctx: ctx, brk: b, tcpAddr: b.TCPAddr(), url: "mqtt://" + b.TCPAddr(), dir: t.TempDir(), ids: map[string]string{}}
 	t.Cleanup(func() {
 		if w.brk != nil {
@@ -144,6 +178,7 @@ func newMosquittoWorld(t *testing.T) *world {
 		t.Fatalf("start mosquitto: %v", err)
 	}
 	t.Cleanup(stop)
+	checkRaces(t)
 	return &world{t: t, ctx: ctx, url: url, dir: t.TempDir(), ids: map[string]string{}}
 }
 
@@ -173,6 +208,7 @@ func (w *world) env(name string) []string {
 		"RTCHAT_BROKER=" + w.url,
 		"RTCHAT_ICE=loopback",
 		"RTCHAT_TIMEOUT=20s",
+		races.Env(),
 	}
 	return append(env, w.extraEnv...)
 }
