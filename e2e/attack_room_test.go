@@ -250,11 +250,11 @@ type roomAskResult struct {
 	took      time.Duration
 }
 
-// roomAsk runs `rtchat ask bob hello` as alice.
-func roomAsk(w *world) roomAskResult {
+// roomAsk runs `rtchat ask bob hello` as alice, with global flags (e.g. -v).
+func roomAsk(w *world, flags ...string) roomAskResult {
 	w.t.Helper()
 	start := time.Now()
-	out, errs, code := w.run("alice", nil, "ask", "--timeout", roomAskTimeout, "bob", "hello")
+	out, errs, code := w.run("alice", nil, append(flags, "ask", "--timeout", roomAskTimeout, "bob", "hello")...)
 	return roomAskResult{out, errs, code, time.Since(start)}
 }
 
@@ -302,6 +302,33 @@ func roomBobLog(t *testing.T, bob *proc) {
 		strings.Count(log, "receive buffer full"), strings.Count(log, "mqtt: connection lost"))
 }
 
+// roomLanded fails the test unless the attacker's barrier event ev says bob handled the
+// attack: bob replied to a probe the attacker published after it, and bob's receive loop
+// takes the topic in order. Without it an attack that never reached bob would pass.
+func roomLanded(t *testing.T, what string, ev map[string]any) {
+	t.Helper()
+	if ev["barrier"] != true {
+		t.Fatalf("%s: bob never replied to the attacker's probe after the attack, so nothing shows it reached bob: %v", what, ev)
+	}
+}
+
+// roomLogged fails the test unless bob's -v log has a line with all of parts: bob saw the
+// attack and said why it turned it down.
+func roomLogged(t *testing.T, bob *proc, what string, parts ...string) {
+	t.Helper()
+	for _, line := range strings.Split(bob.stderr.String(), "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			t.Logf("%s: bob's log: %s", what, line)
+			return
+		}
+	}
+	t.Errorf("%s: bob's -v log has no line with %q: no sign that bob received and turned down the attack", what, parts)
+}
+
 // roomBrokers runs f once against the embedded broker and once against mosquitto.
 func roomBrokers(t *testing.T, f func(t *testing.T, w *world)) {
 	t.Run("embedded", func(t *testing.T) { f(t, newWorld(t)) })
@@ -325,13 +352,26 @@ func TestAttackRoomImpostor(t *testing.T) {
 	a.wait(w.ctx, "ready")
 	t.Logf("impostor: relay connected %v; bob answered %v of %v filler offers (barrier %v)",
 		relay["connected"], filled["answered"], filled["sent"], filled["barrier"])
+	// The attack reached bob: the relay is connected to him and he handled the fillers.
+	if relay["connected"] != true {
+		t.Fatalf("the impostor's relay never connected to bob: the attack did not start")
+	}
+	if roomNum(filled, "answered") == 0 {
+		t.Fatalf("bob answered none of the %v filler offers: they never reached him", filled["sent"])
+	}
+	roomLanded(t, "filler offers", filled)
 
-	r := roomAsk(w)
+	r := roomAsk(w, "-v")
 	sum := a.stop(w.ctx)
 	t.Logf("alice's ask: exit %d after %v, stdout %q", r.code, r.took.Round(time.Millisecond), r.out)
 	t.Logf("impostor summary: %v", sum)
 	for _, ev := range a.all("relayed") {
 		t.Logf("relayed to bob: %v", ev)
+	}
+	// The attack reached alice too: she connected to the impostor, or her log says she
+	// turned down its claim to bob's name.
+	if roomNum(sum, "alice_connections") == 0 && !strings.Contains(r.errs, "claims a name pinned as an rtchat peer") {
+		t.Errorf("alice neither connected to the impostor nor turned it down in her -v log: the attack never reached her; stderr: %s", r.errs)
 	}
 	if strings.Contains(r.out, "IMPOSTOR") {
 		t.Errorf("alice printed the impostor's answer: exit %d, stdout %q", r.code, r.out)
@@ -350,7 +390,7 @@ func TestAttackRoomImpostor(t *testing.T) {
 // exactly once.
 func roomForge(t *testing.T, w *world, kind string) {
 	w.friends("alice", "bob")
-	bob := w.listening("bob")
+	bob := w.listening("bob", "-v") // its log says what it turned down
 	a := roomStartAttack(t, w, "forge", "-kind", kind)
 	a.wait(w.ctx, "watching")
 	rd, wr, err := os.Pipe()
@@ -370,6 +410,14 @@ func roomForge(t *testing.T, w *world, kind string) {
 	a.say("go")
 	sent := a.wait(w.ctx, "sent")
 	t.Logf("forged %s in the name of %v to %v (barrier: bob handled it: %v)", kind, capt["alice"], capt["bob"], sent["barrier"])
+	roomLanded(t, "forged "+kind, sent)
+	alice, _ := capt["alice"].(string)
+	switch kind {
+	case "offer":
+		roomLogged(t, bob, "forged offer", "ignoring an offer", alice)
+	case "replay":
+		roomLogged(t, bob, "replayed offer", "ignoring an offer", alice, "replayed")
+	}
 
 	fmt.Fprintln(wr, "line after the forgery")
 	// Wait for the line at bob, or for alice's session to end (then it never comes).
@@ -404,6 +452,9 @@ func roomForge(t *testing.T, w *world, kind string) {
 	}
 	sum := a.stop(w.ctx)
 	t.Logf("forge summary: %v", sum)
+	if sum["hijack_connected"] == true {
+		t.Errorf("the attacker's connection in alice's name came up (bob answered: %v)", sum["bob_answered"])
+	}
 }
 
 // TestAttackRoomForgedOffer: an RTCOffer in alice's name (read from the topic) with the
@@ -439,6 +490,10 @@ func TestAttackRoomSlotExhaustion(t *testing.T) {
 		a := roomStartAttack(t, w, "deadoffers", "-n", "150")
 		ready := a.wait(w.ctx, "ready")
 		t.Logf("150 dead offers: bob answered %v before the ask (barrier %v)", ready["answered"], ready["barrier"])
+		roomLanded(t, "dead offers", ready)
+		if roomNum(ready, "answered") == 0 {
+			t.Fatalf("bob answered none of the dead offers: they never took a slot")
+		}
 		r := roomAsk(w)
 		sum := a.stop(w.ctx)
 		t.Logf("ask: exit %d after %v; bob answered %v dead offers in all", r.code, r.took.Round(time.Millisecond), sum["answered"])
@@ -453,6 +508,9 @@ func TestAttackRoomSlotExhaustion(t *testing.T) {
 		a := roomStartAttack(t, w, "zombies", "-n", "130")
 		ready := a.wait(w.ctx, "ready")
 		t.Logf("zombies: %v connected, %v failed of 130 in %v ms", ready["connected"], ready["failed"], ready["ms"])
+		if roomNum(ready, "connected") == 0 {
+			t.Fatalf("no zombie connected to bob: they never took a slot")
+		}
 		r := roomAsk(w)
 		sum := a.stop(w.ctx)
 		t.Logf("ask: exit %d after %v; zombie summary %v", r.code, r.took.Round(time.Millisecond), sum)
@@ -512,6 +570,8 @@ func roomFloodLZ(t *testing.T, w *world) {
 	t.Logf("LZ bombs: 200 × %v bytes → %v units each; bob used %.2f CPU s in %.1f s wall until it handled them (barrier %v); ask exit %d after %v",
 		bomb["bytes"], bomb["units"], cpu1-cpu0, time.Since(start).Seconds(), drained["barrier"], r.code, r.took.Round(time.Millisecond))
 	roomBobLog(t, bob)
+	roomLanded(t, "LZ bombs", drained)
+	roomLogged(t, bob, "LZ bombs", "dropped MQTT payload", "LZ")
 	roomMustHello(t, "ask during the LZ bomb flood", r)
 }
 
@@ -536,6 +596,7 @@ func roomFloodPresence(t *testing.T, w *world) {
 	t.Logf("huge presence: %v messages, %.0f MB; bob RSS %d → %d MB (peak %d MB) once it handled them (barrier %v)",
 		done["sent"], roomNum(done, "bytes")/1e6, rss0/1024, rss1/1024, hwm/1024, drained["barrier"])
 	roomBobLog(t, bob)
+	roomLanded(t, "huge presence", drained)
 	if grew := (rss1 - rss0) / 1024; grew >= boundMB {
 		t.Errorf("bob's RSS grew by %d MB (%d → %d MB) from presence spam; want < %d MB", grew, rss0/1024, rss1/1024, boundMB)
 	}
@@ -548,13 +609,18 @@ func roomFloodPresence(t *testing.T, w *world) {
 // keeps answering meanwhile.
 func roomFloodCandidates(t *testing.T, w *world) {
 	const bound = 2000
-	roomVictims(w)
+	bob := roomVictims(w, "-v")
 	a := roomStartAttack(t, w, "candidates", roomArgs(w, "-n", "3000", "-quiet", "3s", "-window", "15s")...)
 	a.wait(w.ctx, "sent")
 	r := roomAsk(w)
 	sum := a.wait(w.ctx, "summary")
 	t.Logf("3000 candidates: %v datagrams to %v ports over %v ms (ended by %v; bob answered the offer: %v); ask exit %d after %v",
 		sum["datagrams"], sum["ports_hit"], sum["counted_ms"], sum["ended_by"], sum["answered"], r.code, r.took.Round(time.Millisecond))
+	// bob received the offer: it answered and checked candidates, or it turned the offer
+	// down for its candidates.
+	if sum["answered"] != true && roomNum(sum, "datagrams") == 0 {
+		roomLogged(t, bob, "3000-candidate offer", "ignoring an offer", "candidates")
+	}
 	if n := roomNum(sum, "datagrams"); n > bound {
 		t.Errorf("bob sent %v datagrams to addresses from one offer's candidates; want ≤ %d", n, bound)
 	}
@@ -587,6 +653,7 @@ func roomFloodMessages(t *testing.T, w *world, lz int) {
 	t.Logf("small messages (%s): %v sent in %v ms (%.0f/s), alice started after %v (%v ms); bob handled them after %v ms (barrier %v); ask exit %d after %v",
 		size, done["sent"], done["ms"], roomNum(sum, "rate"), fl["sent"], fl["ms"], drained["ms"], drained["barrier"], r.code, r.took.Round(time.Millisecond))
 	roomBobLog(t, bob)
+	roomLanded(t, "small messages", drained)
 	roomMustHello(t, "ask inside a flood of small messages ("+size+")", r)
 }
 
@@ -595,7 +662,7 @@ func roomFloodMessages(t *testing.T, w *world, lz int) {
 func TestAttackRoomSecondIdentity(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	roomVictims(w)
+	bob := roomVictims(w)
 	// "bob2" is only the config directory: the identity is named bob.
 	other := strings.TrimSpace(w.mustRun("bob2", "keys", "gen", "--name", "bob"))
 	if other == w.ids["bob"] || !strings.HasPrefix(other, "bob|") {
@@ -603,6 +670,11 @@ func TestAttackRoomSecondIdentity(t *testing.T) {
 	}
 	w.mustRun("bob2", "keys", "register", w.ids["alice"])
 	w.listening("bob2", "--exec", "echo NOT THE REAL BOB")
+	// The second bob is really in the room: the real bob sees its presence on the topic
+	// that alice reads.
+	if err := bob.waitFor(w.ctx, bob.stderr, "another process named bob is in the room"); err != nil {
+		t.Fatalf("the real bob never saw the second bob in the room: %v", err)
+	}
 	fails := 0
 	for i := 0; i < 5; i++ {
 		r := roomAsk(w)
