@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -312,21 +313,53 @@ func roomLanded(t *testing.T, what string, ev map[string]any) {
 	}
 }
 
-// roomLogged fails the test unless bob's -v log has a line with all of parts: bob saw the
-// attack and said why it turned it down.
-func roomLogged(t *testing.T, bob *proc, what string, parts ...string) {
+// roomLogged waits (up to ctx) until bob's -v log has a line with all of parts: bob saw
+// the attack and said why it turned it down. It fails the test if none comes.
+func roomLogged(t *testing.T, ctx context.Context, bob *proc, what string, parts ...string) {
 	t.Helper()
-	for _, line := range strings.Split(bob.stderr.String(), "\n") {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
+	find := func() string {
+		for _, line := range strings.Split(bob.stderr.String(), "\n") {
+			all := true
+			for _, p := range parts {
+				all = all && strings.Contains(line, p)
+			}
+			if all {
+				return line
+			}
 		}
-		if all {
+		return ""
+	}
+	for {
+		if line := find(); line != "" {
 			t.Logf("%s: bob's log: %s", what, line)
 			return
 		}
+		if err := roomMoreOutput(ctx, bob); err != nil {
+			t.Errorf("%s: bob's -v log has no line with %q (%v): no sign that bob received and turned down the attack", what, parts, err)
+			return
+		}
 	}
-	t.Errorf("%s: bob's -v log has no line with %q: no sign that bob received and turned down the attack", what, parts)
+}
+
+// roomMoreOutput waits until bob's stderr grows, bob ends, or ctx expires.
+func roomMoreOutput(ctx context.Context, bob *proc) error {
+	n := len(bob.stderr.String())
+	stop := context.AfterFunc(ctx, func() { bob.stderr.mu.Lock(); bob.stderr.cond.Broadcast(); bob.stderr.mu.Unlock() })
+	defer stop()
+	bob.stderr.mu.Lock()
+	defer bob.stderr.mu.Unlock()
+	for bob.stderr.buf.Len() == n {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		select {
+		case <-bob.done:
+			return errors.New("bob ended")
+		default:
+		}
+		bob.stderr.cond.Wait()
+	}
+	return nil
 }
 
 // roomBrokers runs f once against the embedded broker and once against mosquitto.
@@ -352,14 +385,9 @@ func TestAttackRoomImpostor(t *testing.T) {
 	a.wait(w.ctx, "ready")
 	t.Logf("impostor: relay connected %v; bob answered %v of %v filler offers (barrier %v)",
 		relay["connected"], filled["answered"], filled["sent"], filled["barrier"])
-	// The attack reached bob: the relay is connected to him and he handled the fillers.
-	if relay["connected"] != true {
-		t.Fatalf("the impostor's relay never connected to bob: the attack did not start")
-	}
-	if roomNum(filled, "answered") == 0 {
-		t.Fatalf("bob answered none of the %v filler offers: they never reached him", filled["sent"])
-	}
-	roomLanded(t, "filler offers", filled)
+	// The relay's offer and the fillers reached bob (he need not answer them: a defence may
+	// turn them down).
+	roomLanded(t, "relay and filler offers", filled)
 
 	r := roomAsk(w, "-v")
 	sum := a.stop(w.ctx)
@@ -410,13 +438,16 @@ func roomForge(t *testing.T, w *world, kind string) {
 	a.say("go")
 	sent := a.wait(w.ctx, "sent")
 	t.Logf("forged %s in the name of %v to %v (barrier: bob handled it: %v)", kind, capt["alice"], capt["bob"], sent["barrier"])
-	roomLanded(t, "forged "+kind, sent)
+	// bob received the forgery and turned it down, in its own words.
 	alice, _ := capt["alice"].(string)
 	switch kind {
 	case "offer":
-		roomLogged(t, bob, "forged offer", "ignoring an offer", alice)
+		roomLogged(t, w.ctx, bob, "forged offer", "ignoring an offer", alice)
 	case "replay":
-		roomLogged(t, bob, "replayed offer", "ignoring an offer", alice, "replayed")
+		roomLogged(t, w.ctx, bob, "replayed offer", "ignoring an offer", alice, "replayed")
+	case "unload":
+		roomLogged(t, w.ctx, bob, "forged unload", "unload for a live connection", alice)
+		roomLogged(t, w.ctx, bob, "forged nameChange", "rename of a live connection", alice)
 	}
 
 	fmt.Fprintln(wr, "line after the forgery")
@@ -491,9 +522,6 @@ func TestAttackRoomSlotExhaustion(t *testing.T) {
 		ready := a.wait(w.ctx, "ready")
 		t.Logf("150 dead offers: bob answered %v before the ask (barrier %v)", ready["answered"], ready["barrier"])
 		roomLanded(t, "dead offers", ready)
-		if roomNum(ready, "answered") == 0 {
-			t.Fatalf("bob answered none of the dead offers: they never took a slot")
-		}
 		r := roomAsk(w)
 		sum := a.stop(w.ctx)
 		t.Logf("ask: exit %d after %v; bob answered %v dead offers in all", r.code, r.took.Round(time.Millisecond), sum["answered"])
@@ -504,13 +532,12 @@ func TestAttackRoomSlotExhaustion(t *testing.T) {
 		// dialers in turn, under made-up full names of alice (alice(zw0002),
 		// alice(zr0001), ...); the ones bob drops are replaced.
 		w := newWorld(t)
-		roomVictims(w)
+		bob := roomVictims(w, "-v") // its log says what it did with the zombies
 		a := roomStartAttack(t, w, "zombies", "-n", "130")
 		ready := a.wait(w.ctx, "ready")
 		t.Logf("zombies: %v connected, %v failed of 130 in %v ms", ready["connected"], ready["failed"], ready["ms"])
-		if roomNum(ready, "connected") == 0 {
-			t.Fatalf("no zombie connected to bob: they never took a slot")
-		}
+		// The zombies reached bob: his log names them (alice(zw0002), alice(zr0001), ...).
+		roomLogged(t, w.ctx, bob, "zombies", "alice(z")
 		r := roomAsk(w)
 		sum := a.stop(w.ctx)
 		t.Logf("ask: exit %d after %v; zombie summary %v", r.code, r.took.Round(time.Millisecond), sum)
@@ -571,12 +598,12 @@ func roomFloodLZ(t *testing.T, w *world) {
 		bomb["bytes"], bomb["units"], cpu1-cpu0, time.Since(start).Seconds(), drained["barrier"], r.code, r.took.Round(time.Millisecond))
 	roomBobLog(t, bob)
 	roomLanded(t, "LZ bombs", drained)
-	roomLogged(t, bob, "LZ bombs", "dropped MQTT payload", "LZ")
 	roomMustHello(t, "ask during the LZ bomb flood", r)
 }
 
-// roomFloodPresence: 500 connect messages from made-up names with 200 kB publicKeyString
-// values (100 MB in all, each under the 256 KiB payload cap). Bound: bob's RSS may grow by
+// roomFloodPresence: 1,600 connect messages from made-up names with 60 kB publicKeyString
+// values (96 MB in all, each under the 64 KiB payload cap: the 200 kB ones of old were
+// dropped as oversize before bob read them). Bound: bob's RSS may grow by
 // less than 40 MB once it handled them all. A listener that keeps every presence keeps
 // the 100 MB (measured before the fix: 15 → 169-195 MB); one that bounds what it keeps per
 // sender and in all needs a few MB, plus Go's GC slack (the heap may grow to about twice
@@ -585,7 +612,7 @@ func roomFloodPresence(t *testing.T, w *world) {
 	const boundMB = 40
 	bob := roomVictims(w, "-v")
 	pid := bob.cmd.Process.Pid
-	a := roomStartAttack(t, w, "presence", roomArgs(w, "-n", "500", "-size", "200000")...)
+	a := roomStartAttack(t, w, "presence", roomArgs(w, "-n", "1600", "-size", "60000")...)
 	a.wait(w.ctx, "connected")
 	rss0 := roomStatusKiB(t, pid, "VmRSS")
 	a.say("go")
@@ -603,28 +630,30 @@ func roomFloodPresence(t *testing.T, w *world) {
 	roomMustHello(t, "ask after the presence flood", roomAsk(w))
 }
 
-// roomFloodCandidates: one offer to bob with 3,000 host candidates on 127.0.0.1, one per
-// attacker socket. Bound: at most 2,000 datagrams reach the attacker's sockets (before the
-// fix bob sent connectivity checks to every candidate, ~24,000 datagrams); bob's listener
-// keeps answering meanwhile.
+// roomFloodCandidates: one offer to bob with 800 host candidates on 127.0.0.1, one per
+// attacker socket (800 fit the 64 KiB payload cap; the 3,000 of old made a payload that
+// bob's MQTT layer dropped as oversize, so the offer never reached its checks). Bound: at
+// most 2,000 datagrams reach the attacker's sockets (before the fix bob sent connectivity
+// checks to every candidate, about 8 datagrams each); bob's listener keeps answering
+// meanwhile.
 func roomFloodCandidates(t *testing.T, w *world) {
 	const bound = 2000
 	bob := roomVictims(w, "-v")
-	a := roomStartAttack(t, w, "candidates", roomArgs(w, "-n", "3000", "-quiet", "3s", "-window", "15s")...)
+	a := roomStartAttack(t, w, "candidates", roomArgs(w, "-n", "800", "-quiet", "3s", "-window", "15s")...)
 	a.wait(w.ctx, "sent")
 	r := roomAsk(w)
 	sum := a.wait(w.ctx, "summary")
-	t.Logf("3000 candidates: %v datagrams to %v ports over %v ms (ended by %v; bob answered the offer: %v); ask exit %d after %v",
+	t.Logf("800 candidates: %v datagrams to %v ports over %v ms (ended by %v; bob answered the offer: %v); ask exit %d after %v",
 		sum["datagrams"], sum["ports_hit"], sum["counted_ms"], sum["ended_by"], sum["answered"], r.code, r.took.Round(time.Millisecond))
 	// bob received the offer: it answered and checked candidates, or it turned the offer
 	// down for its candidates.
 	if sum["answered"] != true && roomNum(sum, "datagrams") == 0 {
-		roomLogged(t, bob, "3000-candidate offer", "ignoring an offer", "candidates")
+		roomLogged(t, w.ctx, bob, "800-candidate offer", "ignoring an offer", "candidates")
 	}
 	if n := roomNum(sum, "datagrams"); n > bound {
 		t.Errorf("bob sent %v datagrams to addresses from one offer's candidates; want ≤ %d", n, bound)
 	}
-	roomMustHello(t, "ask while bob holds the 3000-candidate offer", r)
+	roomMustHello(t, "ask while bob holds the 800-candidate offer", r)
 }
 
 // roomFloodMessages: small messages from made-up names at 20,000 per 1.2 s, from before
@@ -653,7 +682,10 @@ func roomFloodMessages(t *testing.T, w *world, lz int) {
 	t.Logf("small messages (%s): %v sent in %v ms (%.0f/s), alice started after %v (%v ms); bob handled them after %v ms (barrier %v); ask exit %d after %v",
 		size, done["sent"], done["ms"], roomNum(sum, "rate"), fl["sent"], fl["ms"], drained["ms"], drained["barrier"], r.code, r.took.Round(time.Millisecond))
 	roomBobLog(t, bob)
-	roomLanded(t, "small messages", drained)
+	// The flood reached bob: he replied to the probe after it, or he had to drop some of it.
+	if !strings.Contains(bob.stderr.String(), "receive buffer full") {
+		roomLanded(t, "small messages", drained)
+	}
 	roomMustHello(t, "ask inside a flood of small messages ("+size+")", r)
 }
 

@@ -432,6 +432,7 @@ func (c *Client) onUnload(from string) {
 			c.forget(p)
 			return
 		}
+		c.log.Debug("unload for a live connection: a hint, it stays until its transport fails", "peer", from)
 		p.post(evUnloaded{}, false)
 	}
 }
@@ -447,6 +448,7 @@ func (c *Client) onRename(old, renamed string) {
 		c.onUnload(old)
 		return
 	}
+	c.log.Debug("rename of a live connection: it keeps the name it proved", "peer", old, "new", renamed)
 	if keys.BareName(old) == keys.BareName(renamed) && c.peers[renamed] == nil {
 		delete(c.peers, old)
 		c.peers[renamed] = p
