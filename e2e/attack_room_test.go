@@ -616,6 +616,7 @@ func roomFloodLZ(t *testing.T, w *world) {
 // the live heap before a collection) over the single payload it is decoding.
 func roomFloodPresence(t *testing.T, w *world) {
 	const boundMB = 40
+	w.bin = plainRTChat(t) // the bound is for the release build, not a race-built one
 	bob := roomVictims(w, "-v")
 	pid := bob.cmd.Process.Pid
 	a := roomStartAttack(t, w, "presence", roomArgs(w, "-n", "1600", "-size", "60000")...)
@@ -636,30 +637,30 @@ func roomFloodPresence(t *testing.T, w *world) {
 	roomMustHello(t, "ask after the presence flood", roomAsk(w))
 }
 
-// roomFloodCandidates: one offer to bob with 800 host candidates on 127.0.0.1, one per
-// attacker socket (800 fit the 64 KiB payload cap; the 3,000 of old made a payload that
-// bob's MQTT layer dropped as oversize, so the offer never reached its checks). Bound: at
+// roomFloodCandidates: one offer to bob with 450 host candidates on 127.0.0.1, one per
+// attacker socket (450 fit the 32 KiB SDP cap; the 3,000 of old made a payload that bob's
+// MQTT layer dropped as oversize, so the offer never reached the candidate check). Bound: at
 // most 2,000 datagrams reach the attacker's sockets (before the fix bob sent connectivity
 // checks to every candidate, about 8 datagrams each); bob's listener keeps answering
 // meanwhile.
 func roomFloodCandidates(t *testing.T, w *world) {
 	const bound = 2000
 	bob := roomVictims(w, "-v")
-	a := roomStartAttack(t, w, "candidates", roomArgs(w, "-n", "800", "-quiet", "3s", "-window", "15s")...)
+	a := roomStartAttack(t, w, "candidates", roomArgs(w, "-n", "450", "-quiet", "3s", "-window", "15s")...)
 	a.wait(w.ctx, "sent")
 	r := roomAsk(w)
 	sum := a.wait(w.ctx, "summary")
-	t.Logf("800 candidates: %v datagrams to %v ports over %v ms (ended by %v; bob answered the offer: %v); ask exit %d after %v",
+	t.Logf("450 candidates: %v datagrams to %v ports over %v ms (ended by %v; bob answered the offer: %v); ask exit %d after %v",
 		sum["datagrams"], sum["ports_hit"], sum["counted_ms"], sum["ended_by"], sum["answered"], r.code, r.took.Round(time.Millisecond))
 	// bob received the offer: it answered and checked candidates, or it turned the offer
 	// down for its candidates.
 	if sum["answered"] != true && roomNum(sum, "datagrams") == 0 {
-		roomLogged(t, w.ctx, bob, "800-candidate offer", "ignoring an offer", "candidates")
+		roomLogged(t, w.ctx, bob, "450-candidate offer", "ignoring an offer", "candidates")
 	}
 	if n := roomNum(sum, "datagrams"); n > bound {
 		t.Errorf("bob sent %v datagrams to addresses from one offer's candidates; want ≤ %d", n, bound)
 	}
-	roomMustHello(t, "ask while bob holds the 800-candidate offer", r)
+	roomMustHello(t, "ask while bob holds the 450-candidate offer", r)
 }
 
 // roomFloodMessages: small messages from made-up names at 20,000 per 1.2 s, from before

@@ -99,6 +99,25 @@ func checkRaces(t testing.TB) {
 	})
 }
 
+// rtchat is the binary w's processes run.
+func (w *world) rtchat() string {
+	if w.bin != "" {
+		return w.bin
+	}
+	return rtchatBin
+}
+
+// plainRTChat is rtchat built without the race detector, for the tests that bound a
+// process's memory: the race runtime's shadow memory multiplies every heap growth. With
+// RTCHAT_E2E_BIN it is that binary.
+func plainRTChat(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("RTCHAT_E2E_BIN") != "" || len(racecheck.BuildFlags()) == 0 {
+		return rtchatBin
+	}
+	return buildOnce(t, "../cmd/rtchat")
+}
+
 // buildOnce builds the Go program in pkg (a path below e2e/) once per test binary into
 // binDir and returns its path.
 var (
@@ -135,6 +154,9 @@ type world struct {
 	ids      map[string]string // name -> identity string
 	mu       sync.Mutex
 	extraEnv []string
+	// bin, if set, is the rtchat binary of this world's processes instead of rtchatBin
+	// (plainRTChat: memory bounds are stated for the release build).
+	bin string
 }
 
 // newWorld starts an embedded broker on 127.0.0.1 for one test.
@@ -216,7 +238,7 @@ func (w *world) env(name string) []string {
 // run runs rtchat as name to completion and returns stdout, stderr and the exit code.
 func (w *world) run(name string, stdin io.Reader, args ...string) (string, string, int) {
 	w.t.Helper()
-	cmd := exec.CommandContext(w.ctx, rtchatBin, args...)
+	cmd := exec.CommandContext(w.ctx, w.rtchat(), args...)
 	cmd.Env = w.env(name)
 	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
@@ -352,7 +374,7 @@ func (w *world) start(name string, stdin io.Reader, args ...string) *proc {
 // an *os.File is handed to the process as is).
 func (w *world) startTo(name string, stdin io.Reader, stdout io.Writer, args ...string) *proc {
 	w.t.Helper()
-	cmd := exec.Command(rtchatBin, args...)
+	cmd := exec.Command(w.rtchat(), args...)
 	cmd.Env = w.env(name)
 	cmd.Stdin = stdin
 	p := &proc{cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
