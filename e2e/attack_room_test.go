@@ -554,6 +554,7 @@ func TestAttackRoomSlotExhaustion(t *testing.T) {
 // TestAttackRoomFloods: floods on the topic; bob keeps answering and its costs stay
 // bounded.
 func TestAttackRoomFloods(t *testing.T) {
+	plainRTChat(t) // built now, not inside a flood's deadline
 	roomBrokers(t, func(t *testing.T, w *world) {
 		// Each flood gets its own identities and room on the broker.
 		t.Run("lz-bombs", func(t *testing.T) { roomFloodLZ(t, roomSameBroker(t, w)) })
