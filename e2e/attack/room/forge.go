@@ -35,11 +35,7 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 	fs.DurationVar(&replayAfter, "replay-after", 3*time.Second, "replay: the least age of the captured offer")
 	ctx, cancel := parse(ctx, fs, &c, args)
 	defer cancel()
-	id, err := keys.Generate("mallory")
-	if err != nil {
-		return err
-	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	_, r, err := joinAsMallory(ctx, c)
 	if err != nil {
 		return err
 	}

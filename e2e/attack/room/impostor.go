@@ -73,11 +73,7 @@ func runImpostor(ctx context.Context, args []string, ctl *control) error {
 	ctx, cancel := parse(ctx, fs, &c, args)
 	defer cancel()
 
-	id, err := keys.Generate("mallory")
-	if err != nil {
-		return err
-	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	id, r, err := joinAsMallory(ctx, c)
 	if err != nil {
 		return err
 	}

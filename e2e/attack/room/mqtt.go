@@ -395,3 +395,16 @@ func sdpAttr(sdp, name string) string {
 	}
 	return ""
 }
+
+// joinAsMallory makes the attacker's identity and joins the room under a name of its own.
+func joinAsMallory(ctx context.Context, c common) (*keys.Identity, *room, error) {
+	id, err := keys.Generate("mallory")
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, r, nil
+}

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/rtchat/rtchat/keys"
 )
 
 // filler sends offers nobody will ever complete: valid SDPs whose candidates point at a
@@ -106,11 +104,7 @@ func runDeadOffers(ctx context.Context, args []string, ctl *control) error {
 	fs.StringVar(&kind, "kind", "rtchat", "what the made-up senders look like: rtchat (a dialer) or web")
 	ctx, cancel := parse(ctx, fs, &c, args)
 	defer cancel()
-	id, err := keys.Generate("mallory")
-	if err != nil {
-		return err
-	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	id, r, err := joinAsMallory(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -169,11 +163,7 @@ func runZombies(ctx context.Context, args []string, ctl *control) error {
 	if par <= 0 {
 		par = n
 	}
-	id, err := keys.Generate("mallory")
-	if err != nil {
-		return err
-	}
-	r, err := dialRoom(ctx, c.broker, c.room, "mallory("+randHex(2)+")", id.PublicJWK)
+	id, r, err := joinAsMallory(ctx, c)
 	if err != nil {
 		return err
 	}
