@@ -295,7 +295,9 @@ func TestBrokerPasswd(t *testing.T) {
 }
 
 func TestBrokerCommandAuthAndTopics(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	// A bound for hangs, not for speed: every login costs a bcrypt check, seconds each under
+	// -race on a loaded machine (30 s was not enough there).
+	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
 	defer cancel()
 	line, err := broker.HashPassword("alice", []byte("s3cret"))
 	if err != nil {
@@ -311,12 +313,12 @@ func TestBrokerCommandAuthAndTopics(t *testing.T) {
 	host := strings.TrimPrefix(url, "mqtt://")
 
 	topic, _ := signal.Topic("auth")
-	c, err := signal.Dial(ctx, signal.Config{BrokerURL: "mqtt://alice:s3cret@" + host, Topic: topic})
+	c, err := signal.Dial(ctx, signal.Config{BrokerURL: "mqtt://alice:s3cret@" + host, Topic: topic, ConnectTimeout: time.Minute})
 	if err != nil {
 		t.Fatalf("right password refused: %v", err)
 	}
 	c.Close(ctx)
-	c, err = signal.Dial(ctx, signal.Config{BrokerURL: "mqtt://alice:s3cret@" + host, Topic: "lab/x"})
+	c, err = signal.Dial(ctx, signal.Config{BrokerURL: "mqtt://alice:s3cret@" + host, Topic: "lab/x", ConnectTimeout: time.Minute})
 	if err != nil {
 		t.Fatalf("--topics lab/+ not applied: %v", err)
 	}

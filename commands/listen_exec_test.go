@@ -60,6 +60,27 @@ func groupMembers(t *testing.T, pgid int) []string {
 	return live
 }
 
+// groupGone waits, up to 10 s, until process group pgid has no live member and none of
+// pids is alive, and returns what is still running then (nil: all gone). A SIGKILL sent to
+// a group is delivered to each member on its own: after the runner has reaped the shell,
+// the others may still be dying, so the process table is never read just once.
+func groupGone(t *testing.T, pgid int, pids ...int) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := groupMembers(t, pgid)
+		for _, pid := range pids {
+			if processAlive(pid) {
+				left = append(left, fmt.Sprintf("%d (alive)", pid))
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // processAlive reports whether pid is a live (not zombie) process.
 func processAlive(pid int) bool {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -227,8 +248,8 @@ func TestExecKillsProcessGroup(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Fatal("a cancelled question was answered")
 	}
-	if left := groupMembers(t, pgid); len(left) > 0 || processAlive(bg) {
-		t.Errorf("left running in process group %d: %v (background sleep %d alive: %v)", pgid, left, bg, processAlive(bg))
+	if left := groupGone(t, pgid, bg); len(left) > 0 {
+		t.Errorf("left running in process group %d (background sleep %d): %v", pgid, bg, left)
 	}
 }
 
@@ -243,7 +264,7 @@ func TestExecTimeout(t *testing.T) {
 	if err == nil || err.Error() != "the answering command timed out after 200ms" {
 		t.Fatalf("never-ending command: %v", err)
 	}
-	if left := groupMembers(t, pgid); len(left) > 0 {
+	if left := groupGone(t, pgid); len(left) > 0 {
 		t.Errorf("left running in process group %d: %v", pgid, left)
 	}
 	// Done commands leave nothing behind either: the group goes with the shell.
@@ -254,7 +275,7 @@ func TestExecTimeout(t *testing.T) {
 		t.Fatalf("answer %q, %v", ans, err)
 	}
 	bg, _ := strconv.Atoi(readLine(t, rd))
-	if left := groupMembers(t, pgid); len(left) > 0 || processAlive(bg) {
+	if left := groupGone(t, pgid, bg); len(left) > 0 {
 		t.Errorf("left running after the answer: %v (background sleep %d)", left, bg)
 	}
 }
@@ -281,7 +302,7 @@ func TestExecOutputCap(t *testing.T) {
 	if alloc > bound {
 		t.Errorf("answering 'yes' allocated %d bytes, want under %d", alloc, bound)
 	}
-	if left := groupMembers(t, pgid); len(left) > 0 {
+	if left := groupGone(t, pgid); len(left) > 0 {
 		t.Errorf("left running: %v", left)
 	}
 	// A flood on stderr is not kept whole: only its tail, for the last line.

@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -250,11 +251,11 @@ type roomAskResult struct {
 	took      time.Duration
 }
 
-// roomAsk runs `rtchat ask bob hello` as alice.
-func roomAsk(w *world) roomAskResult {
+// roomAsk runs `rtchat ask bob hello` as alice, with global flags (e.g. -v).
+func roomAsk(w *world, flags ...string) roomAskResult {
 	w.t.Helper()
 	start := time.Now()
-	out, errs, code := w.run("alice", nil, "ask", "--timeout", roomAskTimeout, "bob", "hello")
+	out, errs, code := w.run("alice", nil, append(flags, "ask", "--timeout", roomAskTimeout, "bob", "hello")...)
 	return roomAskResult{out, errs, code, time.Since(start)}
 }
 
@@ -302,6 +303,65 @@ func roomBobLog(t *testing.T, bob *proc) {
 		strings.Count(log, "receive buffer full"), strings.Count(log, "mqtt: connection lost"))
 }
 
+// roomLanded fails the test unless the attacker's barrier event ev says bob handled the
+// attack: bob replied to a probe the attacker published after it, and bob's receive loop
+// takes the topic in order. Without it an attack that never reached bob would pass.
+func roomLanded(t *testing.T, what string, ev map[string]any) {
+	t.Helper()
+	if ev["barrier"] != true {
+		t.Fatalf("%s: bob never replied to the attacker's probe after the attack, so nothing shows it reached bob: %v", what, ev)
+	}
+}
+
+// roomLogged waits (up to ctx) until bob's -v log has a line with all of parts: bob saw
+// the attack and said why it turned it down. It fails the test if none comes.
+func roomLogged(t *testing.T, ctx context.Context, bob *proc, what string, parts ...string) {
+	t.Helper()
+	find := func() string {
+		for _, line := range strings.Split(bob.stderr.String(), "\n") {
+			all := true
+			for _, p := range parts {
+				all = all && strings.Contains(line, p)
+			}
+			if all {
+				return line
+			}
+		}
+		return ""
+	}
+	for {
+		if line := find(); line != "" {
+			t.Logf("%s: bob's log: %s", what, line)
+			return
+		}
+		if err := roomMoreOutput(ctx, bob); err != nil {
+			t.Errorf("%s: bob's -v log has no line with %q (%v): no sign that bob received and turned down the attack", what, parts, err)
+			return
+		}
+	}
+}
+
+// roomMoreOutput waits until bob's stderr grows, bob ends, or ctx expires.
+func roomMoreOutput(ctx context.Context, bob *proc) error {
+	n := len(bob.stderr.String())
+	stop := context.AfterFunc(ctx, func() { bob.stderr.mu.Lock(); bob.stderr.cond.Broadcast(); bob.stderr.mu.Unlock() })
+	defer stop()
+	bob.stderr.mu.Lock()
+	defer bob.stderr.mu.Unlock()
+	for bob.stderr.buf.Len() == n {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		select {
+		case <-bob.done:
+			return errors.New("bob ended")
+		default:
+		}
+		bob.stderr.cond.Wait()
+	}
+	return nil
+}
+
 // roomBrokers runs f once against the embedded broker and once against mosquitto.
 func roomBrokers(t *testing.T, f func(t *testing.T, w *world)) {
 	t.Run("embedded", func(t *testing.T) { f(t, newWorld(t)) })
@@ -317,21 +377,35 @@ func roomBrokers(t *testing.T, f func(t *testing.T, w *world)) {
 // with the impostor).
 func TestAttackRoomImpostor(t *testing.T) {
 	w := newWorld(t)
-	roomVictims(w)
+	bob := roomVictims(w, "-v") // its log says what it did with the impostor's messages
 	_, aliceKey, _ := strings.Cut(w.ids["alice"], "|")
 	a := roomStartAttack(t, w, "impostor", "-pose-key", aliceKey, "-fill", "127", "-answer", "IMPOSTOR-ANSWER")
 	relay := a.wait(w.ctx, "relay")
 	filled := a.wait(w.ctx, "filled")
-	a.wait(w.ctx, "ready")
+	ready := a.wait(w.ctx, "ready")
 	t.Logf("impostor: relay connected %v; bob answered %v of %v filler offers (barrier %v)",
 		relay["connected"], filled["answered"], filled["sent"], filled["barrier"])
+	// The attack reached bob: he saw the impostor's presence, and took the relay's offer or
+	// said why he turned it down. (The probe barrier after the fillers is not asked for: bob
+	// may hold his reply back while he negotiates.)
+	if as, _ := ready["as"].(string); as != "" {
+		roomLogged(t, w.ctx, bob, "the impostor's presence", "another process named bob", as)
+	}
+	if name, _ := relay["name"].(string); relay["connected"] != true {
+		roomLogged(t, w.ctx, bob, "the relay's offer", "ignoring", name)
+	}
 
-	r := roomAsk(w)
+	r := roomAsk(w, "-v")
 	sum := a.stop(w.ctx)
 	t.Logf("alice's ask: exit %d after %v, stdout %q", r.code, r.took.Round(time.Millisecond), r.out)
 	t.Logf("impostor summary: %v", sum)
 	for _, ev := range a.all("relayed") {
 		t.Logf("relayed to bob: %v", ev)
+	}
+	// The attack reached alice too: she connected to the impostor, or her log says she
+	// turned down its claim to bob's name.
+	if roomNum(sum, "alice_connections") == 0 && !strings.Contains(r.errs, "claims a name pinned as an rtchat peer") {
+		t.Errorf("alice neither connected to the impostor nor turned it down in her -v log: the attack never reached her; stderr: %s", r.errs)
 	}
 	if strings.Contains(r.out, "IMPOSTOR") {
 		t.Errorf("alice printed the impostor's answer: exit %d, stdout %q", r.code, r.out)
@@ -381,7 +455,7 @@ func roomLineOrEnd(w *world, c, bob *proc, line string, d time.Duration) error {
 // exactly once. It returns the attacker's summary.
 func roomForge(t *testing.T, w *world, kind string) map[string]any {
 	w.friends("alice", "bob")
-	bob := w.listening("bob")
+	bob := w.listening("bob", "-v") // its log says what it turned down
 	a := roomStartAttack(t, w, "forge", "-kind", kind)
 	a.wait(w.ctx, "watching")
 	c, wr := roomConnect(t, w)
@@ -393,6 +467,17 @@ func roomForge(t *testing.T, w *world, kind string) map[string]any {
 	a.say("go")
 	sent := a.wait(w.ctx, "sent")
 	t.Logf("forged %s in the name of %v to %v (barrier: bob handled it: %v)", kind, capt["alice"], capt["bob"], sent["barrier"])
+	// bob received the forgery and turned it down, in its own words.
+	alice, _ := capt["alice"].(string)
+	switch kind {
+	case "offer":
+		roomLogged(t, w.ctx, bob, "forged offer", "ignoring an offer", alice)
+	case "replay":
+		roomLogged(t, w.ctx, bob, "replayed offer", "ignoring an offer", alice, "replayed")
+	case "unload":
+		roomLogged(t, w.ctx, bob, "forged unload", "unload for a live connection", alice)
+		roomLogged(t, w.ctx, bob, "forged nameChange", "ignoring a nameChange for a name pinned as rtchat", alice)
+	}
 
 	fmt.Fprintln(wr, "line after the forgery")
 	arrived := roomLineOrEnd(w, c, bob, "alice: line after the forgery\n", 15*time.Second)
@@ -417,6 +502,9 @@ func roomForge(t *testing.T, w *world, kind string) map[string]any {
 	}
 	sum := a.stop(w.ctx)
 	t.Logf("forge summary: %v", sum)
+	if sum["hijack_connected"] == true {
+		t.Errorf("the attacker's connection in alice's name came up (bob answered: %v)", sum["bob_answered"])
+	}
 	return sum
 }
 
@@ -453,6 +541,7 @@ func TestAttackRoomSlotExhaustion(t *testing.T) {
 		a := roomStartAttack(t, w, "deadoffers", "-n", "150")
 		ready := a.wait(w.ctx, "ready")
 		t.Logf("150 dead offers: bob answered %v before the ask (barrier %v)", ready["answered"], ready["barrier"])
+		roomLanded(t, "dead offers", ready)
 		r := roomAsk(w)
 		sum := a.stop(w.ctx)
 		t.Logf("ask: exit %d after %v; bob answered %v dead offers in all", r.code, r.took.Round(time.Millisecond), sum["answered"])
@@ -463,10 +552,12 @@ func TestAttackRoomSlotExhaustion(t *testing.T) {
 		// dialers in turn, under made-up full names of alice (alice(zw0002),
 		// alice(zr0001), ...); the ones bob drops are replaced.
 		w := newWorld(t)
-		roomVictims(w)
+		bob := roomVictims(w, "-v") // its log says what it did with the zombies
 		a := roomStartAttack(t, w, "zombies", "-n", "130")
 		ready := a.wait(w.ctx, "ready")
 		t.Logf("zombies: %v connected, %v failed of 130 in %v ms", ready["connected"], ready["failed"], ready["ms"])
+		// The zombies reached bob: his log names them (alice(zw0002), alice(zr0001), ...).
+		roomLogged(t, w.ctx, bob, "zombies", "alice(z")
 		r := roomAsk(w)
 		sum := a.stop(w.ctx)
 		t.Logf("ask: exit %d after %v; zombie summary %v", r.code, r.took.Round(time.Millisecond), sum)
@@ -477,6 +568,7 @@ func TestAttackRoomSlotExhaustion(t *testing.T) {
 // TestAttackRoomFloods: floods on the topic; bob keeps answering and its costs stay
 // bounded.
 func TestAttackRoomFloods(t *testing.T) {
+	plainRTChat(t) // built now, not inside a flood's deadline
 	roomBrokers(t, func(t *testing.T, w *world) {
 		// Each flood gets its own identities and room on the broker.
 		t.Run("lz-bombs", func(t *testing.T) { roomFloodLZ(t, roomSameBroker(t, w)) })
@@ -526,20 +618,23 @@ func roomFloodLZ(t *testing.T, w *world) {
 	t.Logf("LZ bombs: 200 × %v bytes → %v units each; bob used %.2f CPU s in %.1f s wall until it handled them (barrier %v); ask exit %d after %v",
 		bomb["bytes"], bomb["units"], cpu1-cpu0, time.Since(start).Seconds(), drained["barrier"], r.code, r.took.Round(time.Millisecond))
 	roomBobLog(t, bob)
+	roomLanded(t, "LZ bombs", drained)
 	roomMustHello(t, "ask during the LZ bomb flood", r)
 }
 
-// roomFloodPresence: 500 connect messages from made-up names with 200 kB publicKeyString
-// values (100 MB in all, each under the 256 KiB payload cap). Bound: bob's RSS may grow by
+// roomFloodPresence: 1,600 connect messages from made-up names with 60 kB publicKeyString
+// values (96 MB in all, each under the 64 KiB payload cap: the 200 kB ones of old were
+// dropped as oversize before bob read them). Bound: bob's RSS may grow by
 // less than 40 MB once it handled them all. A listener that keeps every presence keeps
 // the 100 MB (measured before the fix: 15 → 169-195 MB); one that bounds what it keeps per
 // sender and in all needs a few MB, plus Go's GC slack (the heap may grow to about twice
 // the live heap before a collection) over the single payload it is decoding.
 func roomFloodPresence(t *testing.T, w *world) {
 	const boundMB = 40
+	w.bin = plainRTChat(t) // the bound is for the release build, not a race-built one
 	bob := roomVictims(w, "-v")
 	pid := bob.cmd.Process.Pid
-	a := roomStartAttack(t, w, "presence", roomArgs(w, "-n", "500", "-size", "200000")...)
+	a := roomStartAttack(t, w, "presence", roomArgs(w, "-n", "1600", "-size", "60000")...)
 	a.wait(w.ctx, "connected")
 	rss0 := roomStatusKiB(t, pid, "VmRSS")
 	a.say("go")
@@ -550,29 +645,37 @@ func roomFloodPresence(t *testing.T, w *world) {
 	t.Logf("huge presence: %v messages, %.0f MB; bob RSS %d → %d MB (peak %d MB) once it handled them (barrier %v)",
 		done["sent"], roomNum(done, "bytes")/1e6, rss0/1024, rss1/1024, hwm/1024, drained["barrier"])
 	roomBobLog(t, bob)
+	roomLanded(t, "huge presence", drained)
 	if grew := (rss1 - rss0) / 1024; grew >= boundMB {
 		t.Errorf("bob's RSS grew by %d MB (%d → %d MB) from presence spam; want < %d MB", grew, rss0/1024, rss1/1024, boundMB)
 	}
 	roomMustHello(t, "ask after the presence flood", roomAsk(w))
 }
 
-// roomFloodCandidates: one offer to bob with 3,000 host candidates on 127.0.0.1, one per
-// attacker socket. Bound: at most 2,000 datagrams reach the attacker's sockets (before the
-// fix bob sent connectivity checks to every candidate, ~24,000 datagrams); bob's listener
-// keeps answering meanwhile.
+// roomFloodCandidates: one offer to bob with 450 host candidates on 127.0.0.1, one per
+// attacker socket (450 fit the 32 KiB SDP cap; the 3,000 of old made a payload that bob's
+// MQTT layer dropped as oversize, so the offer never reached the candidate check). Bound: at
+// most 2,000 datagrams reach the attacker's sockets (before the fix bob sent connectivity
+// checks to every candidate, about 8 datagrams each); bob's listener keeps answering
+// meanwhile.
 func roomFloodCandidates(t *testing.T, w *world) {
 	const bound = 2000
-	roomVictims(w)
-	a := roomStartAttack(t, w, "candidates", roomArgs(w, "-n", "3000", "-quiet", "3s", "-window", "15s")...)
+	bob := roomVictims(w, "-v")
+	a := roomStartAttack(t, w, "candidates", roomArgs(w, "-n", "450", "-quiet", "3s", "-window", "15s")...)
 	a.wait(w.ctx, "sent")
 	r := roomAsk(w)
 	sum := a.wait(w.ctx, "summary")
-	t.Logf("3000 candidates: %v datagrams to %v ports over %v ms (ended by %v; bob answered the offer: %v); ask exit %d after %v",
+	t.Logf("450 candidates: %v datagrams to %v ports over %v ms (ended by %v; bob answered the offer: %v); ask exit %d after %v",
 		sum["datagrams"], sum["ports_hit"], sum["counted_ms"], sum["ended_by"], sum["answered"], r.code, r.took.Round(time.Millisecond))
+	// bob received the offer: it answered and checked candidates, or it turned the offer
+	// down for its candidates.
+	if sum["answered"] != true && roomNum(sum, "datagrams") == 0 {
+		roomLogged(t, w.ctx, bob, "450-candidate offer", "ignoring an offer", "candidates")
+	}
 	if n := roomNum(sum, "datagrams"); n > bound {
 		t.Errorf("bob sent %v datagrams to addresses from one offer's candidates; want ≤ %d", n, bound)
 	}
-	roomMustHello(t, "ask while bob holds the 3000-candidate offer", r)
+	roomMustHello(t, "ask while bob holds the 450-candidate offer", r)
 }
 
 // roomFloodMessages: small messages from made-up names at 20,000 per 1.2 s, from before
@@ -601,6 +704,10 @@ func roomFloodMessages(t *testing.T, w *world, lz int) {
 	t.Logf("small messages (%s): %v sent in %v ms (%.0f/s), alice started after %v (%v ms); bob handled them after %v ms (barrier %v); ask exit %d after %v",
 		size, done["sent"], done["ms"], roomNum(sum, "rate"), fl["sent"], fl["ms"], drained["ms"], drained["barrier"], r.code, r.took.Round(time.Millisecond))
 	roomBobLog(t, bob)
+	// The flood reached bob: he replied to the probe after it, or he had to drop some of it.
+	if !strings.Contains(bob.stderr.String(), "receive buffer full") {
+		roomLanded(t, "small messages", drained)
+	}
 	roomMustHello(t, "ask inside a flood of small messages ("+size+")", r)
 }
 
@@ -609,7 +716,7 @@ func roomFloodMessages(t *testing.T, w *world, lz int) {
 func TestAttackRoomSecondIdentity(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	roomVictims(w)
+	bob := roomVictims(w)
 	// "bob2" is only the config directory: the identity is named bob.
 	other := strings.TrimSpace(w.mustRun("bob2", "keys", "gen", "--name", "bob"))
 	if other == w.ids["bob"] || !strings.HasPrefix(other, "bob|") {
@@ -617,6 +724,11 @@ func TestAttackRoomSecondIdentity(t *testing.T) {
 	}
 	w.mustRun("bob2", "keys", "register", w.ids["alice"])
 	w.listening("bob2", "--exec", "echo NOT THE REAL BOB")
+	// The second bob is really in the room: the real bob sees its presence on the topic
+	// that alice reads.
+	if err := bob.waitFor(w.ctx, bob.stderr, "another process named bob is in the room"); err != nil {
+		t.Fatalf("the real bob never saw the second bob in the room: %v", err)
+	}
 	fails := 0
 	for i := 0; i < 5; i++ {
 		r := roomAsk(w)

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtchat/rtchat/internal/racecheck"
 	"github.com/rtchat/rtchat/internal/testbroker"
 	"github.com/rtchat/rtchat/rtc/broker"
 )
@@ -25,6 +27,9 @@ var (
 	rtchatBin string
 	// binDir holds binaries the tests build (rtchat, test peers); removed after the tests.
 	binDir string
+	// races collects the race reports of rtchat processes (built with -race when the tests
+	// run with it); every world fails its test on a new one.
+	races *racecheck.Reports
 )
 
 // rtchatPath is a directory whose "rtchat" is the binary under test: PATH for scripts and
@@ -32,12 +37,25 @@ var (
 var rtchatPath string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// The fast tier (go test -short ./...) leaves out the real-binary tests: building
+		// rtchat and running its processes is most of the suite's time.
+		fmt.Println("e2e: skipped under -short; the full suite (bash .ci/run) runs it")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "rtchat-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	binDir = dir
+	if races, err = racecheck.New(filepath.Join(dir, "races")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// For the processes whose environment is not w.env's (scripts, the netns helper).
+	os.Setenv("GORACE", strings.TrimPrefix(races.Env(), "GORACE="))
 	rtchatBin = filepath.Join(dir, "rtchat")
 	if bin := os.Getenv("RTCHAT_E2E_BIN"); bin != "" {
 		// A prebuilt binary: e.g. an older build, to show what a test catches.
@@ -46,7 +64,7 @@ func TestMain(m *testing.M) {
 			rtchatBin = abs
 		}
 	} else {
-		build := exec.Command("go", "build", "-o", rtchatBin, "../cmd/rtchat")
+		build := exec.Command("go", append(append([]string{"build"}, racecheck.BuildFlags()...), "-o", rtchatBin, "../cmd/rtchat")...)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "building rtchat:", err)
@@ -62,8 +80,42 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	// Reports of processes outside any world (or after its end) fail the run.
+	for _, r := range races.Take() {
+		fmt.Fprintf(os.Stderr, "a data race in a process of the tests: %s\n", r)
+		code = 1
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// checkRaces fails t, at its end, on the race reports written meanwhile by the processes
+// it started (a process killed at the end has written its reports already).
+func checkRaces(t testing.TB) {
+	t.Cleanup(func() {
+		for _, r := range races.Take() {
+			t.Errorf("a data race in an rtchat process: %s", r)
+		}
+	})
+}
+
+// rtchat is the binary w's processes run.
+func (w *world) rtchat() string {
+	if w.bin != "" {
+		return w.bin
+	}
+	return rtchatBin
+}
+
+// plainRTChat is rtchat built without the race detector, for the tests that bound a
+// process's memory: the race runtime's shadow memory multiplies every heap growth. With
+// RTCHAT_E2E_BIN it is that binary.
+func plainRTChat(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("RTCHAT_E2E_BIN") != "" || len(racecheck.BuildFlags()) == 0 {
+		return rtchatBin
+	}
+	return buildOnce(t, "../cmd/rtchat")
 }
 
 // buildOnce builds the Go program in pkg (a path below e2e/) once per test binary into
@@ -102,6 +154,9 @@ type world struct {
 	ids      map[string]string // name -> identity string
 	mu       sync.Mutex
 	extraEnv []string
+	// bin, if set, is the rtchat binary of this world's processes instead of rtchatBin
+	// (plainRTChat: memory bounds are stated for the release build).
+	bin string
 }
 
 // newWorld starts an embedded broker on 127.0.0.1 for one test.
@@ -119,6 +174,7 @@ func newWorldDeadline(t testing.TB, d time.Duration) *world {
 	if err != nil {
 		t.Fatalf("start broker: %v", err)
 	}
+	checkRaces(t) // first, so that it runs after the processes' cleanups
 	w := &world{t: t, ctx: ctx, brk: b, tcpAddr: b.TCPAddr(), url: "mqtt://" + b.TCPAddr(), dir: t.TempDir(), ids: map[string]string{}}
 	t.Cleanup(func() {
 		if w.brk != nil {
@@ -144,6 +200,7 @@ func newMosquittoWorld(t *testing.T) *world {
 		t.Fatalf("start mosquitto: %v", err)
 	}
 	t.Cleanup(stop)
+	checkRaces(t)
 	return &world{t: t, ctx: ctx, url: url, dir: t.TempDir(), ids: map[string]string{}}
 }
 
@@ -173,6 +230,7 @@ func (w *world) env(name string) []string {
 		"RTCHAT_BROKER=" + w.url,
 		"RTCHAT_ICE=loopback",
 		"RTCHAT_TIMEOUT=20s",
+		races.Env(),
 	}
 	return append(env, w.extraEnv...)
 }
@@ -180,7 +238,7 @@ func (w *world) env(name string) []string {
 // run runs rtchat as name to completion and returns stdout, stderr and the exit code.
 func (w *world) run(name string, stdin io.Reader, args ...string) (string, string, int) {
 	w.t.Helper()
-	cmd := exec.CommandContext(w.ctx, rtchatBin, args...)
+	cmd := exec.CommandContext(w.ctx, w.rtchat(), args...)
 	cmd.Env = w.env(name)
 	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
@@ -316,7 +374,7 @@ func (w *world) start(name string, stdin io.Reader, args ...string) *proc {
 // an *os.File is handed to the process as is).
 func (w *world) startTo(name string, stdin io.Reader, stdout io.Writer, args ...string) *proc {
 	w.t.Helper()
-	cmd := exec.Command(rtchatBin, args...)
+	cmd := exec.Command(w.rtchat(), args...)
 	cmd.Env = w.env(name)
 	cmd.Stdin = stdin
 	p := &proc{cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -89,9 +90,15 @@ type clientOpts struct {
 
 type testClient struct {
 	*Client
-	id     *keys.Identity
-	store  *keys.Store
-	events chan Event
+	id    *keys.Identity
+	store *keys.Store
+
+	// Every event the client emitted that waitEvent has not returned yet, in order: a
+	// test waiting for one event must not lose the others (say, the seen event of a second
+	// peer that came first).
+	evMu   sync.Mutex
+	unread []Event
+	news   chan struct{} // a token when an event was added
 }
 
 func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clientOpts) *testClient {
@@ -110,7 +117,7 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 	if o.trust == "" {
 		o.trust = TrustKnown
 	}
-	tc := &testClient{id: id, store: store, events: make(chan Event, 1024)}
+	tc := &testClient{id: id, store: store, news: make(chan struct{}, 1)}
 	cfg := Config{
 		Broker: brokerURL, Room: room, Identity: id, Store: store, Trust: o.trust,
 		ICE: iceconf.Loopback(), Role: o.role, PipeTo: o.pipeTo, Log: o.log,
@@ -119,8 +126,11 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		Reconnect:     o.reconnect,
 		eventCap:      o.eventCap,
 		OnEvent: func(e Event) {
+			tc.evMu.Lock()
+			tc.unread = append(tc.unread, e)
+			tc.evMu.Unlock()
 			select {
-			case tc.events <- e:
+			case tc.news <- struct{}{}:
 			default:
 			}
 		},
@@ -143,17 +153,24 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 	return tc
 }
 
-// waitEvent returns the first event of type typ (and matching ok, if given) within d.
+// waitEvent returns the first unread event of type typ (and matching ok, if given) within
+// d, and marks it read. The events before it stay unread, for the next waitEvent.
 func (tc *testClient) waitEvent(t testing.TB, typ EventType, d time.Duration, ok func(Event) bool) Event {
 	t.Helper()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
-		select {
-		case e := <-tc.events:
+		tc.evMu.Lock()
+		for i, e := range tc.unread {
 			if e.Type == typ && (ok == nil || ok(e)) {
+				tc.unread = slices.Delete(tc.unread, i, i+1)
+				tc.evMu.Unlock()
 				return e
 			}
+		}
+		tc.evMu.Unlock()
+		select {
+		case <-tc.news:
 		case <-timer.C:
 			t.Fatalf("%s: no %s event within %v", tc.me, typ, d)
 			return Event{}
@@ -161,17 +178,22 @@ func (tc *testClient) waitEvent(t testing.TB, typ EventType, d time.Duration, ok
 	}
 }
 
-// noEvent fails if an event of type typ arrives within d.
+// noEvent fails if an unread event of type typ is there or arrives within d.
 func (tc *testClient) noEvent(t testing.TB, typ EventType, d time.Duration) {
 	t.Helper()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
-		select {
-		case e := <-tc.events:
+		tc.evMu.Lock()
+		for _, e := range tc.unread {
 			if e.Type == typ {
+				tc.evMu.Unlock()
 				t.Fatalf("%s: unexpected %s event: %+v", tc.me, typ, e)
 			}
+		}
+		tc.evMu.Unlock()
+		select {
+		case <-tc.news:
 		case <-timer.C:
 			return
 		}

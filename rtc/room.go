@@ -441,6 +441,7 @@ func (c *Client) onUnload(from string) {
 	c.cands.remove(from)
 	if pin, ok := c.pinOf(keys.BareName(from)); ok && pin.Key != "" {
 		if p := c.peers[from]; p != nil {
+			c.log.Debug("unload for a live connection: a hint, it stays until its transport fails", "peer", from)
 			p.post(evUnloaded{}, false)
 		}
 		return
@@ -451,6 +452,7 @@ func (c *Client) onUnload(from string) {
 			c.forget(p)
 			return
 		}
+		c.log.Debug("unload for a live connection: a hint, it stays until its transport fails", "peer", from)
 		p.post(evUnloaded{}, false)
 	}
 }
@@ -474,6 +476,7 @@ func (c *Client) onRename(old, renamed string) {
 		c.onUnload(old)
 		return
 	}
+	c.log.Debug("rename of a live connection: it keeps the name it proved", "peer", old, "new", renamed)
 	if keys.BareName(old) == keys.BareName(renamed) && c.peers[renamed] == nil {
 		delete(c.peers, old)
 		c.peers[renamed] = p

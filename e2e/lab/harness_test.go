@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"hash"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtchat/rtchat/internal/racecheck"
 	"github.com/rtchat/rtchat/lab"
 )
 
@@ -29,31 +31,48 @@ var (
 	rtchatBin string
 	toolBin   string
 	buildErr  error
+	// races collects the race reports of rtchat processes (built with -race when the tests
+	// run with it); every world fails its test on a new one.
+	races *racecheck.Reports
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("e2e/lab: skipped under -short; the full suite (bash .ci/run) runs it")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "rtchat-lab-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	if races, err = racecheck.New(filepath.Join(dir, "races")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("GORACE", strings.TrimPrefix(races.Env(), "GORACE="))
 	rtchatBin = filepath.Join(dir, "rtchat")
 	toolBin = filepath.Join(dir, "labtool")
 	if bin := os.Getenv("RTCHAT_E2E_BIN"); bin != "" {
 		rtchatBin = bin
 	} else {
-		buildErr = gobuild(rtchatBin, "../../cmd/rtchat")
+		buildErr = gobuild(rtchatBin, "../../cmd/rtchat", racecheck.BuildFlags()...)
 	}
 	if buildErr == nil {
 		buildErr = gobuild(toolBin, "../../lab/labtool")
 	}
 	code := m.Run()
+	for _, r := range races.Take() {
+		fmt.Fprintf(os.Stderr, "a data race in a process of the tests: %s\n", r)
+		code = 1
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-func gobuild(out, pkg string) error {
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+func gobuild(out, pkg string, flags ...string) error {
+	cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", out, pkg)...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	return cmd.Run()
 }
@@ -92,6 +111,13 @@ func newWorld(t *testing.T, deadline time.Duration, homes ...lab.Home) *world {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	t.Cleanup(cancel)
+	// First, so that it runs after the processes' cleanups (a killed process has written
+	// its reports already).
+	t.Cleanup(func() {
+		for _, r := range races.Take() {
+			t.Errorf("a data race in an rtchat process: %s", r)
+		}
+	})
 	dir := t.TempDir()
 	l, err := lab.Start(ctx, lab.Config{Homes: homes, Tool: toolBin, Dir: dir, Logf: t.Logf})
 	needLab(t, err)
@@ -156,6 +182,7 @@ func (w *world) env(name, ice string) []string {
 		"RTCHAT_ICE=" + ice,
 		"RTCHAT_ICE_CA=" + w.turn.CAFile,
 		"RTCHAT_TIMEOUT=20s",
+		races.Env(),
 	}, w.extraEnv...)
 }
 

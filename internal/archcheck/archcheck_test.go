@@ -37,6 +37,7 @@ var layers = map[string][]string{
 	"rtc/wire":            {},
 	"keys":                {},
 	"internal/testbroker": {},
+	"internal/racecheck":  {},
 	"internal/nodetest":   {},
 	"internal/docscheck":  {},
 	"internal/archcheck":  {},

@@ -52,7 +52,9 @@ func startBroker(t *testing.T, ctx context.Context, o broker.Options) *broker.Br
 
 func dial(t *testing.T, ctx context.Context, url, topic string) *signal.Conn {
 	t.Helper()
-	c, err := signal.Dial(ctx, signal.Config{BrokerURL: url, Topic: topic, ConnectTimeout: 5 * time.Second})
+	// Generous: under -race on a loaded machine the broker's password hash alone took over
+	// 5 s. The test's ctx still bounds it.
+	c, err := signal.Dial(ctx, signal.Config{BrokerURL: url, Topic: topic, ConnectTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

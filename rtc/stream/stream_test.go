@@ -28,7 +28,7 @@ type pair struct {
 // newRawPair connects two loopback PeerConnections with one detached channel.
 func newRawPair(t testing.TB) *icetest.Pair {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	p, err := icetest.NewPair(ctx, nil, "pipe")
 	if err != nil {
@@ -93,6 +93,9 @@ type result struct {
 	err error
 }
 
+// The deadlines in these tests bound hangs: they are generous because -race on a loaded
+// machine (the packages' tests in parallel beside other work) took over a minute for 8 MiB
+// each way.
 func runBoth(t *testing.T, sp *pair, nA, nB int64, timeout time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -140,7 +143,7 @@ func TestTransferBothWays(t *testing.T) {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			sp := newPair(t)
 			start := time.Now()
-			runBoth(t, sp, n, n, 60*time.Second)
+			runBoth(t, sp, n, n, 180*time.Second)
 			if n >= 1<<20 {
 				el := time.Since(start).Seconds()
 				t.Logf("%d bytes each way in %.2fs (%.1f MB/s per direction)", n, el, float64(n)/el/1e6)
@@ -152,7 +155,7 @@ func TestTransferBothWays(t *testing.T) {
 func TestHalfClose(t *testing.T) {
 	sp := newPair(t)
 	// A sends nothing and closes its side at once; B keeps writing, then closes.
-	runBoth(t, sp, 0, 3<<20, 30*time.Second)
+	runBoth(t, sp, 0, 3<<20, 90*time.Second)
 	// Further reads keep reporting EOF; writes after CloseWrite are refused.
 	if n, err := sp.A.Read(make([]byte, 10)); n != 0 || err != io.EOF {
 		t.Errorf("read after EOF: %d %v", n, err)
@@ -187,7 +190,7 @@ func TestSlowReaderBackpressure(t *testing.T) {
 	sp := newPair(t)
 	const total = 8 << 20
 	const rate = 8 << 20 // bytes/s: the transfer takes about 1 s
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	sent := make(chan error, 1)
 	go func() { _, err := send(ctx, sp.A, source(3, total)); sent <- err }()
@@ -240,7 +243,7 @@ loop:
 
 func TestAbortStopsWriter(t *testing.T) {
 	sp := newPair(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	werr := make(chan error, 1)
 	go func() {
@@ -284,7 +287,7 @@ func TestAbortStopsWriter(t *testing.T) {
 
 func TestAbortWakesCloseWrite(t *testing.T) {
 	sp := newPair(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if _, err := sp.A.Write([]byte("some data the reader will never consume")); err != nil {
 		t.Fatal(err)
@@ -306,7 +309,7 @@ func TestAbortWakesCloseWrite(t *testing.T) {
 
 func TestConnectionLost(t *testing.T) {
 	sp := newPair(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	werr := make(chan error, 1)
 	go func() {
@@ -347,7 +350,7 @@ func TestConnectionLost(t *testing.T) {
 
 func TestCloseWriteWaitsForReader(t *testing.T) {
 	sp := newPair(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	msg := bytes.Repeat([]byte("0123456789"), 10_000)
 	if _, err := sp.A.Write(msg); err != nil {

@@ -94,7 +94,7 @@ func runLZBomb(ctx context.Context, args []string, ctl *control) error {
 }
 
 // presence mode: -n connect messages from made-up web-page names, each carrying a
-// publicKeyString of -size bytes (under the 256 KiB payload cap receivers apply), at -rate
+// publicKeyString of -size bytes (receivers drop payloads over 64 KiB), at -rate
 // per second after "go" (paced, so that brokers that disconnect subscribers who fall
 // behind do not throw the victim out instead). A receiver that keeps every presence it sees keeps
 // n*size bytes. Events: connected, done, drained (barrier), summary.

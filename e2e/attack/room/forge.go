@@ -195,7 +195,7 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 		out.emit("error", map[string]any{"error": "unknown -kind " + kind})
 		return nil
 	}
-	synced := r.barrier(ctx, cp.target, 5*time.Second)
+	synced := r.barrier(ctx, cp.target, 20*time.Second)
 	out.emit("sent", map[string]any{"kind": kind, "barrier": synced})
 
 	select {

@@ -100,7 +100,7 @@ func runImpostor(ctx context.Context, args []string, ctl *control) error {
 	if err := fillers.send(ctx, fill, 0); err != nil {
 		return err
 	}
-	synced := r.barrier(ctx, im.bobFull, 5*time.Second)
+	synced := r.barrier(ctx, im.bobFull, 20*time.Second)
 	out.emit("filled", map[string]any{"sent": fill, "answered": fillers.answered.Load(), "barrier": synced})
 
 	// 4. Pose as bob: answer offers to our name, re-announce like a web page.

@@ -395,3 +395,5 @@ func sdpAttr(sdp, name string) string {
 	}
 	return ""
 }
+
+// joinAsMallory makes the attacker's identity and joins the room under a name of its own.

@@ -122,7 +122,7 @@ func runDeadOffers(ctx context.Context, args []string, ctl *control) error {
 	if err := f.send(ctx, n, 0); err != nil {
 		return err
 	}
-	synced := r.barrier(ctx, bob, 5*time.Second)
+	synced := r.barrier(ctx, bob, 20*time.Second)
 	out.emit("ready", map[string]any{"sent": n, "answered": f.answered.Load(), "barrier": synced, "ms": time.Since(start).Milliseconds()})
 	select {
 	case <-ctl.stopCh:
