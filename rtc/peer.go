@@ -405,6 +405,8 @@ func (p *peer) signalDesc(desc webrtc.SessionDescription, offerNonce string, res
 			var data offerData
 			if data, err = p.c.offerData(p.remote, p.info, sdp, nonce, restart); err == nil {
 				err = p.c.publish(signal.SubOffer, data)
+			} else if errors.Is(err, errSealKey) {
+				err = p.mismatchErr("(" + errSealKey.Error() + ")")
 			}
 		} else {
 			var data answerData

@@ -30,6 +30,10 @@ func newSealer(id *keys.Identity, room, me string) (*sealer, error) {
 	return &sealer{key: k, info: sealInfo{Key: b64.EncodeToString(k.Public()), Sig: b64.EncodeToString(sig)}}, nil
 }
 
+// errSealKey: the peer's sealing key is not signed by the key pinned for its name (or the
+// one it claims): we do not seal to it, so a broker that swaps keys learns nothing.
+var errSealKey = errors.New("its sealing key is not signed by the key pinned for its name")
+
 // maxSealed bounds the base64 text of a sealed message.
 const maxSealed = (seal.MaxBox*4)/3 + 4
 
@@ -56,7 +60,7 @@ func (c *Client) sealTo(target string, info userInfo, label string, what sealedS
 		err = keys.Verify(idKey, seal.KeyMessage(c.topic, target, peerKey), sig)
 	}
 	if err != nil {
-		return "", fmt.Errorf("the sealing key of %s is not signed by its key: %w", target, err)
+		return "", fmt.Errorf("%w: %w", errSealKey, err)
 	}
 	pt, err := json.Marshal(what)
 	if err != nil {
