@@ -94,8 +94,8 @@ type room struct {
 	c     paho.Client // subscribed: what we watch (reconnects and resubscribes)
 	pub   paho.Client // publishes only, so that our floods never queue up for us
 	topic string
-	me    string // the attacker's own full name for probes
-	key   string // a public JWK the attacker announces with
+	me    string    // the attacker's own full name for probes
+	key   string    // a public JWK the attacker announces with
 	seal  *sealer   // the attacker's own sealing key
 	sealI *sealInfo // its presence member (signed for me by mallory's key)
 
