@@ -19,9 +19,12 @@ type topicTap struct {
 	payloads [][]byte
 }
 
-func tapRoom(t *testing.T, w *world) *topicTap {
+func tapRoom(t *testing.T, w *world) *topicTap { return tapTopic(t, w, "chat") }
+
+// tapTopic is tapRoom for any room.
+func tapTopic(t *testing.T, w *world, room string) *topicTap {
 	t.Helper()
-	topic, err := signal.Topic("chat")
+	topic, err := signal.Topic(room)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +43,20 @@ func tapRoom(t *testing.T, w *world) *topicTap {
 		t.Fatalf("tap: subscribe: %v", tok.Error())
 	}
 	return tap
+}
+
+// bytes sums the captured payloads' sizes: all, and those of offers and answers.
+func (tap *topicTap) bytes(t *testing.T) (all, signaling int) {
+	t.Helper()
+	tap.mu.Lock()
+	defer tap.mu.Unlock()
+	for _, p := range tap.payloads {
+		all += len(p)
+		if env, err := signal.Decode(p); err == nil && (env.Subtopic == signal.SubOffer || env.Subtopic == signal.SubAnswer) {
+			signaling += len(p)
+		}
+	}
+	return all, signaling
 }
 
 // envelopes decodes what was captured with rtchat's own decoders (LZ-String, envelope).
