@@ -407,6 +407,16 @@ func (p *peer) signalDesc(desc webrtc.SessionDescription, offerNonce string, res
 				err = p.c.publish(signal.SubOffer, data)
 			} else if errors.Is(err, errSealKey) {
 				err = p.mismatchErr("(" + errSealKey.Error() + ")")
+				// Fail after the grace an answer with a bad signature gets: another
+				// process of the name (the real one, next to someone else's) may not have
+				// answered our presence yet, and the dial tries every one.
+				t := time.NewTimer(badAnswerGrace)
+				defer t.Stop()
+				select {
+				case <-t.C:
+				case <-p.done:
+					return
+				}
 			}
 		} else {
 			var data answerData
