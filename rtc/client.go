@@ -156,6 +156,12 @@ func Start(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.mqtt = m
+	if <-c.seal.ready; c.seal.err != nil {
+		_ = m.Close(ctx)
+		c.endLife()
+		c.events.close(ctx)
+		return nil, c.seal.err
+	}
 	c.wg.Add(1)
 	go c.roomLoop()
 	return c, nil
@@ -328,7 +334,7 @@ func (c *Client) emit(e Event) {
 }
 
 func (c *Client) myInfo() userInfo {
-	si := c.seal.info
+	si := c.seal.info()
 	info := userInfo{PublicKeyString: c.cfg.Identity.PublicJWK, RTChat: &rtchatInfo{V: protocolVersion, Role: c.cfg.Role, Seal: &si}}
 	if c.cfg.Role.spec().pipe {
 		info.RTChat.Pipe = c.cfg.PipeTo
@@ -467,7 +473,7 @@ func (c *Client) offerData(target string, info userInfo, sdp, nonce string, rest
 		Nonce: nonce, Role: string(d.UserInfo.RTChat.Role), Pipe: d.UserInfo.RTChat.Pipe, SDP: sdp, Restart: restart}
 	rt := info.isRTChat()
 	if rt {
-		s.Seal = sealPair(c.seal.info.Key, info.RTChat.Seal.Key)
+		s.Seal = sealPair(c.seal.pub, info.RTChat.Seal.Key)
 	}
 	sig, err := s.Sign(c.cfg.Identity.Sign)
 	if err != nil {
@@ -500,7 +506,7 @@ func (c *Client) answerData(target string, info userInfo, sdp, offerNonce string
 	me := c.myInfo()
 	s := proof.Signal{Kind: proof.KindAnswer, Room: c.topic, Sender: c.me, Target: target, TS: time.Now().UnixMilli(),
 		Nonce: b64.EncodeToString(randomBytes(16)), OfferNonce: offerNonce, Role: string(me.RTChat.Role), Pipe: me.RTChat.Pipe, SDP: sdp,
-		Seal: sealPair(c.seal.info.Key, info.RTChat.Seal.Key)}
+		Seal: sealPair(c.seal.pub, info.RTChat.Seal.Key)}
 	sig, err := s.Sign(c.cfg.Identity.Sign)
 	if err != nil {
 		return d, fmt.Errorf("sign our answer: %w", err)

@@ -646,7 +646,7 @@ func (p *peer) answerSignedBy(ev evAnswer, key, offerNonce string) error {
 	sig := proof.Signal{Kind: proof.KindAnswer, Room: p.c.topic, Sender: p.remote, Target: p.c.me, TS: s.TS,
 		Nonce: s.Nonce, OfferNonce: s.OfferNonce, Role: string(s.Role), Pipe: s.Pipe, SDP: ev.sdp}
 	if p.rt {
-		sig.Seal = sealPair(p.info.RTChat.Seal.Key, p.c.seal.info.Key) // it came sealed (room.go)
+		sig.Seal = sealPair(p.info.RTChat.Seal.Key, p.c.seal.pub) // it came sealed (room.go)
 	}
 	return sig.Verify(key, s.Sig)
 }

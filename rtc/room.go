@@ -655,7 +655,7 @@ func (c *Client) checkSignedOffer(from string, d offerData, key string, pinned b
 	}
 	return c.replay.Admit(proof.Claim{Signal: proof.Signal{Kind: proof.KindOffer, Room: c.topic, Sender: from, Target: c.me,
 		TS: s.TS, Nonce: s.Nonce, Role: string(s.Role), Pipe: s.Pipe, SDP: d.Offer.LocalDescription.SDP, Restart: s.Restart,
-		Seal: sealPair(d.UserInfo.RTChat.Seal.Key, c.seal.info.Key)},
+		Seal: sealPair(d.UserInfo.RTChat.Seal.Key, c.seal.pub)},
 		Sig: s.Sig, Key: key, Pinned: pinned}, time.Now())
 }
 

@@ -430,7 +430,7 @@ func TestOlderSignedOfferKeepsVerified(t *testing.T) {
 
 	s := proof.Signal{Kind: proof.KindOffer, Room: alice.topic, Sender: alice.Name(), Target: bob.Name(),
 		TS: orig.RTChat.TS - 1000, Nonce: b64.EncodeToString(randomBytes(16)), Role: string(orig.RTChat.Role), SDP: orig.SDP,
-		Seal: sealPair(alice.seal.info.Key, bob.seal.info.Key)}
+		Seal: sealPair(alice.seal.pub, bob.seal.pub)}
 	sig, err := s.Sign(aID.Sign)
 	if err != nil {
 		t.Fatal(err)

@@ -12,10 +12,14 @@ import (
 // Between rtchat peers, offers and answers travel sealed (rtc/seal, docs/protocol.md Part
 // II): their SDP holds every address of a peer, its ICE credentials and DTLS fingerprint.
 
-// sealer is this process's sealing key and its presence entry (signed once, at start).
+// sealer is this process's sealing key and its presence entry. The identity signs the key
+// once, while we connect to the broker (it is not needed before the first presence).
 type sealer struct {
-	key  *seal.Key
-	info sealInfo
+	key   *seal.Key
+	pub   string        // our key, base64url
+	ready chan struct{} // closed once sig or err is set
+	sig   string
+	err   error
 }
 
 func newSealer(id *keys.Identity, room, me string) (*sealer, error) {
@@ -23,11 +27,23 @@ func newSealer(id *keys.Identity, room, me string) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig, err := id.Sign(seal.KeyMessage(room, me, k.Public()))
-	if err != nil {
-		return nil, fmt.Errorf("sign our sealing key: %w", err)
-	}
-	return &sealer{key: k, info: sealInfo{Key: b64.EncodeToString(k.Public()), Sig: b64.EncodeToString(sig)}}, nil
+	s := &sealer{key: k, pub: b64.EncodeToString(k.Public()), ready: make(chan struct{})}
+	go func() {
+		defer close(s.ready)
+		sig, err := id.Sign(seal.KeyMessage(room, me, k.Public()))
+		if err != nil {
+			s.err = fmt.Errorf("sign our sealing key: %w", err)
+			return
+		}
+		s.sig = b64.EncodeToString(sig)
+	}()
+	return s, nil
+}
+
+// info is our presence's seal member; it waits for the signature.
+func (s *sealer) info() sealInfo {
+	<-s.ready
+	return sealInfo{Key: s.pub, Sig: s.sig}
 }
 
 // errSealKey: the peer's sealing key is not signed by the key pinned for its name (or the
