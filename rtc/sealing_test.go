@@ -2,12 +2,14 @@ package rtc
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/rtchat/rtchat/rtc/proof"
 	"github.com/rtchat/rtchat/rtc/seal"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
@@ -78,5 +80,96 @@ func TestSealedRestartLeaksNothing(t *testing.T) {
 		if (e.Subtopic == signal.SubOffer || e.Subtopic == signal.SubAnswer) && !strings.Contains(data, `"sealed":"`) {
 			t.Errorf("%s from %s is not sealed", e.Subtopic, e.Sender)
 		}
+	}
+}
+
+// TestNoPlainOrBrokenSealedOffer: a fresh offer really signed by alice's pinned key, newer
+// than what made the live verified connection (so one that would replace it), is ignored
+// when it comes plain (an rtchat peer always seals: no downgrade) or sealed but altered (it
+// does not open); the same offer properly sealed does replace it, so the test can fail.
+func TestNoPlainOrBrokenSealedOffer(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	sub := subscribe(t, url, room)
+	bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}})
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleAsk, pins: map[string]string{"bob": bID.PublicJWK}})
+	if _, err := alice.Dial(ctxFor(t, 20*time.Second), "bob"); err != nil {
+		t.Fatal(err)
+	}
+	env := sub.await(t, 5*time.Second, "alice's offer", func(e signal.Envelope) bool {
+		return e.Subtopic == signal.SubOffer && e.Sender == alice.Name()
+	})
+	var d offerData
+	if err := json.Unmarshal(env.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	orig, err := bob.openFrom(alice.Name(), d.UserInfo, seal.LabelOffer, d.Sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.waitEvent(t, EventVerified, 10*time.Second, func(e Event) bool { return e.Peer == alice.Name() })
+	current := func() *peer {
+		var p *peer
+		bob.call(func() { p = bob.peers[alice.Name()] })
+		return p
+	}
+	before := current()
+	markers := 0
+	send := func(d offerData) {
+		t.Helper()
+		markers++
+		marker := fmt.Sprintf("marker%d", markers)
+		for _, m := range []struct {
+			sender, sub string
+			data        any
+		}{{alice.Name(), signal.SubOffer, d}, {marker, signal.SubConnect, map[string]string{}}} {
+			payload, err := signal.Encode(m.sender, m.sub, m.data, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sub.conn.Publish(ctxFor(t, 5*time.Second), payload); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Once bob saw the marker (published after the offer), he handled both.
+		bob.waitEvent(t, EventSeen, 10*time.Second, func(e Event) bool { return e.Peer == marker })
+	}
+	// fresh is a new offer of alice's, signed by her key; sealed or not.
+	fresh := func(sealed bool) offerData {
+		s := proof.Signal{Kind: proof.KindOffer, Room: alice.topic, Sender: alice.Name(), Target: bob.Name(),
+			TS: time.Now().UnixMilli(), Nonce: b64.EncodeToString(randomBytes(16)), Role: string(orig.RTChat.Role), SDP: orig.SDP}
+		if sealed {
+			s.Seal = sealPair(alice.seal.pub, bob.seal.pub)
+		}
+		sig, err := s.Sign(aID.Sign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := d
+		sg := &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, Role: orig.RTChat.Role, Sig: sig}
+		if sealed {
+			out.Sealed = sealAs(t, alice.Client, bob.Client, seal.LabelOffer, sealedSignal{SDP: orig.SDP, RTChat: sg})
+		} else {
+			out.Sealed, out.RTChat, out.Offer.LocalDescription.SDP = "", sg, orig.SDP
+		}
+		return out
+	}
+
+	send(fresh(false))
+	if current() != before {
+		t.Fatal("a plain offer from an rtchat peer replaced the live connection (downgrade)")
+	}
+	broken := fresh(true)
+	b := []byte(broken.Sealed)
+	b[len(b)/2] ^= 1
+	broken.Sealed = string(b)
+	send(broken)
+	if current() != before {
+		t.Fatal("a sealed offer that does not open replaced the live connection")
+	}
+	send(fresh(true))
+	if current() == before {
+		t.Fatal("the same offer properly sealed did not replace the connection: the test proves nothing")
 	}
 }
