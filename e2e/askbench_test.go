@@ -152,6 +152,11 @@ func TestAskBench(t *testing.T) {
 		timeAsk(t, w, bins[i], rooms[i]) // warm the page cache and the listener
 		perPkg[i] = map[string][]float64{}
 	}
+	// What each ask costs on the topic (every payload of the room, while only the asks run).
+	taps := make([]*topicTap, len(bins))
+	for i := range bins {
+		taps[i] = tapTopic(t, w, rooms[i])
+	}
 	for r := 0; r < runs; r++ {
 		for k := range bins {
 			i := (r + k) % len(bins)
@@ -190,6 +195,11 @@ func TestAskBench(t *testing.T) {
 	}
 	lo, med, hi := msStats(hellos)
 	row("Go hello-world, process start -> exit", lo, med, hi)
+	for i, l := range labels {
+		all, sig := taps[i].bytes(t)
+		fmt.Fprintf(&sb, "| %-62s | %7s | %7.0f | %7s |\n", l+": bytes on the topic per ask (all payloads)", "", float64(all)/float64(runs), "")
+		fmt.Fprintf(&sb, "| %-62s | %7s | %7.0f | %7s |\n", l+": of which offer + answer", "", float64(sig)/float64(runs), "")
+	}
 	if len(bins) == 2 {
 		var a, e []float64
 		for r := range asks[0] {

@@ -875,3 +875,37 @@ func TestAttackRoomForgedRenameVerified(t *testing.T) {
 	}
 	a.stop(w.ctx)
 }
+
+// TestAttackRoomReplayedSealedOffer: alice's sealed offer to bob's listener, captured from
+// the topic and readdressed to a second process of bob's (same identity, another full name
+// and sealing key, started after the capture): it does not open there, so that process
+// drops it after one AEAD open, before any signature check; alice's live session with the
+// first process goes on.
+func TestAttackRoomReplayedSealedOffer(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	bob := w.listening("bob")
+	a := roomStartAttack(t, w, "forge", "-kind", "replayother")
+	a.wait(w.ctx, "watching")
+	c, wr := roomConnect(t, w)
+	capt := a.wait(w.ctx, "captured")
+	bob2 := w.listening("bob", "-v")
+	a.say("go")
+	sent := a.wait(w.ctx, "sent")
+	t.Logf("alice's offer to %v replayed to the other bob (barrier: %v)", capt["bob"], sent["barrier"])
+	ctx, cancel := context.WithTimeout(w.ctx, 15*time.Second)
+	defer cancel()
+	if err := bob2.waitFor(ctx, bob2.stderr, "ignoring a sealed offer that does not open"); err != nil {
+		t.Errorf("the second bob did not drop the replayed sealed offer as unopenable: %v\n%s", err, bob2.stderr.String())
+	}
+	fmt.Fprintln(wr, "line after the replay")
+	if err := roomLineOrEnd(w, c, bob, "alice: line after the replay\n", 15*time.Second); err != nil {
+		t.Errorf("alice's session with the first bob did not go on: %v", err)
+	}
+	sum := a.stop(w.ctx)
+	t.Logf("summary: %v", sum)
+	if sum["replayed_to"] == capt["bob"] || sum["replayed_to"] == nil {
+		t.Errorf("replayed to %v, want another process than %v", sum["replayed_to"], capt["bob"])
+	}
+}

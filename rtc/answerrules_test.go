@@ -72,7 +72,7 @@ func TestIdentityAnswerRules(t *testing.T) {
 	defer c.endLife()
 	challenge := randomBytes(challengeLen)
 	web := userInfo{PublicKeyString: "k"}
-	rt := userInfo{PublicKeyString: "k", RTChat: &rtchatInfo{V: protocolVersion, Role: RoleListen}}
+	rt := userInfo{PublicKeyString: "k", RTChat: &rtchatInfo{V: protocolVersion, Role: RoleListen, Seal: &sealInfo{Key: c.seal.pub}}}
 	answered := func(frames []string) (sig bool, errText string) {
 		for _, f := range frames {
 			var a answerFrame

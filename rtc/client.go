@@ -13,6 +13,7 @@ import (
 	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc/iceconf"
 	"github.com/rtchat/rtchat/rtc/proof"
+	"github.com/rtchat/rtchat/rtc/seal"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
@@ -124,6 +125,7 @@ type Client struct {
 	now      atomic.Bool                     // CloseNow: peers close without flushing (closenow.go)
 	checking atomic.Bool                     // a broker check is running (checkBroker)
 	guard    *nameGuard                      // what strangers may do with names (strangers.go)
+	seal     *sealer                         // our sealing key (sealing.go)
 
 	// Owned by the room loop.
 	peers         map[string]*peer // by remote full name
@@ -160,6 +162,12 @@ func Start(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.mqtt = m
+	if <-c.seal.ready; c.seal.err != nil {
+		_ = m.Close(ctx)
+		c.endLife()
+		c.events.close(ctx)
+		return nil, c.seal.err
+	}
 	c.wg.Add(1)
 	go c.roomLoop()
 	return c, nil
@@ -215,6 +223,9 @@ func newClient(cfg Config) (*Client, error) {
 		replay:   proof.NewMemory(proof.MaxStrangers),
 		wants:    map[string]*want{},
 		retry:    map[string]*retryEntry{},
+	}
+	if c.seal, err = newSealer(cfg.Identity, topic, c.me); err != nil {
+		return nil, err
 	}
 	c.log = cfg.Log.With("me", c.me)
 	c.events = newEventQueue(cfg.OnEvent, c.log, cfg.eventCap)
@@ -330,7 +341,8 @@ func (c *Client) emit(e Event) {
 }
 
 func (c *Client) myInfo() userInfo {
-	info := userInfo{PublicKeyString: c.cfg.Identity.PublicJWK, RTChat: &rtchatInfo{V: protocolVersion, Role: c.cfg.Role}}
+	si := c.seal.info()
+	info := userInfo{PublicKeyString: c.cfg.Identity.PublicJWK, RTChat: &rtchatInfo{V: protocolVersion, Role: c.cfg.Role, Seal: &si}}
 	if c.cfg.Role.spec().pipe {
 		info.RTChat.Pipe = c.cfg.PipeTo
 	}
@@ -457,35 +469,59 @@ func (p *pinCache) names() []string {
 	return out
 }
 
-// offerData is our RTCOffer's data (§3.1), signed (see proof.Signal).
-func (c *Client) offerData(target, sdp, nonce string, restart bool) offerData {
+// offerData is our RTCOffer's data (§3.1), signed (see proof.Signal); sealed to an rtchat
+// peer (info is its presence), in the clear with our signature for a web page.
+func (c *Client) offerData(target string, info userInfo, sdp, nonce string, restart bool) (offerData, error) {
 	var d offerData
 	d.UserInfo = c.myInfo()
 	d.Offer.LocalDescription = sessionDesc{Type: "offer", SDP: sdp}
 	d.Offer.Target = target
 	s := proof.Signal{Kind: proof.KindOffer, Room: c.topic, Sender: c.me, Target: target, TS: time.Now().UnixMilli(),
 		Nonce: nonce, Role: string(d.UserInfo.RTChat.Role), Pipe: d.UserInfo.RTChat.Pipe, SDP: sdp, Restart: restart}
-	if sig, err := s.Sign(c.cfg.Identity.Sign); err == nil {
-		d.RTChat = &signalSig{V: protocolVersion, TS: s.TS, Nonce: nonce, Role: d.UserInfo.RTChat.Role, Pipe: s.Pipe, Restart: restart, Sig: sig}
-	} else {
-		c.log.Warn("cannot sign our offer", "err", err)
+	rt := info.isRTChat()
+	if rt {
+		s.Seal = sealPair(c.seal.pub, info.RTChat.Seal.Key)
 	}
-	return d
+	sig, err := s.Sign(c.cfg.Identity.Sign)
+	if err != nil {
+		if rt {
+			return d, fmt.Errorf("sign our offer: %w", err)
+		}
+		c.log.Warn("cannot sign our offer", "err", err)
+		return d, nil
+	}
+	d.RTChat = &signalSig{V: protocolVersion, TS: s.TS, Nonce: nonce, Role: d.UserInfo.RTChat.Role, Pipe: s.Pipe, Restart: restart, Sig: sig}
+	if rt {
+		if d.Sealed, err = c.sealTo(target, info, seal.LabelOffer, sealedSignal{SDP: sdp, RTChat: d.RTChat}); err != nil {
+			return d, err
+		}
+		d.RTChat, d.Offer.LocalDescription.SDP = nil, ""
+	}
+	return d, nil
 }
 
-// answerData is our RTCAnswer's data (§3.1), signed for rtchat peers.
-func (c *Client) answerData(target, sdp, offerNonce string, rt bool) (answerData, error) {
+// answerData is our RTCAnswer's data (§3.1), signed and sealed for rtchat peers (info is the
+// presence their offer carried).
+func (c *Client) answerData(target string, info userInfo, sdp, offerNonce string, rt bool) (answerData, error) {
 	d := answerData{LocalDescription: sessionDesc{Type: "answer", SDP: sdp}, Target: target}
 	if !rt {
 		return d, nil
 	}
-	info := c.myInfo()
+	if !info.isRTChat() {
+		return d, errors.New("an rtchat peer without a sealing key") // never plain to an rtchat peer
+	}
+	me := c.myInfo()
 	s := proof.Signal{Kind: proof.KindAnswer, Room: c.topic, Sender: c.me, Target: target, TS: time.Now().UnixMilli(),
-		Nonce: b64.EncodeToString(randomBytes(16)), OfferNonce: offerNonce, Role: string(info.RTChat.Role), Pipe: info.RTChat.Pipe, SDP: sdp}
+		Nonce: b64.EncodeToString(randomBytes(16)), OfferNonce: offerNonce, Role: string(me.RTChat.Role), Pipe: me.RTChat.Pipe, SDP: sdp,
+		Seal: sealPair(c.seal.pub, info.RTChat.Seal.Key)}
 	sig, err := s.Sign(c.cfg.Identity.Sign)
 	if err != nil {
 		return d, fmt.Errorf("sign our answer: %w", err)
 	}
-	d.RTChat = &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, OfferNonce: offerNonce, Role: info.RTChat.Role, Pipe: s.Pipe, Sig: sig}
+	ss := sealedSignal{SDP: sdp, RTChat: &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, OfferNonce: offerNonce, Role: me.RTChat.Role, Pipe: s.Pipe, Sig: sig}}
+	if d.Sealed, err = c.sealTo(target, info, seal.LabelAnswer, ss); err != nil {
+		return d, err
+	}
+	d.LocalDescription.SDP = ""
 	return d, nil
 }

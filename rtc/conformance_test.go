@@ -18,6 +18,7 @@ import (
 
 	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc/proof"
+	"github.com/rtchat/rtchat/rtc/seal"
 	"github.com/rtchat/rtchat/rtc/signal"
 	"github.com/rtchat/rtchat/rtc/wire"
 )
@@ -53,7 +54,7 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	return k
 }
 
-func checkUserInfo(t *testing.T, raw json.RawMessage, id *keys.Identity, role Role) {
+func checkUserInfo(t *testing.T, raw json.RawMessage, id *keys.Identity, role Role, room, sender string) {
 	t.Helper()
 	ui := objKeys(t, raw)
 	if pk := jsonString(t, ui["publicKeyString"], "publicKeyString"); pk != id.PublicJWK {
@@ -69,6 +70,14 @@ func checkUserInfo(t *testing.T, raw json.RawMessage, id *keys.Identity, role Ro
 	}
 	if r := jsonString(t, ext["role"], "rtchat.role"); Role(r) != role {
 		t.Fatalf("rtchat.role = %q, want %q", r, role)
+	}
+	// The sealing key, signed by the identity over seal.KeyMessage (room, full name, key).
+	var info userInfo
+	if json.Unmarshal(raw, &info) != nil || info.sealKey() == nil {
+		t.Fatalf("no sealing key in %s", raw)
+	}
+	if sig, err := decodeB64(info.RTChat.Seal.Sig, 256); err != nil || keys.Verify(id.PublicJWK, seal.KeyMessage(room, sender, info.sealKey()), sig) != nil {
+		t.Fatalf("the sealing key's signature does not verify: %v", err)
 	}
 }
 
@@ -135,11 +144,14 @@ func TestConformanceEnvelopes(t *testing.T) {
 		}
 		switch sub {
 		case signal.SubConnect:
-			checkUserInfo(t, data, id, role)
+			checkUserInfo(t, data, id, role, alice.topic, sender)
 		case signal.SubOffer:
 			d := objKeys(t, data)
-			checkUserInfo(t, d["userInfo"], id, role)
-			checkSignature(t, d["rtchat"], false)
+			checkUserInfo(t, d["userInfo"], id, role, alice.topic, sender)
+			// Between rtchat peers the SDP and the signature travel sealed (rtc/seal).
+			if !reflect.DeepEqual(sortedKeys(d), []string{"offer", "sealed", "userInfo"}) {
+				t.Fatalf("offer data keys %v", sortedKeys(d))
+			}
 			o := objKeys(t, d["offer"])
 			if tg := jsonString(t, o["target"], "offer.target"); tg != peer {
 				t.Fatalf("offer target %q, want %q", tg, peer)
@@ -148,16 +160,24 @@ func TestConformanceEnvelopes(t *testing.T) {
 			if typ := jsonString(t, ld["type"], "type"); typ != "offer" {
 				t.Fatalf("offer type %q", typ)
 			}
-			if sdp := jsonString(t, ld["sdp"], "sdp"); !strings.Contains(sdp, "a=candidate:") || !strings.Contains(sdp, "a=fingerprint:") {
+			if sdp := jsonString(t, ld["sdp"], "sdp"); sdp != "" {
+				t.Fatal("a clear SDP next to the sealed one")
+			}
+			var info userInfo
+			_ = json.Unmarshal(d["userInfo"], &info)
+			inner, err := bob.openFrom(sender, info, seal.LabelOffer, jsonString(t, d["sealed"], "sealed"))
+			if err != nil {
+				t.Fatalf("bob cannot open alice's offer: %v", err)
+			}
+			checkSignature(t, mustJSON(inner.RTChat), false)
+			if !strings.Contains(inner.SDP, "a=candidate:") || !strings.Contains(inner.SDP, "a=fingerprint:") {
 				t.Fatal("offer SDP without candidates (we never trickle) or fingerprint")
 			}
 		case signal.SubAnswer:
 			d := objKeys(t, data)
-			// Between rtchat peers the answer is signed (our extension key "rtchat").
-			if !reflect.DeepEqual(sortedKeys(d), []string{"localDescription", "rtchat", "target"}) {
+			if !reflect.DeepEqual(sortedKeys(d), []string{"localDescription", "sealed", "target"}) {
 				t.Fatalf("answer data keys %v", sortedKeys(d))
 			}
-			checkSignature(t, d["rtchat"], true)
 			if tg := jsonString(t, d["target"], "target"); tg != peer {
 				t.Fatalf("answer target %q, want %q", tg, peer)
 			}
@@ -165,7 +185,15 @@ func TestConformanceEnvelopes(t *testing.T) {
 			if typ := jsonString(t, ld["type"], "type"); typ != "answer" {
 				t.Fatalf("answer type %q", typ)
 			}
-			if sdp := jsonString(t, ld["sdp"], "sdp"); !strings.Contains(sdp, "a=candidate:") {
+			if sdp := jsonString(t, ld["sdp"], "sdp"); sdp != "" {
+				t.Fatal("a clear SDP next to the sealed one")
+			}
+			inner, err := alice.openFrom(sender, bob.myInfo(), seal.LabelAnswer, jsonString(t, d["sealed"], "sealed"))
+			if err != nil {
+				t.Fatalf("alice cannot open bob's answer: %v", err)
+			}
+			checkSignature(t, mustJSON(inner.RTChat), true)
+			if !strings.Contains(inner.SDP, "a=candidate:") {
 				t.Fatal("answer SDP without candidates")
 			}
 		case signal.SubUnload:
@@ -386,7 +414,7 @@ func TestConformanceBoundProof(t *testing.T) {
 	msg := proof.ProofMessage(ab, bob.Name(), alice.Name(), challenge, nonce)
 	// The layout of docs/protocol.md: length-prefixed fields under the domain label.
 	var want []byte
-	for _, f := range [][]byte{[]byte("rtchat proof v2"), []byte(ab.Room), []byte(ab.Offerer), []byte(ab.Answerer),
+	for _, f := range [][]byte{[]byte("rtchat proof v3"), []byte(ab.Room), []byte(ab.Offerer), []byte(ab.Answerer),
 		ab.OffererCert[:], ab.AnswererCert[:], []byte(bob.Name()), []byte(alice.Name()), challenge, nonce} {
 		want = append(want, byte(len(f)>>24), byte(len(f)>>16), byte(len(f)>>8), byte(len(f)))
 		want = append(want, f...)

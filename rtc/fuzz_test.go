@@ -185,7 +185,7 @@ func (failingChannel) WriteDataChannel([]byte, bool) (int, error) {
 func (failingChannel) Close() error { return nil }
 
 func FuzzSDP(f *testing.F) {
-	f.Add("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=ice-ufrag:abcd\r\na=fingerprint:sha-256 AA:BB\r\n", `{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host ufrag abcd","usernameFragment":"abcd","sdpMid":"0","sdpMLineIndex":0}`, []byte(`{"publicKeyString":"k","rtchat":{"v":2,"role":"pipe","pipe":"me"}}`))
+	f.Add("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=ice-ufrag:abcd\r\na=fingerprint:sha-256 AA:BB\r\n", `{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host ufrag abcd","usernameFragment":"abcd","sdpMid":"0","sdpMLineIndex":0}`, []byte(`{"publicKeyString":"k","rtchat":{"v":3,"role":"pipe","pipe":"me","seal":{"key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","sig":"AA"}}}`))
 	f.Add("v=0\r\na=fingerprint:sha-256 AA\r\n\ra=fingerprint:sha-256 BB\r\n", `{"candidate":"ufrag"}`, []byte(`{"rtchat":null}`))
 	f.Add("", `null`, []byte(`[]`))
 	store := keys.Open(f.TempDir())

@@ -402,10 +402,25 @@ func (p *peer) signalDesc(desc webrtc.SessionDescription, offerNonce string, res
 		sdp := p.pc.LocalDescription().SDP
 		var err error
 		if p.offerer {
-			err = p.c.publish(signal.SubOffer, p.c.offerData(p.remote, sdp, nonce, restart))
+			var data offerData
+			if data, err = p.c.offerData(p.remote, p.info, sdp, nonce, restart); err == nil {
+				err = p.c.publish(signal.SubOffer, data)
+			} else if errors.Is(err, errSealKey) {
+				err = p.mismatchErr("(" + errSealKey.Error() + ")")
+				// Fail after the grace an answer with a bad signature gets: another
+				// process of the name (the real one, next to someone else's) may not have
+				// answered our presence yet, and the dial tries every one.
+				t := time.NewTimer(badAnswerGrace)
+				defer t.Stop()
+				select {
+				case <-t.C:
+				case <-p.done:
+					return
+				}
+			}
 		} else {
 			var data answerData
-			data, err = p.c.answerData(p.remote, sdp, offerNonce, p.rt)
+			data, err = p.c.answerData(p.remote, p.info, sdp, offerNonce, p.rt)
 			if err == nil {
 				err = p.c.publish(signal.SubAnswer, data)
 			}
@@ -427,7 +442,11 @@ func (p *peer) republishRestart() {
 	p.restartNonces[nonce] = true
 	sdp := p.pc.LocalDescription().SDP
 	p.goWork(func() {
-		p.post(evRestartSignaled{p.c.publish(signal.SubOffer, p.c.offerData(p.remote, sdp, nonce, true))}, true)
+		data, err := p.c.offerData(p.remote, p.info, sdp, nonce, true)
+		if err == nil {
+			err = p.c.publish(signal.SubOffer, data)
+		}
+		p.post(evRestartSignaled{err}, true)
 	})
 }
 
@@ -630,8 +649,12 @@ func (p *peer) answerSignedBy(ev evAnswer, key, offerNonce string) error {
 	if s.OfferNonce != offerNonce {
 		return errAnswerToOther
 	}
-	return proof.Signal{Kind: proof.KindAnswer, Room: p.c.topic, Sender: p.remote, Target: p.c.me, TS: s.TS,
-		Nonce: s.Nonce, OfferNonce: s.OfferNonce, Role: string(s.Role), Pipe: s.Pipe, SDP: ev.sdp}.Verify(key, s.Sig)
+	sig := proof.Signal{Kind: proof.KindAnswer, Room: p.c.topic, Sender: p.remote, Target: p.c.me, TS: s.TS,
+		Nonce: s.Nonce, OfferNonce: s.OfferNonce, Role: string(s.Role), Pipe: s.Pipe, SDP: ev.sdp}
+	if p.rt {
+		sig.Seal = sealPair(p.info.RTChat.Seal.Key, p.c.seal.pub) // it came sealed (room.go)
+	}
+	return sig.Verify(key, s.Sig)
 }
 
 // errAnswerToOther: an answer that names another offer than ours (anyone's offer in our name

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc/proof"
+	"github.com/rtchat/rtchat/rtc/seal"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
@@ -216,9 +217,25 @@ func (c *Client) onPayload(payload []byte) {
 		if json.Unmarshal(env.Data, &d) != nil || d.Target != c.me || d.LocalDescription.Type != "answer" {
 			return
 		}
-		if p := c.peers[env.Sender]; p != nil && p.offerer {
-			p.post(evAnswer{sdp: d.LocalDescription.SDP, sig: d.RTChat}, false)
+		p := c.peers[env.Sender]
+		if p == nil || !p.offerer {
+			return
 		}
+		if p.rt != (d.Sealed != "") {
+			// An rtchat peer always seals its answer, a web page never does: a plain answer
+			// to our sealed offer is no rtchat peer's.
+			c.log.Debug("ignoring an answer: sealed from a web page, or plain from an rtchat peer", "from", env.Sender)
+			return
+		}
+		if p.rt {
+			ss, err := c.openFrom(env.Sender, p.info, seal.LabelAnswer, d.Sealed)
+			if err != nil {
+				c.log.Debug("ignoring a sealed answer", "from", env.Sender, "err", err)
+				return
+			}
+			d.LocalDescription.SDP, d.RTChat = ss.SDP, ss.RTChat
+		}
+		p.post(evAnswer{sdp: d.LocalDescription.SDP, sig: d.RTChat}, false)
 	case signal.SubRestartRequest:
 		var d restartRequest
 		if json.Unmarshal(env.Data, &d) != nil || d.Target != c.me {
@@ -504,6 +521,20 @@ func (c *Client) onCandidate(from string, cand candidate) {
 func (c *Client) onOffer(from string, d offerData) {
 	bare := keys.BareName(from)
 	info := d.UserInfo
+	if info.isRTChat() || d.Sealed != "" {
+		// An rtchat peer always seals its offers, and only to rtchat peers: a plain one is
+		// not what it says (no downgrade). What does not open costs us one AEAD open.
+		if !info.isRTChat() || d.Sealed == "" {
+			c.log.Debug("ignoring an offer: plain from an rtchat peer, or sealed from a web page", "from", from)
+			return
+		}
+		ss, err := c.openFrom(from, info, seal.LabelOffer, d.Sealed)
+		if err != nil {
+			c.log.Info("ignoring a sealed offer that does not open", "from", from, "err", err)
+			return
+		}
+		d.Offer.LocalDescription.SDP, d.RTChat = ss.SDP, ss.RTChat
+	}
 	sdpText := d.Offer.LocalDescription.SDP
 	facts, err := checkSDP(sdpText)
 	if err != nil {
@@ -634,7 +665,8 @@ func (c *Client) checkSignedOffer(from string, d offerData, key string, pinned b
 		return fmt.Errorf("signature fields disagree with the offer")
 	}
 	return c.replay.Admit(proof.Claim{Signal: proof.Signal{Kind: proof.KindOffer, Room: c.topic, Sender: from, Target: c.me,
-		TS: s.TS, Nonce: s.Nonce, Role: string(s.Role), Pipe: s.Pipe, SDP: d.Offer.LocalDescription.SDP, Restart: s.Restart},
+		TS: s.TS, Nonce: s.Nonce, Role: string(s.Role), Pipe: s.Pipe, SDP: d.Offer.LocalDescription.SDP, Restart: s.Restart,
+		Seal: sealPair(d.UserInfo.RTChat.Seal.Key, c.seal.pub)},
 		Sig: s.Sig, Key: key, Pinned: pinned}, time.Now())
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rtchat/rtchat/keys"
 	"github.com/rtchat/rtchat/rtc/proof"
+	"github.com/rtchat/rtchat/rtc/seal"
 	"github.com/rtchat/rtchat/rtc/signal"
 )
 
@@ -355,7 +356,7 @@ func TestOlderProtocolNamed(t *testing.T) {
 	}
 	alice.waitEvent(t, EventSeen, 10*time.Second, func(e Event) bool { return e.Peer == "bob(0001)" })
 	_, err = alice.Dial(ctxFor(t, 2*time.Second), "bob")
-	if !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "bob(0001) runs rtchat protocol v1, this rtchat speaks v2") {
+	if !errors.Is(err, ErrNotVerified) || !strings.Contains(err.Error(), "bob(0001) runs rtchat protocol v1, this rtchat speaks v3") {
 		t.Fatalf("Dial: %v", err)
 	}
 }
@@ -413,8 +414,12 @@ func TestOlderSignedOfferKeepsVerified(t *testing.T) {
 		return e.Subtopic == signal.SubOffer && e.Sender == alice.Name()
 	})
 	var d offerData
-	if err := json.Unmarshal(env.Data, &d); err != nil || d.RTChat == nil {
-		t.Fatalf("alice's offer: %v %+v", err, d)
+	if err := json.Unmarshal(env.Data, &d); err != nil || d.Sealed == "" || d.RTChat != nil || d.Offer.LocalDescription.SDP != "" {
+		t.Fatalf("alice's offer is not sealed: %v %+v", err, d)
+	}
+	orig, err := bob.openFrom(alice.Name(), d.UserInfo, seal.LabelOffer, d.Sealed)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var before *peer
 	bob.call(func() { before = bob.peers[alice.Name()] })
@@ -424,12 +429,14 @@ func TestOlderSignedOfferKeepsVerified(t *testing.T) {
 	bob.waitEvent(t, EventVerified, 10*time.Second, func(e Event) bool { return e.Peer == alice.Name() })
 
 	s := proof.Signal{Kind: proof.KindOffer, Room: alice.topic, Sender: alice.Name(), Target: bob.Name(),
-		TS: d.RTChat.TS - 1000, Nonce: b64.EncodeToString(randomBytes(16)), Role: string(d.RTChat.Role), SDP: d.Offer.LocalDescription.SDP}
+		TS: orig.RTChat.TS - 1000, Nonce: b64.EncodeToString(randomBytes(16)), Role: string(orig.RTChat.Role), SDP: orig.SDP,
+		Seal: sealPair(alice.seal.pub, bob.seal.pub)}
 	sig, err := s.Sign(aID.Sign)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.RTChat = &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, Role: d.RTChat.Role, Sig: sig}
+	d.Sealed = sealAs(t, alice.Client, bob.Client, seal.LabelOffer, sealedSignal{SDP: orig.SDP,
+		RTChat: &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, Role: orig.RTChat.Role, Sig: sig}})
 	for _, m := range []struct {
 		sender, sub string
 		data        any

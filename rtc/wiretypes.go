@@ -1,6 +1,10 @@
 package rtc
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/rtchat/rtchat/rtc/seal"
+)
 
 // userInfo is what `connect` and `RTCOffer` carry about the sender (§3.1). The rtchat member
 // is our extension; web pages ignore unknown keys.
@@ -11,9 +15,17 @@ type userInfo struct {
 
 // rtchatInfo says the sender is an rtchat process and what it serves.
 type rtchatInfo struct {
-	V    int    `json:"v"`
-	Role Role   `json:"role,omitempty"`
-	Pipe string `json:"pipe,omitempty"`
+	V    int       `json:"v"`
+	Role Role      `json:"role,omitempty"`
+	Pipe string    `json:"pipe,omitempty"`
+	Seal *sealInfo `json:"seal,omitempty"`
+}
+
+// sealInfo is an rtchat process's sealing key (rtc/seal), signed by its identity key over
+// seal.KeyMessage (room, full name, key): peers seal their offers and answers to it.
+type sealInfo struct {
+	Key string `json:"key"` // base64url, seal.KeySize bytes
+	Sig string `json:"sig"` // base64url
 }
 
 // Bounds on what a stranger's userInfo may hold: an RSA-4096 JWK is about 800 characters.
@@ -30,12 +42,27 @@ func (u userInfo) sane() bool {
 	if u.RTChat != nil && (len(u.RTChat.Pipe) > maxNameBytes || (u.RTChat.Role != "" && !u.RTChat.Role.Valid())) {
 		return false
 	}
+	if u.RTChat != nil && u.RTChat.V == protocolVersion && u.sealKey() == nil {
+		return false // this version always seals: a presence without a key is not one of ours
+	}
 	return true
 }
 
-// isRTChat: the sender says it speaks this version of the rtchat extension.
+// isRTChat: the sender says it speaks this version of the rtchat extension (which seals).
 func (u userInfo) isRTChat() bool {
-	return u.RTChat != nil && u.RTChat.V == protocolVersion && u.PublicKeyString != ""
+	return u.RTChat != nil && u.RTChat.V == protocolVersion && u.PublicKeyString != "" && u.sealKey() != nil
+}
+
+// sealKey returns the sender's sealing key, nil if it has none or a malformed one.
+func (u userInfo) sealKey() []byte {
+	if u.RTChat == nil || u.RTChat.Seal == nil || len(u.RTChat.Seal.Sig) > maxKeyString {
+		return nil
+	}
+	k, err := decodeB64(u.RTChat.Seal.Key, seal.KeySize)
+	if err != nil {
+		return nil
+	}
+	return k
 }
 
 // keyless: the sender offers no identity key (the web client's barebones MQTTRTCClient).
@@ -74,12 +101,22 @@ type offerData struct {
 		Target           string      `json:"target"`
 	} `json:"offer"`
 	RTChat *signalSig `json:"rtchat,omitempty"`
+	// Sealed: between rtchat peers, the SDP and the signature travel sealed (rtc/seal), as a
+	// sealedSignal; the clear localDescription then has an empty sdp.
+	Sealed string `json:"sealed,omitempty"`
 }
 
 type answerData struct {
 	LocalDescription sessionDesc `json:"localDescription"`
 	Target           string      `json:"target"`
 	RTChat           *signalSig  `json:"rtchat,omitempty"`
+	Sealed           string      `json:"sealed,omitempty"`
+}
+
+// sealedSignal is what a sealed offer or answer holds.
+type sealedSignal struct {
+	SDP    string     `json:"sdp"`
+	RTChat *signalSig `json:"rtchat"`
 }
 
 // restartRequest is the data of rtchatRestart.

@@ -23,7 +23,7 @@ var layers = map[string][]string{
 	"cmd/rtchat":          {"commands"},
 	"cmd/gendocs":         {"commands"},
 	"commands":            {"keys", "rtc", "rtc/broker", "rtc/doctor", "rtc/iceconf", "rtc/pair", "rtc/signal", "rtc/stream"},
-	"rtc":                 {"keys", "rtc/direct", "rtc/iceconf", "rtc/proof", "rtc/signal", "rtc/stream", "rtc/wire"},
+	"rtc":                 {"keys", "rtc/direct", "rtc/iceconf", "rtc/proof", "rtc/seal", "rtc/signal", "rtc/stream", "rtc/wire"},
 	"rtc/direct":          {},
 	"rtc/doctor":          {"keys", "rtc/iceconf", "rtc/signal"},
 	"rtc/signal":          {"rtc/lzstring"},
@@ -33,6 +33,7 @@ var layers = map[string][]string{
 	"rtc/iceconf/icetest": {"rtc/iceconf"},
 	"rtc/lzstring":        {},
 	"rtc/proof":           {"keys"},
+	"rtc/seal":            {},
 	"rtc/stream":          {},
 	"rtc/wire":            {},
 	"keys":                {},
@@ -70,6 +71,7 @@ var banned = map[string][]string{
 	"rtc/direct": {"github.com/pion/"},
 	"rtc/proof":  {"github.com/pion/", "github.com/eclipse/paho", "github.com/mochi-mqtt/", "github.com/spf13/"},
 	"rtc/pair":   {"github.com/pion/", "github.com/spf13/", "github.com/eclipse/paho"},
+	"rtc/seal":   {"github.com/pion/", "github.com/eclipse/paho", "github.com/mochi-mqtt/", "github.com/spf13/"},
 }
 
 type pkg struct {

@@ -17,10 +17,10 @@ import (
 
 // Domain labels: a signature made for one purpose can never be read as another.
 const (
-	ProofDomain  = "rtchat proof v2"
-	SignalDomain = "rtchat signal v2"
+	ProofDomain  = "rtchat proof v3"
+	SignalDomain = "rtchat signal v3"
 	// Version is the rtchat extension version in userInfo.rtchat.v and in every signature.
-	Version = 2
+	Version = 3
 	// Freshness is how far a signed message's clock may be from ours (both ways).
 	Freshness = 10 * time.Minute
 )
@@ -111,6 +111,9 @@ type Signal struct {
 	Pipe       string
 	SDP        string
 	Restart    bool // an ICE restart of the connection the sender already has with target
+	// Seal: sealed messages, the sender's and the target's process keys (base64url, joined
+	// by "."), so that the signature says to whom the sender sealed it (rtc/seal).
+	Seal string
 }
 
 // Message is the byte string that is signed.
@@ -121,7 +124,7 @@ func (s Signal) Message() []byte {
 	}
 	return Fields([]byte(SignalDomain), []byte(kind), []byte(s.Room),
 		[]byte(s.Sender), []byte(s.Target), []byte(strconv.FormatInt(s.TS, 10)),
-		[]byte(s.Nonce), []byte(s.OfferNonce), []byte(s.Role), []byte(s.Pipe), []byte(s.SDP))
+		[]byte(s.Nonce), []byte(s.OfferNonce), []byte(s.Role), []byte(s.Pipe), []byte(s.SDP), []byte(s.Seal))
 }
 
 // Sign signs the message with sign (an identity's Sign) and returns the base64url signature.

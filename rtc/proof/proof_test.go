@@ -64,7 +64,7 @@ func TestFields(t *testing.T) {
 func TestSignalMessageBindsEveryField(t *testing.T) {
 	a, _ := ids(t)
 	base := Signal{Kind: KindAnswer, Room: "r", Sender: "a(1)", Target: "b(1)", TS: 5, Nonce: "n",
-		OfferNonce: "o", Role: "listen", Pipe: "p", SDP: "v=0"}
+		OfferNonce: "o", Role: "listen", Pipe: "p", SDP: "v=0", Seal: "k1.k2"}
 	sig := signed(t, a, base)
 	if err := base.Verify(a.PublicJWK, sig); err != nil {
 		t.Fatal(err)
@@ -81,6 +81,7 @@ func TestSignalMessageBindsEveryField(t *testing.T) {
 		"pipe":       func(s *Signal) { s.Pipe = "" },
 		"sdp":        func(s *Signal) { s.SDP = "v=1" },
 		"restart":    func(s *Signal) { s.Restart = true },
+		"seal":       func(s *Signal) { s.Seal = "k1.k3" },
 		"shifted":    func(s *Signal) { s.Room, s.Sender = "ra", "(1)" },
 	}
 	for name, mutate := range mutations {

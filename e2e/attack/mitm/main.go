@@ -27,10 +27,14 @@
 // ready, intercepted, dropped, stripped, forged (with the fingerprint a line scan and pion's
 // parser each read in the forged SDP), offered, no-answer, late-answer, connected, channel,
 // relayed (label, from, to, binary, bytes), captured (text frames), rewrote,
+// swapped-seal-key (our sealing key put into an rtchat presence),
 // answered-as-self, disconnected, session-end, error, and summary (on SIGTERM/SIGINT, last).
 package main
 
 import (
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -66,8 +70,13 @@ func main() {
 	answerWait := flag.Duration("answer-wait", 5*time.Second, "how long to wait for the target's answer to a forged offer")
 	flag.Parse()
 
+	sealKey, err := ecdh.X25519().GenerateKey(rand.Reader) // we would open what is sealed to it
+	if err != nil {
+		fatal(err.Error())
+	}
 	a := &attacker{
-		mode: *mode, rewrite: *rewrite, answerWait: *answerWait,
+		sealKey: base64.RawURLEncoding.EncodeToString(sealKey.PublicKey().Bytes()),
+		mode:    *mode, rewrite: *rewrite, answerWait: *answerWait,
 		sessions: map[[2]string]*session{}, expect: map[[2]string]chan envelope{},
 		roles: map[string]string{}, stats: map[[3]string]*stat{},
 	}
@@ -129,6 +138,7 @@ type stat struct {
 
 // attacker is the broker and everything it does to the room.
 type attacker struct {
+	sealKey    string // our X25519 public key, base64url, swapped into rtchat presences
 	mode       string
 	rewrite    string
 	answerWait time.Duration
@@ -295,6 +305,17 @@ func (a *attacker) onEnvelope(topic string, env envelope) (out *envelope, drop b
 		if a.underAttack(env.Sender, target) {
 			a.emit(map[string]any{"event": "dropped", "subtopic": env.Subtopic, "from": env.Sender, "to": target})
 			return nil, true
+		}
+	}
+	if a.mode != modeDowngrade && env.Subtopic == subConnect && getString(env.Data, "rtchat", "seal", "key") != "" {
+		// Between rtchat peers offers are sealed to the key in the target's presence
+		// (docs/protocol.md, "Sealed signaling"): put ours there, so that what is sealed
+		// to it is ours to read and to rewrite. Its signature stays the peer's: we cannot
+		// sign for the pinned key.
+		if d, err := setPath(env.Data, a.sealKey, "rtchat", "seal", "key"); err == nil {
+			env.Data = d
+			edited = true
+			a.emit(map[string]any{"event": "swapped-seal-key", "from": env.Sender})
 		}
 	}
 	if a.mode == modeDowngrade && stripRTChat(&env) {

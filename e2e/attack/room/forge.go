@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"time"
 
 	"github.com/rtchat/rtchat/keys"
@@ -22,6 +23,8 @@ import (
 //	unload      a forged unload in alice's name, then a forged nameChange
 //	            {oldName: alice, newName: alice(evil)}
 //	namechange  only the forged nameChange {oldName: alice, newName: alice(evil)}
+//	replayother alice's captured (sealed) RTCOffer to bob, readdressed to another process of
+//	            bob's (same identity, started after the capture)
 //	selfsigned  an RTCOffer in alice's full name signed with our own key (and carrying it)
 //	floodreplay -flood ICE restart offers to bob under made-up names, each signed with our
 //	            own key (cheap for bob: no connection to restart, but each signature
@@ -52,6 +55,7 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 
 	type capture struct {
 		raw    []byte
+		data   []byte
 		sender string
 		target string
 		info   userInfo
@@ -67,7 +71,7 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 			return
 		}
 		select {
-		case captured <- capture{raw: append([]byte(nil), raw...), sender: env.Sender, target: d.Offer.Target, info: d.UserInfo, at: time.Now()}:
+		case captured <- capture{raw: append([]byte(nil), raw...), data: append([]byte(nil), env.Data...), sender: env.Sender, target: d.Offer.Target, info: d.UserInfo, at: time.Now()}:
 		default: // keep the first
 		}
 	})
@@ -130,6 +134,29 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 		if err := r.publishRaw(ctx, cp.raw); err != nil {
 			return err
 		}
+	case "replayother":
+		// Another process of bob's (same identity, another full name and sealing key):
+		// alice's sealed offer, readdressed to it. It was sealed to the first process.
+		other, _, err := r.findPeer(ctx, func(full string, info userInfo) bool {
+			return keys.BareName(full) == keys.BareName(cp.target) && full != cp.target && sealKeyOf(info) != ""
+		})
+		if err != nil {
+			return err
+		}
+		var d map[string]any
+		if err := json.Unmarshal(cp.data, &d); err != nil {
+			return err
+		}
+		o, _ := d["offer"].(map[string]any)
+		if o == nil {
+			return fmt.Errorf("captured offer without an offer member")
+		}
+		o["target"] = other
+		if err := r.publish(ctx, cp.sender, subOffer, d); err != nil {
+			return err
+		}
+		summary["replayed_to"] = other
+		cp.target = other // the barrier: the other process handled it
 	case "selfsigned":
 		sdp, err := deadSDP(ctx)
 		if err != nil {
@@ -139,7 +166,11 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 		if cp.info.RTChat != nil {
 			role = cp.info.RTChat.Role
 		}
-		d, err := signedOffer(id, r.topic, cp.sender, cp.target, role, sdp, false)
+		peerKey, err := r.sealKeyFor(ctx, cp.target)
+		if err != nil {
+			return err
+		}
+		d, err := signedOffer(r, id, cp.sender, cp.target, peerKey, role, sdp, false)
 		if err != nil {
 			return err
 		}
@@ -151,11 +182,15 @@ func runForge(ctx context.Context, args []string, ctl *control) error {
 		if err != nil {
 			return err
 		}
+		peerKey, err := r.sealKeyFor(ctx, cp.target)
+		if err != nil {
+			return err
+		}
 		start := time.Now()
 		tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
 		for i := range flood {
 			name := "x" + randHex(4) + "(" + randHex(2) + ")"
-			d, err := signedOffer(id, r.topic, name, cp.target, "ask", sdp, true)
+			d, err := signedOffer(r, id, name, cp.target, peerKey, "ask", sdp, true)
 			if err != nil {
 				return err
 			}

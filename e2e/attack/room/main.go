@@ -180,6 +180,11 @@ func mallory(ctx context.Context, c common) (*keys.Identity, *room, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	r.seal = newSealer()
+	if r.sealI, err = r.seal.info(id, r.topic, r.me); err != nil {
+		r.close()
+		return nil, nil, err
+	}
 	return id, r, nil
 }
 

@@ -47,9 +47,10 @@ type userInfo struct {
 }
 
 type rtchatInfo struct {
-	V    int    `json:"v"`
-	Role string `json:"role,omitempty"`
-	Pipe string `json:"pipe,omitempty"`
+	V    int       `json:"v"`
+	Role string    `json:"role,omitempty"`
+	Pipe string    `json:"pipe,omitempty"`
+	Seal *sealInfo `json:"seal,omitempty"`
 }
 
 // offerData is RTCOffer's data.
@@ -93,8 +94,10 @@ type room struct {
 	c     paho.Client // subscribed: what we watch (reconnects and resubscribes)
 	pub   paho.Client // publishes only, so that our floods never queue up for us
 	topic string
-	me    string // the attacker's own full name for probes
-	key   string // a public JWK the attacker announces with
+	me    string    // the attacker's own full name for probes
+	key   string    // a public JWK the attacker announces with
+	seal  *sealer   // the attacker's own sealing key
+	sealI *sealInfo // its presence member (signed for me by mallory's key)
 
 	mu       sync.Mutex
 	peers    map[string]userInfo // latest userInfo per full name (connect, RTCOffer)
@@ -279,7 +282,7 @@ func (r *room) publishAsync(payload []byte) paho.Token {
 // probeInfo is the userInfo of our probe: an rtchat dialer, to which a listener replies
 // with its own presence (docs/protocol.md, "Presence replies").
 func (r *room) probeInfo() userInfo {
-	return userInfo{PublicKeyString: r.key, RTChat: &rtchatInfo{V: 2, Role: "ask"}}
+	return userInfo{PublicKeyString: r.key, RTChat: &rtchatInfo{V: 3, Role: "ask", Seal: r.sealI}}
 }
 
 // findPeer returns a peer in the room for which ok holds, poking the room until one

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -32,24 +33,40 @@ type signalSig struct {
 
 var b64 = base64.RawURLEncoding
 
-// signedOffer is the data of an RTCOffer from sender to target, signed with id. restart
-// marks an ICE restart offer (the kind "offer restart").
-func signedOffer(id *keys.Identity, topic, sender, target, role, sdp string, restart bool) (map[string]any, error) {
+// signedOffer is the data of an RTCOffer from sender to target, signed with id and sealed
+// with our own sealing key to peerKey, the target's (as an rtchat peer's offers are).
+// restart marks an ICE restart offer (the kind "offer restart").
+func signedOffer(r *room, id *keys.Identity, sender, target, peerKey, role, sdp string, restart bool) (map[string]any, error) {
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
-	s := signalSig{V: 2, TS: time.Now().UnixMilli(), Nonce: b64.EncodeToString(nonce), Role: role, Restart: restart}
+	s := signalSig{V: 3, TS: time.Now().UnixMilli(), Nonce: b64.EncodeToString(nonce), Role: role, Restart: restart}
 	kind := "offer"
 	if restart {
 		kind = "offer restart"
 	}
-	if err := s.sign(id, kind, topic, sender, target, sdp); err != nil {
+	if err := s.sign(id, kind, r.topic, sender, target, sdp, r.seal.pub()+"."+peerKey); err != nil {
+		return nil, err
+	}
+	sealed, err := r.seal.seal(peerKey, r.topic, sender, target, "offer", map[string]any{"sdp": sdp, "rtchat": s})
+	if err != nil {
 		return nil, err
 	}
 	return map[string]any{
-		"userInfo": userInfo{PublicKeyString: id.PublicJWK, RTChat: &rtchatInfo{V: 2, Role: role}},
-		"offer":    map[string]any{"localDescription": sessionDesc{Type: "offer", SDP: sdp}, "target": target},
-		"rtchat":   s,
+		"userInfo": userInfo{PublicKeyString: id.PublicJWK, RTChat: &rtchatInfo{V: 3, Role: role, Seal: r.sealI}},
+		"offer":    map[string]any{"localDescription": sessionDesc{Type: "offer", SDP: ""}, "target": target},
+		"sealed":   sealed,
 	}, nil
+}
+
+// sealKeyFor waits for full's presence and returns its sealing key.
+func (r *room) sealKeyFor(ctx context.Context, full string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	_, info, err := r.findPeer(ctx, func(f string, info userInfo) bool { return f == full && sealKeyOf(info) != "" })
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errNoSealKey, err)
+	}
+	return sealKeyOf(info), nil
 }
 
 // race mode: the moment the honest peer -from (alice) offers to the victim (bob), before
@@ -119,18 +136,20 @@ func runRace(ctx context.Context, args []string, ctl *control) error {
 		}
 		var d struct {
 			offerData
-			RTChat *signalSig `json:"rtchat"`
+			Sealed string `json:"sealed"`
 		}
+		// Alice's offers are sealed: we see that she offers to bob, not its nonce, nor
+		// whether it is a restart (there is none in this test).
 		if json.Unmarshal(env.Data, &d) != nil || keys.BareName(d.Offer.Target) != c.victim ||
-			d.UserInfo.PublicKeyString == id.PublicJWK || d.RTChat == nil || d.RTChat.Restart {
-			return // not alice's (ours echoed back, or a restart)
+			d.UserInfo.PublicKeyString == id.PublicJWK || d.Sealed == "" {
+			return // not alice's (ours echoed back)
 		}
 		role := ""
 		if d.UserInfo.RTChat != nil {
 			role = d.UserInfo.RTChat.Role
 		}
 		select {
-		case offers <- seen{env.Sender, d.Offer.Target, role, d.RTChat.Nonce, time.Now()}:
+		case offers <- seen{env.Sender, d.Offer.Target, role, "", time.Now()}:
 		default:
 		}
 	})
@@ -147,10 +166,19 @@ func runRace(ctx context.Context, args []string, ctl *control) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		// Whom we seal to: bob, or alice for the forged answer in bob's name.
+		to := o.target
+		if kind == "answer" {
+			to = o.sender
+		}
+		peerKey, err := r.sealKeyFor(ctx, to)
+		if err != nil {
+			return err
+		}
 		switch kind {
 		case "selfsigned", "preempt":
 			var d map[string]any
-			if d, err = signedOffer(id, r.topic, o.sender, o.target, o.role, varySDP(sdp), false); err == nil {
+			if d, err = signedOffer(r, id, o.sender, o.target, peerKey, o.role, varySDP(sdp), false); err == nil {
 				err = r.publish(ctx, o.sender, subOffer, d)
 			}
 		case "unload":
@@ -160,17 +188,19 @@ func runRace(ctx context.Context, args []string, ctl *control) error {
 				map[string]string{"oldName": o.sender, "newName": keys.BareName(o.sender) + "(evil)"})
 		case "restartoffer":
 			var d map[string]any
-			if d, err = signedOffer(id, r.topic, o.sender, o.target, o.role, varySDP(sdp), true); err == nil {
+			if d, err = signedOffer(r, id, o.sender, o.target, peerKey, o.role, varySDP(sdp), true); err == nil {
 				err = r.publish(ctx, o.sender, subOffer, d)
 			}
 		case "presence":
-			err = r.publish(ctx, o.sender, subConnect, userInfo{PublicKeyString: id.PublicJWK, RTChat: &rtchatInfo{V: 2, Role: o.role}})
+			err = r.publish(ctx, o.sender, subConnect, userInfo{PublicKeyString: id.PublicJWK, RTChat: &rtchatInfo{V: 3, Role: o.role, Seal: r.sealI}})
 		case "candidate":
 			err = r.publish(ctx, o.sender, subCandidate, map[string]any{
 				"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 9 typ host", "sdpMid": "0", "sdpMLineIndex": 0})
 		case "answer":
 			var d map[string]any
-			if d, err = signedAnswer(id, r.topic, o.target, o.sender, o.nonce, "listen", varySDP(answerSDP)); err == nil {
+			// Alice's offer nonce is sealed: the answer names none, and is sealed under our
+			// key, not bob's, so alice cannot even open it.
+			if d, err = signedAnswer(r, id, o.target, o.sender, peerKey, o.nonce, "listen", varySDP(answerSDP)); err == nil {
 				err = r.publish(ctx, o.target, subAnswer, d)
 			}
 		default:
@@ -188,11 +218,12 @@ func runRace(ctx context.Context, args []string, ctl *control) error {
 	return nil
 }
 
-// sign signs s over the fields of docs/protocol.md.
-func (s *signalSig) sign(id *keys.Identity, kind, topic, sender, target, sdp string) error {
+// sign signs s over the fields of docs/protocol.md; seal is the sender's and the target's
+// sealing keys joined by ".".
+func (s *signalSig) sign(id *keys.Identity, kind, topic, sender, target, sdp, seal string) error {
 	var msg []byte
-	for _, f := range []string{"rtchat signal v2", kind, topic, sender, target, strconv.FormatInt(s.TS, 10),
-		s.Nonce, s.OfferNonce, s.Role, s.Pipe, sdp} {
+	for _, f := range []string{"rtchat signal v3", kind, topic, sender, target, strconv.FormatInt(s.TS, 10),
+		s.Nonce, s.OfferNonce, s.Role, s.Pipe, sdp, seal} {
 		msg = binary.BigEndian.AppendUint32(msg, uint32(len(f)))
 		msg = append(msg, f...)
 	}
@@ -205,15 +236,19 @@ func (s *signalSig) sign(id *keys.Identity, kind, topic, sender, target, sdp str
 }
 
 // signedAnswer is the data of an RTCAnswer from sender to target answering the offer of
-// nonce offerNonce, signed with id.
-func signedAnswer(id *keys.Identity, topic, sender, target, offerNonce, role, sdp string) (map[string]any, error) {
+// nonce offerNonce, signed with id and sealed with our own key to peerKey (the target's).
+func signedAnswer(r *room, id *keys.Identity, sender, target, peerKey, offerNonce, role, sdp string) (map[string]any, error) {
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
-	s := signalSig{V: 2, TS: time.Now().UnixMilli(), Nonce: b64.EncodeToString(nonce), OfferNonce: offerNonce, Role: role}
-	if err := s.sign(id, "answer", topic, sender, target, sdp); err != nil {
+	s := signalSig{V: 3, TS: time.Now().UnixMilli(), Nonce: b64.EncodeToString(nonce), OfferNonce: offerNonce, Role: role}
+	if err := s.sign(id, "answer", r.topic, sender, target, sdp, r.seal.pub()+"."+peerKey); err != nil {
 		return nil, err
 	}
-	return map[string]any{"localDescription": sessionDesc{Type: "answer", SDP: sdp}, "target": target, "rtchat": s}, nil
+	sealed, err := r.seal.seal(peerKey, r.topic, sender, target, "answer", map[string]any{"sdp": sdp, "rtchat": s})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"localDescription": sessionDesc{Type: "answer", SDP: ""}, "target": target, "sealed": sealed}, nil
 }
 
 // deadAnswerSDP is a real pion answer to offer whose PeerConnection is closed at once.

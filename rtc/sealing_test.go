@@ -1,0 +1,175 @@
+package rtc
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/rtchat/rtchat/rtc/proof"
+	"github.com/rtchat/rtchat/rtc/seal"
+	"github.com/rtchat/rtchat/rtc/signal"
+)
+
+// sealAs seals what from one client to another, as from would (tests that forge or replay
+// signaling an rtchat peer sealed).
+func sealAs(t testing.TB, from, to *Client, label string, what sealedSignal) string {
+	t.Helper()
+	pt, err := json.Marshal(what)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := from.seal.key.Seal(to.seal.key.Public(), seal.Context{Room: from.topic, Sender: from.me, Target: to.me, Label: label}, pt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b64.EncodeToString(box)
+}
+
+// awaitN waits until n envelopes match ok.
+func (s *rawSub) awaitN(t testing.TB, d time.Duration, what string, n int, ok func(signal.Envelope) bool) {
+	t.Helper()
+	seen := 0
+	s.await(t, d, what, func(e signal.Envelope) bool {
+		if ok(e) {
+			seen++
+		}
+		return seen >= n
+	})
+}
+
+// TestSealedRestartLeaksNothing: an ICE restart between rtchat peers (the restart offer and
+// its answer) is sealed like the first negotiation: a raw subscriber reads no address, ICE
+// credential or fingerprint in any payload. (e2e's TestSealedSignalingLeaksNothing covers
+// ask, pipe and room chat.)
+func TestSealedRestartLeaksNothing(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	sub := subscribe(t, url, room)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}, reconnect: time.Minute})
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleConnect, pins: map[string]string{"bob": bID.PublicJWK}, reconnect: time.Minute})
+	p, err := alice.Dial(ctxFor(t, 20*time.Second), "bob")
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	// ICE gave up (as pion reports it): alice, the offerer, restarts ICE through the topic.
+	p.p.post(evPCState{webrtc.PeerConnectionStateDisconnected}, true)
+	p.p.post(evPCState{webrtc.PeerConnectionStateFailed}, true)
+	alice.waitEvent(t, EventReconnecting, 10*time.Second, nil)
+	from := func(name, sub string) func(signal.Envelope) bool {
+		return func(e signal.Envelope) bool { return e.Sender == name && e.Subtopic == sub }
+	}
+	sub.awaitN(t, 10*time.Second, "alice's restart offer", 2, from(alice.Name(), signal.SubOffer))
+	// bob answers only a restart offer that opened and verified.
+	sub.awaitN(t, 10*time.Second, "bob's restart answer", 2, from(bob.Name(), signal.SubAnswer))
+	p.p.post(evPCState{webrtc.PeerConnectionStateConnected}, true)
+	alice.waitEvent(t, EventReconnected, 10*time.Second, nil)
+
+	envs, _ := sub.payloads()
+	for _, e := range envs {
+		data := strings.ToLower(string(e.Data))
+		for _, leak := range []string{"a=candidate", "candidate:", "ice-ufrag", "ice-pwd", "fingerprint", "127.0.0.1"} {
+			if strings.Contains(data, leak) {
+				t.Errorf("%s from %s holds %q", e.Subtopic, e.Sender, leak)
+			}
+		}
+		if (e.Subtopic == signal.SubOffer || e.Subtopic == signal.SubAnswer) && !strings.Contains(data, `"sealed":"`) {
+			t.Errorf("%s from %s is not sealed", e.Subtopic, e.Sender)
+		}
+	}
+}
+
+// TestNoPlainOrBrokenSealedOffer: a fresh offer really signed by alice's pinned key, newer
+// than what made the live verified connection (so one that would replace it), is ignored
+// when it comes plain (an rtchat peer always seals: no downgrade) or sealed but altered (it
+// does not open); the same offer properly sealed does replace it, so the test can fail.
+func TestNoPlainOrBrokenSealedOffer(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	sub := subscribe(t, url, room)
+	bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}})
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleAsk, pins: map[string]string{"bob": bID.PublicJWK}})
+	if _, err := alice.Dial(ctxFor(t, 20*time.Second), "bob"); err != nil {
+		t.Fatal(err)
+	}
+	env := sub.await(t, 5*time.Second, "alice's offer", func(e signal.Envelope) bool {
+		return e.Subtopic == signal.SubOffer && e.Sender == alice.Name()
+	})
+	var d offerData
+	if err := json.Unmarshal(env.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	orig, err := bob.openFrom(alice.Name(), d.UserInfo, seal.LabelOffer, d.Sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.waitEvent(t, EventVerified, 10*time.Second, func(e Event) bool { return e.Peer == alice.Name() })
+	current := func() *peer {
+		var p *peer
+		bob.call(func() { p = bob.peers[alice.Name()] })
+		return p
+	}
+	before := current()
+	markers := 0
+	send := func(d offerData) {
+		t.Helper()
+		markers++
+		marker := fmt.Sprintf("marker%d", markers)
+		for _, m := range []struct {
+			sender, sub string
+			data        any
+		}{{alice.Name(), signal.SubOffer, d}, {marker, signal.SubConnect, map[string]string{}}} {
+			payload, err := signal.Encode(m.sender, m.sub, m.data, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sub.conn.Publish(ctxFor(t, 5*time.Second), payload); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Once bob saw the marker (published after the offer), he handled both.
+		bob.waitEvent(t, EventSeen, 10*time.Second, func(e Event) bool { return e.Peer == marker })
+	}
+	// fresh is a new offer of alice's, signed by her key; sealed or not.
+	fresh := func(sealed bool) offerData {
+		s := proof.Signal{Kind: proof.KindOffer, Room: alice.topic, Sender: alice.Name(), Target: bob.Name(),
+			TS: time.Now().UnixMilli(), Nonce: b64.EncodeToString(randomBytes(16)), Role: string(orig.RTChat.Role), SDP: orig.SDP}
+		if sealed {
+			s.Seal = sealPair(alice.seal.pub, bob.seal.pub)
+		}
+		sig, err := s.Sign(aID.Sign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := d
+		sg := &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, Role: orig.RTChat.Role, Sig: sig}
+		if sealed {
+			out.Sealed = sealAs(t, alice.Client, bob.Client, seal.LabelOffer, sealedSignal{SDP: orig.SDP, RTChat: sg})
+		} else {
+			out.Sealed, out.RTChat, out.Offer.LocalDescription.SDP = "", sg, orig.SDP
+		}
+		return out
+	}
+
+	send(fresh(false))
+	if current() != before {
+		t.Fatal("a plain offer from an rtchat peer replaced the live connection (downgrade)")
+	}
+	broken := fresh(true)
+	b := []byte(broken.Sealed)
+	b[len(b)/2] ^= 1
+	broken.Sealed = string(b)
+	send(broken)
+	if current() != before {
+		t.Fatal("a sealed offer that does not open replaced the live connection")
+	}
+	send(fresh(true))
+	if current() == before {
+		t.Fatal("the same offer properly sealed did not replace the connection: the test proves nothing")
+	}
+}
