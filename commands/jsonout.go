@@ -196,6 +196,7 @@ type progressJSON struct {
 	Type     string  `json:"type"`
 	Sent     uint64  `json:"sent"`
 	Received uint64  `json:"received"`
+	Total    int64   `json:"total,omitempty"`
 	Seconds  float64 `json:"seconds"`
 }
 

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,7 +29,8 @@ type pipeOptions struct {
 	IO      *IO
 
 	Peer   string
-	Direct bool // --direct: take the verified direct path when the peers reach each other
+	Direct bool   // --direct: take the verified direct path when the peers reach each other
+	Size   string // --size: how many bytes stdin holds, for the percentage and ETA
 }
 
 func newPipeCmd(g *Globals, ios *IO, runF func(context.Context, *pipeOptions) error) *cobra.Command {
@@ -59,7 +62,8 @@ RTCHAT_TIMEOUT is set (Ctrl-C ends it); in a script it gives up after --timeout 
 default).
 
 On a terminal, stderr shows what we wait for (and what PEER must run), then a progress
-line with each direction and its rate, then a summary: bytes each way, each direction's
+line with each direction and its rate (with a percentage and an ETA when the size is
+known: stdin is a file, or --size says it), then a summary: bytes each way, each direction's
 rate over its own transfer time, and the connection type. With --json the NDJSON (events,
 progress each second, the final summary and any error) goes to stderr, since stdout is
 the byte stream.`,
@@ -84,12 +88,17 @@ the byte stream.`,
 		// Run writes the error object with the rest of the NDJSON: on stderr.
 		Annotations: map[string]string{annotNDJSON: "stderr"},
 	}
+	cmd.Flags().StringVar(&opts.Size, "size", "", "how much stdin holds (bytes, or with a unit: 500M, 4.2GiB), for the progress line's percentage and ETA; known without it when stdin is a file")
 	cmd.Flags().BoolVar(&opts.Direct, "direct", true, "once verified, move the stream to a direct TLS connection (certificates exchanged over the verified channel) when the peers reach each other; false keeps it on WebRTC")
 	return cmd
 }
 
 func runPipe(ctx context.Context, opts *pipeOptions) error {
 	g, ios, peer := opts.Globals, opts.IO, opts.Peer
+	total, err := inputSize(ios.In, opts.Size)
+	if err != nil {
+		return err
+	}
 	waitForPerson(g, ios)
 	// A closed stdout must be a write error we report (and tell the peer about), not a
 	// silent death by SIGPIPE: Go kills a program writing to a broken pipe on fd 1 unless
@@ -115,6 +124,7 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 	}
 	in := ios.In
 	if ios.InTTY {
+		total = 0
 		// Like a download: a terminal on stdin means "receive". Reading it would hold the
 		// pipe open until Ctrl-D and send whatever was typed.
 		in = strings.NewReader("")
@@ -129,9 +139,9 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 		go func() {
 			defer close(done)
 			if g.JSON {
-				pipeProgressJSON(s.out, st, start, stop)
+				pipeProgressJSON(s.out, st, start, total, stop)
 			} else {
-				pipeProgressLine(s.status, &sent, &recv, start, stop)
+				pipeProgressLine(s.status, &sent, &recv, start, total, stop)
 			}
 		}()
 		var once sync.Once
@@ -268,7 +278,7 @@ func humanBytes(n float64) string {
 }
 
 // pipeProgressJSON writes a progress object each second until stop is closed.
-func pipeProgressJSON(out *printer, st *stream.Stream, start time.Time, stop <-chan struct{}) {
+func pipeProgressJSON(out *printer, st *stream.Stream, start time.Time, total int64, stop <-chan struct{}) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -277,14 +287,14 @@ func pipeProgressJSON(out *printer, st *stream.Stream, start time.Time, stop <-c
 			return
 		case <-t.C:
 			stats := st.Stats()
-			_ = out.object(progressJSON{Type: "progress", Sent: stats.Sent, Received: stats.Received, Seconds: time.Since(start).Seconds()})
+			_ = out.object(progressJSON{Type: "progress", Sent: stats.Sent, Received: stats.Received, Total: total, Seconds: time.Since(start).Seconds()})
 		}
 	}
 }
 
 // pipeProgressLine keeps a progress line on the terminal until stop is closed: each
 // direction labelled, with its rate over the last second.
-func pipeProgressLine(status *statusLine, sent, recv *pipeMeter, start time.Time, stop <-chan struct{}) {
+func pipeProgressLine(status *statusLine, sent, recv *pipeMeter, start time.Time, total int64, stop <-chan struct{}) {
 	const tick = 250 * time.Millisecond
 	const window = 4 // ticks: the rate is over the last second
 	type sample struct{ sent, recv uint64 }
@@ -310,9 +320,12 @@ func pipeProgressLine(status *statusLine, sent, recv *pipeMeter, start time.Time
 			}
 			return fmt.Sprintf(" (%s/s)", humanBytes(float64(now-then)/secs))
 		}
-		status.set(fmt.Sprintf("rtchat: sent %s%s · received %s%s · %s",
-			humanBytes(float64(cur.sent)), rate(cur.sent, old.sent),
-			humanBytes(float64(cur.recv)), rate(cur.recv, old.recv),
+		sentText := humanBytes(float64(cur.sent)) + rate(cur.sent, old.sent)
+		if total > 0 {
+			sentText = sentOfTotal(cur.sent, uint64(total), time.Since(start))
+		}
+		status.set(fmt.Sprintf("rtchat: sent %s · received %s%s · %s",
+			sentText, humanBytes(float64(cur.recv)), rate(cur.recv, old.recv),
 			time.Since(start).Truncate(time.Second)))
 	}
 }
@@ -387,4 +400,69 @@ func explainLoss(p *rtc.Peer, direction string, err error) error {
 		return fmt.Errorf("%s: %w", direction, perr)
 	}
 	return err
+}
+
+// sentOfTotal is the sending direction's progress when its size is known, like pv:
+// "12.0 MiB of 64.0 MiB (18%, 30.1 MiB/s, ETA 2s)", the rate and ETA over the whole send.
+func sentOfTotal(sent, total uint64, elapsed time.Duration) string {
+	pct := 100 * float64(sent) / float64(total)
+	s := fmt.Sprintf("%s of %s (%.0f%%", humanBytes(float64(sent)), humanBytes(float64(total)), min(pct, 100))
+	if secs := elapsed.Seconds(); sent > 0 && secs > 0 {
+		r := float64(sent) / secs
+		s += fmt.Sprintf(", %s/s", humanBytes(r))
+		if sent < total {
+			eta := time.Duration(float64(total-sent) / r * float64(time.Second))
+			s += ", ETA " + eta.Round(time.Second).String()
+		}
+	}
+	return s + ")"
+}
+
+// inputSize is how many bytes stdin will give: --size if set, else what is left of a
+// regular file (0: unknown, as for a pipe or a terminal).
+func inputSize(in io.Reader, flag string) (int64, error) {
+	if flag != "" {
+		n, err := parseSize(flag)
+		if err != nil {
+			return 0, usageErrorf("invalid --size %q: %v", flag, err)
+		}
+		return n, nil
+	}
+	f, ok := in.(*os.File)
+	if !ok {
+		return 0, nil
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0, nil
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, nil
+	}
+	return max(fi.Size()-off, 0), nil
+}
+
+// parseSize reads a byte count: plain bytes, or a number with a unit (K, M, G, T: powers
+// of 1024, as pv and dd; KB, MB, GB, TB: of 1000; KiB, MiB, GiB, TiB).
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = t[:i], strings.TrimSpace(t[i:])
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v < 0 {
+		return 0, errors.New("want a number of bytes, e.g. 1048576, 500M or 4.2GiB")
+	}
+	mult := map[string]float64{"": 1, "b": 1,
+		"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40,
+		"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+		"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12}
+	m, ok := mult[strings.ToLower(unit)]
+	if !ok {
+		return 0, fmt.Errorf("unknown unit %q (use K, M, G, T, KiB…, or KB…)", unit)
+	}
+	return int64(v * m), nil
 }

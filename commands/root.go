@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rtchat/rtchat/rtc"
+	"github.com/rtchat/rtchat/rtc/iceconf"
 )
 
 // Defaults of the CLI contract.
@@ -40,7 +41,8 @@ type Globals struct {
 	Timeout   time.Duration
 	Reconnect time.Duration
 	JSON      bool
-	Verbose   bool
+	Verbose   bool // -v given at least once
+	Verbosity int  // how many times -v was given
 
 	// Sources says where each global came from (flag, env, file or default).
 	Sources    map[string]string
@@ -235,7 +237,7 @@ bytes. It speaks the RTChat web client's protocol, so CLI and web users can talk
 	durationVar(pf, &g.Timeout, "timeout", DefaultTimeout, "how long to wait for a peer to appear, connect, verify and answer, in seconds (5) or with a unit (1m30s); 0 waits without limit (env RTCHAT_TIMEOUT)")
 	pf.StringVar(&g.Trust, "trust", DefaultTrust, "trust policy: 'known' (pinned keys only), 'tofu' (pin new names on first verified connection) or 'unverified' (as tofu, and talk to clients without identity keys, every line of theirs marked unverified; never for pipe; warned about unless given as this flag) (env RTCHAT_TRUST)")
 	pf.BoolVar(&g.JSON, "json", false, "NDJSON on stdout, one object per event, message or result")
-	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "diagnostics on stderr")
+	pf.CountVarP(&g.Verbosity, "verbose", "v", "diagnostics on stderr: -v rtchat's own (signaling, ICE path, verification, transport), -vv also the WebRTC stack's debug")
 
 	root.AddCommand(
 		newKeysCmd(g, ios),
@@ -299,9 +301,13 @@ func (g *Globals) resolve(cmd *cobra.Command, ios *IO) error {
 	if g.Reconnect < 0 {
 		return usageErrorf("--reconnect must not be negative, got %v (from %s); 0 gives up at once", g.Reconnect, g.Sources["reconnect"])
 	}
+	g.Verbose = g.Verbosity > 0
 	level := slog.LevelWarn
-	if g.Verbose {
-		level = slog.LevelDebug
+	switch {
+	case g.Verbosity == 1:
+		level = slog.LevelDebug // rtchat's own diagnostics
+	case g.Verbosity > 1:
+		level = iceconf.LevelStack // and the WebRTC stack's debug
 	}
 	g.Log = slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: level}))
 	return nil

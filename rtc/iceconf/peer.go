@@ -216,10 +216,15 @@ func (r *recordingNet) buffers() (rcv, snd int) {
 	return rcv, snd
 }
 
+// LevelStack is the slog level of the WebRTC stack's own debug output, below rtchat's
+// Debug: `-v` shows rtchat's diagnostics (about a dozen lines for an ask), `-vv` pion's too.
+const LevelStack = slog.LevelDebug - 4
+
 // slogFactory routes pion's logs to slog. pion is chatty about benign conditions, so its
-// levels are shifted down: Trace is dropped, Debug and Info become Debug, Warn and Error
-// become Info, so nothing of pion's reaches a user who did not ask for -v (rtchat reports
-// what went wrong itself). Every record carries pion=<scope>.
+// levels are shifted down: Trace is dropped and the rest becomes LevelStack, so nothing of
+// pion's reaches a user who did not ask for -vv (rtchat reports what went wrong itself;
+// pion warns about benign conditions such as reads on a socket it is closing). Every
+// record carries pion=<scope>.
 type slogFactory struct{ log *slog.Logger }
 
 func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
@@ -244,15 +249,15 @@ func (l slogLogger) logf(level slog.Level, format string, args ...any) {
 
 func (slogLogger) Trace(string)          {}
 func (slogLogger) Tracef(string, ...any) {}
-func (l slogLogger) Debug(msg string)    { l.emit(slog.LevelDebug, msg) }
+func (l slogLogger) Debug(msg string)    { l.emit(LevelStack, msg) }
 func (l slogLogger) Debugf(f string, a ...any) {
-	l.logf(slog.LevelDebug, f, a...)
+	l.logf(LevelStack, f, a...)
 }
-func (l slogLogger) Info(msg string)          { l.emit(slog.LevelDebug, msg) }
-func (l slogLogger) Infof(f string, a ...any) { l.logf(slog.LevelDebug, f, a...) }
-func (l slogLogger) Warn(msg string)          { l.emit(slog.LevelInfo, msg) }
-func (l slogLogger) Warnf(f string, a ...any) { l.logf(slog.LevelInfo, f, a...) }
-func (l slogLogger) Error(msg string)         { l.emit(slog.LevelInfo, msg) }
+func (l slogLogger) Info(msg string)          { l.emit(LevelStack, msg) }
+func (l slogLogger) Infof(f string, a ...any) { l.logf(LevelStack, f, a...) }
+func (l slogLogger) Warn(msg string)          { l.emit(LevelStack, msg) }
+func (l slogLogger) Warnf(f string, a ...any) { l.logf(LevelStack, f, a...) }
+func (l slogLogger) Error(msg string)         { l.emit(LevelStack, msg) }
 func (l slogLogger) Errorf(f string, a ...any) {
-	l.logf(slog.LevelInfo, f, a...)
+	l.logf(LevelStack, f, a...)
 }
