@@ -401,21 +401,9 @@ func TestPokeLimiter(t *testing.T) {
 // and never seen, but older than the offer that made the live verified connection (one that
 // an attacker held back, or that a memory forgot), replaces nothing.
 func TestOlderSignedOfferKeepsVerified(t *testing.T) {
-	_, url := startBroker(t)
-	room := uniqueRoom(t)
-	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
-	sub := subscribe(t, url, room)
-	bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}})
-	alice := startClient(t, url, room, aID, clientOpts{role: RoleAsk, pins: map[string]string{"bob": bID.PublicJWK}})
-	if _, err := alice.Dial(ctxFor(t, 20*time.Second), "bob"); err != nil {
-		t.Fatal(err)
-	}
-	env := sub.await(t, 5*time.Second, "alice's offer", func(e signal.Envelope) bool {
-		return e.Subtopic == signal.SubOffer && e.Sender == alice.Name()
-	})
-	var d offerData
-	if err := json.Unmarshal(env.Data, &d); err != nil || d.Sealed == "" || d.RTChat != nil || d.Offer.LocalDescription.SDP != "" {
-		t.Fatalf("alice's offer is not sealed: %v %+v", err, d)
+	alice, bob, sub, d := verifiedWithOffer(t)
+	if d.Sealed == "" || d.RTChat != nil || d.Offer.LocalDescription.SDP != "" {
+		t.Fatalf("alice's offer is not sealed: %+v", d)
 	}
 	orig, err := bob.openFrom(alice.Name(), d.UserInfo, seal.LabelOffer, d.Sealed)
 	if err != nil {
@@ -431,7 +419,7 @@ func TestOlderSignedOfferKeepsVerified(t *testing.T) {
 	s := proof.Signal{Kind: proof.KindOffer, Room: alice.topic, Sender: alice.Name(), Target: bob.Name(),
 		TS: orig.RTChat.TS - 1000, Nonce: b64.EncodeToString(randomBytes(16)), Role: string(orig.RTChat.Role), SDP: orig.SDP,
 		Seal: sealPair(alice.seal.pub, bob.seal.pub)}
-	sig, err := s.Sign(aID.Sign)
+	sig, err := s.Sign(alice.id.Sign)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,4 +444,26 @@ func TestOlderSignedOfferKeepsVerified(t *testing.T) {
 	if after != before {
 		t.Fatal("an older signed offer replaced the live verified connection")
 	}
+}
+
+// verifiedWithOffer starts bob (listen) and alice (ask) pinned to each other, lets alice
+// connect and verify, and returns the offer she sent, as a watcher of the topic saw it.
+func verifiedWithOffer(t *testing.T) (alice, bob *testClient, sub *rawSub, d offerData) {
+	t.Helper()
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	sub = subscribe(t, url, room)
+	bob = startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}})
+	alice = startClient(t, url, room, aID, clientOpts{role: RoleAsk, pins: map[string]string{"bob": bID.PublicJWK}})
+	if _, err := alice.Dial(ctxFor(t, 20*time.Second), "bob"); err != nil {
+		t.Fatal(err)
+	}
+	env := sub.await(t, 5*time.Second, "alice's offer", func(e signal.Envelope) bool {
+		return e.Subtopic == signal.SubOffer && e.Sender == alice.Name()
+	})
+	if err := json.Unmarshal(env.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	return alice, bob, sub, d
 }

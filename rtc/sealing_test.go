@@ -88,22 +88,7 @@ func TestSealedRestartLeaksNothing(t *testing.T) {
 // when it comes plain (an rtchat peer always seals: no downgrade) or sealed but altered (it
 // does not open); the same offer properly sealed does replace it, so the test can fail.
 func TestNoPlainOrBrokenSealedOffer(t *testing.T) {
-	_, url := startBroker(t)
-	room := uniqueRoom(t)
-	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
-	sub := subscribe(t, url, room)
-	bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}})
-	alice := startClient(t, url, room, aID, clientOpts{role: RoleAsk, pins: map[string]string{"bob": bID.PublicJWK}})
-	if _, err := alice.Dial(ctxFor(t, 20*time.Second), "bob"); err != nil {
-		t.Fatal(err)
-	}
-	env := sub.await(t, 5*time.Second, "alice's offer", func(e signal.Envelope) bool {
-		return e.Subtopic == signal.SubOffer && e.Sender == alice.Name()
-	})
-	var d offerData
-	if err := json.Unmarshal(env.Data, &d); err != nil {
-		t.Fatal(err)
-	}
+	alice, bob, sub, d := verifiedWithOffer(t)
 	orig, err := bob.openFrom(alice.Name(), d.UserInfo, seal.LabelOffer, d.Sealed)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +127,7 @@ func TestNoPlainOrBrokenSealedOffer(t *testing.T) {
 		if sealed {
 			s.Seal = sealPair(alice.seal.pub, bob.seal.pub)
 		}
-		sig, err := s.Sign(aID.Sign)
+		sig, err := s.Sign(alice.id.Sign)
 		if err != nil {
 			t.Fatal(err)
 		}
