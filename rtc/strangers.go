@@ -75,7 +75,10 @@ func (c *Client) keylessInPinnedName(from string, info userInfo) bool {
 	if _, pinned := c.pinOf(bare); !pinned {
 		return false
 	}
-	c.presence.put(from, presence{info: info})
+	if c.presence.put(from, presence{info: info}) {
+		// listen and the room say once whom they turn away; a Dial is not ended by it.
+		c.noteDowngraded(from, info)
+	}
 	if w := c.wants[bare]; w != nil {
 		w.keylessPinned = from
 	}
