@@ -614,7 +614,9 @@ func TestPipeSurvivesBrokerLoss(t *testing.T) {
 
 // TestPipeUnverifiedPeerGetsNothing: alice has not pinned carol (or pinned another key for
 // her): neither side pipes a byte. Alice exits 3 (an unpinned name at once, before any
-// connection, so carol only times out); with a key mismatch both learn it and exit 3.
+// connection; a key mismatch once carol's sealing key fails the pin); carol only times out
+// (exit 4): under sealed signaling alice never answers her nor seals to her, so carol is
+// told that nothing was answered and to compare fingerprints, not to blame the network.
 func TestPipeUnverifiedPeerGetsNothing(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{"not pinned", "key mismatch"} {
@@ -640,7 +642,10 @@ func TestPipeUnverifiedPeerGetsNothing(t *testing.T) {
 				}
 				mustExit(t, w.ctx, pc, "carol", 4)
 			} else {
-				mustExit(t, w.ctx, pc, "carol", 3)
+				mustExit(t, w.ctx, pc, "carol", 4)
+				if errs := pc.stderr.String(); !strings.Contains(errs, "never answered our offer nor sent one") || strings.Contains(errs, "TURN") {
+					t.Errorf("carol's timeout does not say that nothing was answered (or blames the network): %s", errs)
+				}
 			}
 			if outC.count() != 0 || outA.count() != 0 {
 				t.Fatalf("bytes crossed without verification: carol got %d, alice got %d", outC.count(), outA.count())

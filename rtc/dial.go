@@ -26,6 +26,7 @@ type want struct {
 	keyless     string // a full name of that name with no identity key
 	started     time.Time
 	transportUp bool  // a connection for it came up (so a failure is not the network's)
+	negotiated  bool  // an offer and its answer went between us (so ICE had its chance)
 	refusal     error // the last verification failure
 
 	// keylessPinned: a full name of that name with no identity key, although the name is
@@ -212,6 +213,12 @@ func (c *Client) cancelWant(w *want) {
 		if w.transportUp {
 			err = withHint(fmt.Errorf("%w: %q connected but did not finish verifying in time", ErrTimeout, w.bare),
 				"the network path works; the peer did not complete the identity exchange: is it an up-to-date rtchat, or a web page that is still asking its user to accept the connection?")
+		} else if !w.negotiated {
+			// Not the network: nothing was answered. Between rtchat peers a peer that has not
+			// pinned our key (or pinned another one) ignores our offer and seals nothing to
+			// us, and it cannot tell us so without a connection.
+			err = withHint(fmt.Errorf("%w: %q appeared but never answered our offer nor sent one", ErrTimeout, w.bare),
+				fmt.Sprintf("does %s have your key pinned? Compare fingerprints ('rtchat keys list' there, 'rtchat keys show' here) and pair with 'rtchat keys invite' / 'rtchat keys accept'", w.bare))
 		} else {
 			err = withHint(fmt.Errorf("%w: %q appeared but did not connect in time", ErrTimeout, w.bare), appearedHint)
 		}

@@ -856,8 +856,10 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 		}
 		was := v.state
 		v.state, v.up = st, up
-		if w := c.wants[p.bare]; w != nil && up {
-			w.transportUp = true
+		if w := c.wants[p.bare]; w != nil {
+			w.transportUp = w.transportUp || up
+			// Offers and answers went both ways (our offer was answered, or we answered).
+			w.negotiated = w.negotiated || (st != stClosed && (st >= stConnecting || (!p.offerer && st >= stSignaled)))
 		}
 		switch st {
 		case stEstablished:
