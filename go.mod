@@ -49,3 +49,6 @@ require (
 	golang.org/x/time v0.14.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+// A patched copy of mochi v2.7.9 (third_party/mochi-server/PATCHES.md): a deadlock fix.
+replace github.com/mochi-mqtt/server/v2 => ./third_party/mochi-server

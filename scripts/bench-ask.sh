@@ -19,17 +19,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prevbin=
-if [ -n "$prev" ]; then
-  rev=$(git rev-parse --short "$prev")
-  mkdir -p "$tmp/prev"
-  git archive "$rev" | tar -x -C "$tmp/prev"
-  (cd "$tmp/prev" && go build -o "$tmp/rtchat-prev" ./cmd/rtchat)
-  prevbin=$tmp/rtchat-prev
-  echo "== previous tree: $rev ($(git log -1 --format=%s "$rev"))" >&2
-fi
+[ -z "$prev" ] || prevbin=$(build_prev "$prev" "$tmp")
 echo "== rtchat ask benchmark: $runs runs; tree $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty);" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 RTCHAT_BENCH=1 RTCHAT_BENCH_RUNS=$runs RTCHAT_BENCH_PREV_BIN=$prevbin \

@@ -9,19 +9,13 @@ set -euo pipefail
 prev=
 if [ "${1:-}" = --prev ]; then prev=$2; shift 2; fi
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 peers="${1:-25,50,100}"
 runs="${2:-3}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prevbin=
-if [ -n "$prev" ]; then
-  rev=$(git rev-parse --short "$prev")
-  mkdir -p "$tmp/prev"
-  git archive "$rev" | tar -x -C "$tmp/prev"
-  (cd "$tmp/prev" && go build -o "$tmp/rtchat-prev" ./cmd/rtchat)
-  prevbin=$tmp/rtchat-prev
-  echo "== previous tree: $rev ($(git log -1 --format=%s "$rev"))" >&2
-fi
+[ -z "$prev" ] || prevbin=$(build_prev "$prev" "$tmp")
 echo "== rtchat ask --all to a fleet: listeners $peers, $runs run(s); tree $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty);" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 log=$tmp/log

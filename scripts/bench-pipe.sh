@@ -35,6 +35,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -52,15 +53,7 @@ if [ "$croc" = 1 ] && [ "$baselines" = 1 ]; then
 fi
 
 prevbin=
-if [ -n "$prev" ]; then
-  # The older tree, built from `git archive` (no checkout: this worktree stays as it is).
-  rev=$(git rev-parse --short "$prev")
-  mkdir -p "$tmp/prev"
-  git archive "$rev" | tar -x -C "$tmp/prev"
-  (cd "$tmp/prev" && go build -o "$tmp/rtchat-prev" ./cmd/rtchat)
-  prevbin=$tmp/rtchat-prev
-  echo "== previous tree: $rev ($(git log -1 --format=%s "$rev"))" >&2
-fi
+[ -z "$prev" ] || prevbin=$(build_prev "$prev" "$tmp")
 
 echo "== rtchat pipe benchmark: $size x $runs runs; tree $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty);" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), net.core.rmem_max=$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo '?')" >&2

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"os/exec"
 	"sort"
 	"strings"
@@ -134,4 +135,113 @@ func TestImportLayers(t *testing.T) {
 	if len(stale) > 0 {
 		t.Errorf("packages in the layer table that no longer exist: %v", stale)
 	}
+}
+
+// TestLayerTableMatchesDocs keeps docs/architecture.md's package table and the map above
+// the same: every package of the map has a row (a row may name several packages, or a
+// prefix ending in /*), and a row's "may import" column lists exactly what the map
+// allows (for a /* row: at least that).
+func TestLayerTableMatchesDocs(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := docLayerRows(string(doc))
+	if len(rows) == 0 {
+		t.Fatal("no package table found under \"## Layers\" in docs/architecture.md")
+	}
+	documented := map[string]bool{}
+	for _, r := range rows {
+		for _, name := range r.names {
+			glob := strings.HasSuffix(name, "/*")
+			matched := false
+			for pkgName, allowed := range layers {
+				if glob && !strings.HasPrefix(pkgName, strings.TrimSuffix(name, "*")) || !glob && pkgName != name {
+					continue
+				}
+				matched = true
+				documented[pkgName] = true
+				if r.anything {
+					continue
+				}
+				for _, a := range allowed {
+					if !r.imports[a] {
+						t.Errorf("docs/architecture.md: %s may import %s (internal/archcheck), but its row does not say so", pkgName, a)
+					}
+				}
+				if glob {
+					continue
+				}
+				for a := range r.imports {
+					if !contains(allowed, a) {
+						t.Errorf("docs/architecture.md: %s's row lets it import %s, internal/archcheck does not", pkgName, a)
+					}
+				}
+			}
+			if !matched {
+				t.Errorf("docs/architecture.md names %s, which is not a package in internal/archcheck's map", name)
+			}
+		}
+	}
+	for name := range layers {
+		if !documented[name] {
+			t.Errorf("%s has no row in docs/architecture.md's package table", name)
+		}
+	}
+}
+
+type docRow struct {
+	names    []string
+	imports  map[string]bool
+	anything bool
+}
+
+// docLayerRows reads the table of the "## Layers" section: | `pkg`[, `pkg`] | what | may import | never |.
+func docLayerRows(doc string) []docRow {
+	_, section, ok := strings.Cut(doc, "\n## Layers")
+	if !ok {
+		return nil
+	}
+	if i := strings.Index(section, "\n## "); i >= 0 {
+		section = section[:i]
+	}
+	var rows []docRow
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, " | ")
+		if !strings.HasPrefix(line, "| `") || len(cells) < 3 {
+			continue
+		}
+		r := docRow{imports: map[string]bool{}, anything: strings.Contains(cells[2], "anything")}
+		r.names = backticked(strings.TrimPrefix(cells[0], "| "))
+		for _, name := range backticked(cells[2]) {
+			r.imports[name] = true
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func backticked(s string) []string {
+	var out []string
+	for {
+		_, rest, ok := strings.Cut(s, "`")
+		if !ok {
+			return out
+		}
+		name, after, ok := strings.Cut(rest, "`")
+		if !ok {
+			return out
+		}
+		out = append(out, name)
+		s = after
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -175,10 +175,10 @@ func (l *listener) Close(closeClients listeners.CloseFn) {
 	} else {
 		_ = l.ln.Close()
 	}
-	// Every connection first, and wait until mochi let go of each: mochi's
-	// Clients.GetByListener (behind closeClients) takes its read lock twice, and deadlocks
-	// when a disconnecting client's Delete asks for the write lock in between (mochi
-	// v2.7.9, clients.go:95; seen in CI). With none of our clients left, nothing deletes.
+	// Every connection first, and wait until mochi let go of each, so that closeClients
+	// finds nothing left to race with. (mochi v2.7.9's GetByListener, behind closeClients,
+	// took its read lock twice and deadlocked against a disconnecting client's Delete;
+	// fixed in our copy, third_party/mochi-server patch 0001.)
 	l.mu.Lock()
 	for c := range l.conns {
 		if c != nil {
