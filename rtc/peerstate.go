@@ -3,7 +3,10 @@ package rtc
 import "fmt"
 
 // peerState is where a connection is in its life. It moves only along transitions: a
-// connection that fails is closed, and a new one may be made.
+// connection that fails is closed, and a new one may be made. The constants follow the way
+// up, and comparisons (`< stConnected`, `>= stConnected`) rely on that order: reconnecting
+// and refusing come after every state they may follow; verified() and over() say what the
+// order cannot.
 type peerState int
 
 const (
