@@ -113,3 +113,55 @@ func TestAdmitVouchedBudget(t *testing.T) {
 		t.Error("the evicted offer is not to be tried again")
 	}
 }
+
+// TestRefusedPeerStaysInBudget (issue 23): a refused connection lives on for up to
+// refusalGrace while its notice goes out. It must not live outside its budget meanwhile (a
+// flood of refused strangers would be unbounded): it counts until it closes, and a
+// newcomer that needs room closes it at once, before any connection still proving itself.
+// For the strangers' budget and the vouched one.
+func TestRefusedPeerStaysInBudget(t *testing.T) {
+	for _, vouched := range []bool{false, true} {
+		t.Run(fmt.Sprintf("vouched=%v", vouched), func(t *testing.T) {
+			const budget = 2
+			c := admitClient(t, budget)
+			var all []*peer
+			add := func(name string, age time.Duration) *peer {
+				p := addView(c, name, false, vouched, vouched, age)
+				c.views[p].state = stConnected
+				all = append(all, p)
+				return p
+			}
+			proving := add("peer1", 2*time.Second)
+			refused := add("peer2", time.Second)
+			// The refused peer tells the room, as its owner does (refuse), and lives on.
+			c.refused(refused, &verifyError{reason: "not pinned", msg: "peer2 is not pinned"})
+			select {
+			case fn := <-c.inbox:
+				fn() // as the room loop would
+			case <-time.After(10 * time.Second):
+				t.Fatal("refused handed the room nothing")
+			}
+			for i := range 3 {
+				name := fmt.Sprintf("newcomer%d", i)
+				if c.admit(admission{bare: name, protected: vouched, vouched: vouched, evict: true}) {
+					add(name, 0)
+				}
+				if i == 0 && len(proving.closeReq) != 0 {
+					t.Error("a connection still proving itself was evicted while a refused one held room")
+				}
+				alive := 0
+				for _, p := range all {
+					if len(p.closeReq) == 0 {
+						alive++ // never asked to close: still running
+					}
+				}
+				if alive > budget {
+					t.Fatalf("after newcomer %d: %d connections alive, budget %d", i, alive, budget)
+				}
+			}
+			if len(refused.closeReq) == 0 {
+				t.Error("the refused connection is still alive after newcomers needed its room")
+			}
+		})
+	}
+}

@@ -91,6 +91,9 @@ type Config struct {
 	OnEvent func(Event)
 
 	eventCap int // the event queue's size (0: eventQueueCap); tests set less
+	// onBadTransition hears of every state transition the table does not have (always a
+	// bug, peerstate.go): the tests fail on one. Called on the peer's owner goroutine.
+	onBadTransition func(error)
 }
 
 // Client is one process's presence in a room.

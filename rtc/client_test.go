@@ -118,6 +118,10 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		o.trust = TrustKnown
 	}
 	tc := &testClient{id: id, store: store, news: make(chan struct{}, 1)}
+	// Every test that runs real peers checks every move of their state machines against
+	// the table (peerstate.go): an illegal one fails the test.
+	var badMu sync.Mutex
+	var bad []error
 	cfg := Config{
 		Broker: brokerURL, Room: room, Identity: id, Store: store, Trust: o.trust,
 		ICE: iceconf.Loopback(), Role: o.role, PipeTo: o.pipeTo, Log: o.log,
@@ -125,6 +129,11 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		OnQuestion:    o.onQuestion,
 		Reconnect:     o.reconnect,
 		eventCap:      o.eventCap,
+		onBadTransition: func(err error) {
+			badMu.Lock()
+			bad = append(bad, err)
+			badMu.Unlock()
+		},
 		OnEvent: func(e Event) {
 			tc.evMu.Lock()
 			tc.unread = append(tc.unread, e)
@@ -149,6 +158,11 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = c.Close(ctx)
+		badMu.Lock()
+		defer badMu.Unlock()
+		for _, err := range bad {
+			t.Errorf("%s: %v", id.Name, err)
+		}
 	})
 	return tc
 }

@@ -139,7 +139,7 @@ func (c *Client) checkKeyless(w *want) {
 		return
 	}
 	for q, v := range c.views {
-		if q.bare == w.bare && v.state != stClosed {
+		if q.bare == w.bare && !v.state.over() {
 			return // another process of that name is being tried
 		}
 	}
@@ -247,7 +247,7 @@ func (c *Client) settleFailure(p *peer, err error) {
 	}
 	w.refusal = err
 	for q, v := range c.views {
-		if q != p && q.bare == p.bare && v.state != stClosed {
+		if q != p && q.bare == p.bare && !v.state.over() {
 			return // another process of that name is still being tried
 		}
 	}

@@ -104,7 +104,7 @@ func (p *peer) startDirect() {
 // goroutine). Only a peer we verified is listened to: the frame then comes from the very
 // DTLS session its proof is bound to.
 func (p *peer) onDirectFrame(typ string, frame []byte) {
-	if !p.withPipe || p.st < stVerified || p.st == stClosed {
+	if !p.withPipe || !p.st.verified() {
 		return
 	}
 	d := &p.direct

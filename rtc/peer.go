@@ -41,24 +41,6 @@ const unloadWindow = 30 * time.Second
 // (the real peer answers within a round trip) before we conclude its key differs from the pin.
 const badAnswerGrace = 3 * time.Second
 
-// peerState is where a connection is in its life. It only moves forward; a connection that
-// fails is closed, and a new one may be made.
-type peerState int
-
-const (
-	stStarting    peerState = iota // building the PeerConnection, making our offer or answer
-	stSignaled                     // our offer or answer is published
-	stConnecting                   // offerer: the answer is applied; ICE and DTLS at work
-	stConnected                    // every channel open, the handshake done: verifying
-	stVerified                     // we verified the peer (rtchat: it has not yet said it verified us)
-	stEstablished                  // verified both ways (a web page: once we verified it)
-	stClosed
-)
-
-var stateNames = [...]string{"starting", "signaled", "connecting", "connected", "verified", "established", "closed"}
-
-func (s peerState) String() string { return stateNames[s] }
-
 // Events a peer's owner goroutine handles. Pion callbacks, channel readers, the room loop,
 // timers and API calls only send these; only the owner touches the peer's state.
 type (
@@ -173,7 +155,7 @@ type peer struct {
 	wg sync.WaitGroup // goroutines working for this peer
 
 	// Owner only.
-	st         peerState
+	st         peerState // moves only along transitions (peerstate.go)
 	up         bool
 	cleanup    func() error
 	offerNonce string
@@ -188,21 +170,20 @@ type peer struct {
 	msgQ       []Event
 	questionQ  []questionFrame
 	legacyQ    []questionFrame
-	they       bool // an rtchat peer said it verified us
-	refusal    error
+	they       bool  // an rtchat peer said it verified us
+	refusal    error // why we refuse the peer (stRefusing)
 	badAnswer  error
 	fallback   *evAnswer // an answer signed with the peer's own claimed key, not the pin
 	unloaded   time.Time // when an unload in the peer's name was seen
 	leaving    error     // the peer said bye: we close after leaveDrain
 	remoteFP   string    // the remote SDP's fingerprint (a restart must keep it)
-	// Reconnecting: the transport of an established connection went; it may come back.
-	reconnecting  bool
+	// Reconnecting (stReconnecting): the transport of an established connection went; it may come back.
 	restartStop   chan struct{}   // ends the restart ticker of the current outage
 	restartNonces map[string]bool // nonces of our restart offers: a restart answer signs one
 	busy          map[string]bool
 	handlers      int
 	timer         *time.Timer
-	timerWhy      string
+	timerWhy      timerReason
 	tofu          *tofuPin // a stranger's key to pin when it first talks (pinOnTalk)
 
 	direct directState // the pipe's direct path (directpath.go)
@@ -284,7 +265,7 @@ func (p *peer) goWork(fn func()) {
 	}()
 }
 
-func (p *peer) setTimer(d time.Duration, why string) {
+func (p *peer) setTimer(d time.Duration, why timerReason) {
 	if !p.timer.Stop() {
 		select {
 		case <-p.timer.C:
@@ -297,24 +278,36 @@ func (p *peer) setTimer(d time.Duration, why string) {
 
 func (p *peer) stopTimer() {
 	p.timer.Stop()
-	p.timerWhy = ""
+	p.timerWhy = timerNone
 }
 
-// setState moves the state machine and tells the room.
-func (p *peer) setState(st peerState) {
+// setState moves the state machine along its table (peerstate.go) and tells the room. A
+// move the table does not have is a bug: it is logged, counted (tests fail on it) and not
+// made.
+func (p *peer) setState(st peerState) { p.move(st, p.up, nil) }
+
+// move is setState with what the room is told (closeWith: the transport is down, and why).
+// A move to closed is made even when illegal: a bug must never keep a connection open.
+func (p *peer) move(st peerState, up bool, err error) {
 	if st == p.st {
 		return
 	}
+	if terr := checkTransition(p.st, st); terr != nil {
+		p.c.badTransition(p, terr)
+		if st != stClosed {
+			return
+		}
+	}
 	p.log.Debug("connection state", "from", p.st, "to", st)
 	p.st = st
-	p.c.report(p, st, p.up, nil)
+	p.c.report(p, st, up, err)
 }
 
 // run is the owner goroutine.
 func (p *peer) run(in *offerInput) {
 	defer p.c.peerWG.Done()
 	p.timer = time.NewTimer(offerLifetime)
-	p.timerWhy = "connect"
+	p.timerWhy = timerConnect
 	if err := p.start(in); err != nil {
 		// A local failure (no socket could be bound, say): never silent.
 		p.log.Warn("could not start a connection", "err", err)
@@ -545,8 +538,8 @@ func (p *peer) handle(ev any) {
 			p.requestRestart()
 		}
 	case evRestartRequest:
-		if p.st == stEstablished && p.rt && p.offerer {
-			if !p.reconnecting {
+		if p.st.established() && p.rt && p.offerer {
+			if p.st != stReconnecting {
 				p.startReconnecting(webrtc.PeerConnectionStateDisconnected)
 			}
 			p.restartICE()
@@ -584,7 +577,7 @@ func (p *peer) onAnswer(ev evAnswer) {
 		// soon, someone else answers in the peer's name or the peer's key changed.
 		if p.badAnswer == nil {
 			p.badAnswer = p.mismatchErr("(its answer's signature does not verify with it)")
-			p.setTimer(badAnswerGrace, "bad answer")
+			p.setTimer(badAnswerGrace, timerBadAnswer)
 		}
 		if p.selfSigned(ev) {
 			// Signed with the key the peer itself claims: connect after the grace, and let
@@ -612,7 +605,7 @@ func (p *peer) applyAnswer(ev evAnswer) {
 	}
 	p.remoteReady(facts)
 	if p.badAnswer != nil {
-		p.setTimer(offerLifetime-time.Since(p.created), "connect") // an answer was applied after all
+		p.setTimer(offerLifetime-time.Since(p.created), timerConnect) // an answer was applied after all
 	}
 	if p.st < stConnecting {
 		p.setState(stConnecting)
@@ -679,15 +672,15 @@ func (p *peer) onPCState(s webrtc.PeerConnectionState) {
 	}
 	switch s {
 	case webrtc.PeerConnectionStateConnected:
-		if p.reconnecting {
-			p.reconnecting = false
+		if p.st == stReconnecting {
+			p.setState(stEstablished)
 			p.stopTimer()
 			p.stopRestarts()
 			p.log.Info("reconnected")
 			p.c.emit(Event{Type: EventReconnected, Peer: p.remote, Bare: p.bare})
 		}
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateDisconnected:
-		if !left && p.st == stEstablished && p.c.cfg.Reconnect > 0 {
+		if !left && p.st.established() && p.c.cfg.Reconnect > 0 {
 			p.startReconnecting(s)
 			return
 		}
@@ -704,16 +697,16 @@ func (p *peer) onPCState(s webrtc.PeerConnectionState) {
 // peer), and the rtchat offerer restarts ICE through the topic (a NAT rebinding, a new
 // address). SCTP retransmits what is in flight, so nothing is lost or repeated.
 func (p *peer) startReconnecting(s webrtc.PeerConnectionState) {
-	if p.reconnecting {
+	if p.st == stReconnecting {
 		if s == webrtc.PeerConnectionStateFailed {
 			p.restartICE() // ICE gave up on the old pairs: restart now
 		}
 		return
 	}
-	p.reconnecting = true
+	p.setState(stReconnecting)
 	p.log.Info("connection interrupted: reconnecting", "state", s.String(), "window", p.c.cfg.Reconnect)
 	p.c.emit(Event{Type: EventReconnecting, Peer: p.remote, Bare: p.bare})
-	p.setTimer(p.c.cfg.Reconnect, "reconnect")
+	p.setTimer(p.c.cfg.Reconnect, timerReconnect)
 	p.c.checkBroker()
 	if !p.rt {
 		return // web pages restart on their own
@@ -749,7 +742,7 @@ func (p *peer) stopRestarts() {
 
 // restartICE sends (or sends again) an ICE restart offer while reconnecting.
 func (p *peer) restartICE() {
-	if !p.reconnecting || !p.rt || !p.offerer || p.st != stEstablished {
+	if p.st != stReconnecting || !p.rt || !p.offerer {
 		return
 	}
 	if p.restartNonces == nil {
@@ -774,7 +767,7 @@ func (p *peer) restartICE() {
 
 // requestRestart asks the offerer of our connection, through the topic, to restart ICE.
 func (p *peer) requestRestart() {
-	if !p.reconnecting || !p.rt || p.offerer || p.st != stEstablished {
+	if p.st != stReconnecting || !p.rt || p.offerer {
 		return
 	}
 	s := proof.Signal{Kind: proof.KindRestartRequest, Room: p.c.topic, Sender: p.c.me, Target: p.remote,
@@ -791,7 +784,7 @@ func (p *peer) requestRestart() {
 
 // onRestartOffer answers the peer's ICE restart of our connection.
 func (p *peer) onRestartOffer(ev evRestartOffer) {
-	if p.offerer || p.st != stEstablished || !p.rt {
+	if p.offerer || !p.st.established() || !p.rt {
 		return
 	}
 	if ev.facts.fingerprint != p.remoteFP {
@@ -885,7 +878,7 @@ func (p *peer) connected() {
 		verify = p.c.cfg.VerifyTimeout
 	}
 	// The peer must also verify us in about that time (rtchat peers tell us).
-	p.setTimer(verify+5*time.Second, "verify")
+	p.setTimer(verify+5*time.Second, timerVerify)
 	p.goWork(func() {
 		ctx, cancel := context.WithTimeout(p.ctx, verify)
 		defer cancel()
@@ -896,17 +889,17 @@ func (p *peer) connected() {
 
 func (p *peer) onTimer() {
 	switch p.timerWhy {
-	case "connect":
+	case timerConnect:
 		p.closeWith(fmt.Errorf("%w: %s did not connect", ErrTimeout, p.remote), false)
-	case "verify":
+	case timerVerify:
 		p.closeWith(&verifyError{reason: "no proof", msg: fmt.Sprintf("%s did not finish verifying us in time", p.remote)}, false)
-	case "refusal":
+	case timerRefusal:
 		p.closeWith(p.refusal, false)
-	case "reconnect":
+	case timerReconnect:
 		p.closeWith(fmt.Errorf("%w: %s unreachable for %v", ErrConnectionLost, p.remote, p.c.cfg.Reconnect), false)
-	case "leave":
+	case timerLeave:
 		p.closeWith(p.leaving, false)
-	case "bad answer":
+	case timerBadAnswer:
 		if ev := p.fallback; ev != nil && !p.remoteSet {
 			p.fallback = nil
 			p.applyAnswer(*ev)
@@ -959,6 +952,7 @@ func (p *peer) refuse(err error) {
 	p.log.Debug("verification failed", "err", err)
 	p.c.emit(Event{Type: EventRefused, Peer: p.remote, Bare: p.bare, Err: err})
 	p.refusal = err
+	p.setState(stRefusing)
 	p.msgQ, p.questionQ, p.legacyQ = nil, nil, nil
 	if !p.rt {
 		p.c.refused(p, err)
@@ -972,7 +966,7 @@ func (p *peer) refuse(err error) {
 		_ = p.sendFrame(labelControl, controlFrame{Type: "refused", Reason: refusalReason(err)})
 		p.c.refused(p, err)
 	})
-	p.setTimer(refusalGrace, "refusal")
+	p.setTimer(refusalGrace, timerRefusal)
 }
 
 func (p *peer) establish() {
@@ -1014,18 +1008,18 @@ func (p *peer) onFrame(label string, frame []byte) {
 		}
 		e := Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: label, Text: text}
 		switch {
-		case p.st >= stVerified && p.st != stClosed:
+		case p.st.verified():
 			if !p.pinOnTalk() {
 				return
 			}
 			e.Unverified = p.proof.unverified
 			p.c.emit(e)
-		case p.st < stVerified && p.refusal == nil && len(p.msgQ) < maxQueuedMessages:
+		case p.st < stVerified && len(p.msgQ) < maxQueuedMessages:
 			// Nothing from an unverified peer reaches the user; it may still prove itself.
 			p.msgQ = append(p.msgQ, e)
 		}
 	case "ping":
-		if p.st >= stVerified {
+		if p.st.verified() {
 			p.background("pong", "pong", "pong")
 		}
 	case "streamoffer":
@@ -1046,7 +1040,7 @@ func (p *peer) onFrame(label string, frame []byte) {
 			// readers a moment to hand it over before the connection goes.
 			if p.leaving == nil {
 				p.leaving = peerLeft(p.remote)
-				p.setTimer(leaveDrain, "leave")
+				p.setTimer(leaveDrain, timerLeave)
 			}
 		case "refused":
 			p.closeWith(&verifyError{reason: "refused", msg: fmt.Sprintf("%s refused us: %s", p.remote, refusalText(m.Reason, p.bare)), hint: refusalHint(m.Reason)}, false)
@@ -1075,7 +1069,8 @@ func (p *peer) closeWith(err error, graceful bool) {
 		return
 	}
 	flushFirst := graceful
-	if p.refusal != nil {
+	refusing := p.st == stRefusing
+	if refusing {
 		// Deliver the refusal notice before closing, whatever asked us to close.
 		err, graceful, flushFirst = p.refusal, false, true
 	}
@@ -1085,11 +1080,10 @@ func (p *peer) closeWith(err error, graceful bool) {
 	wasConnected := p.st >= stConnected
 	p.err = err
 	p.stopTimer()
-	p.st = stClosed
-	p.c.report(p, stClosed, false, err)
+	p.move(stClosed, false, err)
 	// CloseNow: the peer confirmed our work, so nothing waits for delivery; our DTLS
 	// close_notify tells it we leave (see closingNow).
-	now := p.c.closingNow() && p.refusal == nil
+	now := p.c.closingNow() && !refusing
 	if flushFirst && p.pc != nil && p.up && !now {
 		p.flush() // a graceful close delivers what we already sent
 	}

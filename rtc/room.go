@@ -27,7 +27,7 @@ type peerView struct {
 	made    int64 // the timestamp of the peer's signed offer or answer that made it (rtchat peers)
 }
 
-func (v *peerView) established() bool { return v.state == stEstablished }
+func (v *peerView) established() bool { return v.state.established() }
 
 // pokeEvery bounds how often requested announcements go out.
 const pokeEvery = 300 * time.Millisecond
@@ -168,7 +168,7 @@ func (c *Client) answerDialer() { c.poked, c.pokedByDialer = true, true }
 
 func (c *Client) anyConnected() bool {
 	for _, v := range c.views {
-		if v.state >= stConnected && v.state < stClosed {
+		if v.state >= stConnected && !v.state.over() {
 			return true
 		}
 	}
@@ -437,7 +437,7 @@ func (c *Client) onConnect(from string, info userInfo) {
 func (c *Client) stale(p *peer) bool {
 	v := c.views[p]
 	switch {
-	case v == nil || v.state == stClosed:
+	case v == nil || v.state.over():
 		return true
 	case v.state >= stConnected:
 		return false
@@ -627,7 +627,7 @@ func (c *Client) onOffer(from string, d offerData) {
 				return
 			}
 		}
-		if v.state >= stVerified && v.up && (!signed || d.RTChat.TS <= v.made) {
+		if v.state.verified() && v.up && (!signed || d.RTChat.TS <= v.made) {
 			// A healthy verified connection is never torn down by an offer anyone could
 			// have sent (§8): a web page whose connection really died is back once our
 			// transport notices. Nor by a signed offer that is not newer than the signed
@@ -703,10 +703,23 @@ func (c *Client) admit(a admission) bool {
 	bare, protected := a.bare, a.protected
 	verified, strangers, ours, offers := 0, 0, 0, 0
 	var oldestName, oldestAny, oldestUnproven *peer
+	// Refused connections tell their peer why (refusalGrace) before they close: alive, so
+	// they count until then, and they are the first to go when a newcomer needs room.
+	var refusingOurs, refusingStrangers []*peer
 	older := func(a, b *peer) bool { return b == nil || c.views[a].created.Before(c.views[b].created) }
 	sameName := 0 // our unprotected offers to this pinned name
 	for p, v := range c.views {
 		if v.state == stClosed {
+			continue
+		}
+		if v.state == stRefusing {
+			if v.vouched {
+				refusingOurs = append(refusingOurs, p)
+				ours++
+			} else {
+				refusingStrangers = append(refusingStrangers, p)
+				strangers++
+			}
 			continue
 		}
 		if v.established() {
@@ -745,6 +758,15 @@ func (c *Client) admit(a admission) bool {
 		c.forget(p)
 		c.retryLater(p.remote, true)
 	}
+	// dropRefusing closes refused connections (their notice is flushed first, closeWith)
+	// while the budget is full: never tried again.
+	dropRefusing := func(n *int, budget int, refusing []*peer) {
+		for ; *n >= budget && len(refusing) > 0; *n-- {
+			refusing[0].requestClose(nil)
+			c.forget(refusing[0])
+			refusing = refusing[1:]
+		}
+	}
 	if a.vouched {
 		budget := c.budgetVouched()
 		if a.offer && offers >= budget-max(1, budget/4) && budget > 1 {
@@ -760,6 +782,7 @@ func (c *Client) admit(a admission) bool {
 			evictOne(oldestUnproven)
 			ours--
 		}
+		dropRefusing(&ours, budget, refusingOurs)
 		return ours < budget
 	}
 	// Connections nobody vouched for get at most maxPendingPerName per name: each of a real
@@ -774,6 +797,7 @@ func (c *Client) admit(a admission) bool {
 		evictOne(oldestName)
 		strangers--
 	}
+	dropRefusing(&strangers, c.budgetStrangers(), refusingStrangers)
 	if strangers >= c.budgetStrangers() {
 		if !a.evict || oldestAny == nil {
 			return false
@@ -797,7 +821,7 @@ type admission struct {
 func (c *Client) countPending(bare string, protected bool) int {
 	n := 0
 	for p, v := range c.views {
-		if p.bare == bare && v.state != stClosed && !v.established() && !v.vouched && (protected || !v.protected) {
+		if p.bare == bare && !v.state.over() && !v.established() && !v.vouched && (protected || !v.protected) {
 			n++
 		}
 	}
@@ -862,7 +886,7 @@ func (c *Client) report(p *peer, st peerState, up bool, err error) {
 			w.negotiated = w.negotiated || (st != stClosed && (st >= stConnecting || (!p.offerer && st >= stSignaled)))
 		}
 		switch st {
-		case stEstablished:
+		case stEstablished, stReconnecting: // (again, when only its reachability changed)
 			c.retryDone(p.remote)
 			c.noteJoined(p, was)
 			c.settleSuccess(p)
@@ -894,8 +918,10 @@ func (c *Client) answered(p *peer, ts int64) {
 // closes, which may take a grace period).
 func (c *Client) refused(p *peer, err error) {
 	c.do(func() {
-		if v := c.views[p]; v != nil {
-			v.state = stClosed // no longer a candidate for anything
+		if v := c.views[p]; v != nil && v.state != stClosed {
+			// No longer a candidate for anything, but alive until its notice went out:
+			// it still counts against its budget (admit).
+			v.state = stRefusing
 		}
 		c.settleFailure(p, err)
 		c.allSettle(p, err)

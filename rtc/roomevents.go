@@ -12,7 +12,7 @@ const EventJoined EventType = "joined"
 // noteJoined reports a connection that has just become established (was: its state before
 // the report). Room loop.
 func (c *Client) noteJoined(p *peer, was peerState) {
-	if was == stEstablished {
+	if was.established() {
 		return // a change of reachability, not a new connection
 	}
 	// proof is set by the owner before it reports the state, and never changed after.

@@ -104,7 +104,7 @@ type tofuPin struct {
 // another key pinned for the name meanwhile): the peer is refused and what it said dropped.
 // Owner goroutine.
 func (p *peer) pinOnTalk() bool {
-	if p.refusal != nil {
+	if p.st == stRefusing {
 		return false
 	}
 	pin := p.tofu

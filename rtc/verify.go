@@ -315,9 +315,9 @@ func (p *peer) onQuestion(q questionFrame) {
 		p.onLegacyQuestion(q)
 	default:
 		switch {
-		case p.st >= stVerified:
+		case p.st.verified():
 			p.dispatch(q)
-		case p.refusal == nil && len(p.questionQ) < maxQueuedQuestions:
+		case p.st < stVerified && len(p.questionQ) < maxQueuedQuestions:
 			p.questionQ = append(p.questionQ, q) // answered once the peer proved itself
 		default:
 			p.answerError(q, "too many questions before verification")
@@ -382,9 +382,9 @@ func (p *peer) onLegacyQuestion(q questionFrame) {
 		return
 	}
 	switch {
-	case p.st >= stVerified:
+	case p.st.verified():
 		p.answerLegacy(q)
-	case p.refusal == nil && len(p.legacyQ) < maxQueuedQuestions:
+	case p.st < stVerified && len(p.legacyQ) < maxQueuedQuestions:
 		p.legacyQ = append(p.legacyQ, q)
 	default:
 		p.answerError(q, "too many identity questions")
