@@ -51,6 +51,13 @@ says so and exits 0; a connection that fails exits 5. When stdin is not a termin
 lines are sent as they come and rtchat exits at its end; a line over the limit is an
 error (nothing of it is sent).
 
+When PEER becomes unreachable (its machine sleeps, its link drops, it crashed), rtchat
+says so within seconds and waits --reconnect (30s) for it to come back. A line typed
+meanwhile is not sent: rtchat flags it "not delivered" on stderr, so send it again once
+PEER is back; stdin that is not a terminal is not read meanwhile (nothing of it is lost).
+If PEER does not come back in time, the chat ends with exit 5: run the same command
+again once PEER is back.
+
 Without PEER: the room, as on the RTChat web page. rtchat stays in the room and connects
 to everyone the trust policy allows (rtchat 'connect' and 'listen' processes, web pages,
 and under --trust unverified clients without identity keys), verifies each, and says on
@@ -116,7 +123,8 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 	stopped := make(chan struct{}) // closed before the session closes, so no sender blocks
 	s, p, err := openPeer(ctx, g, ios, rtc.RoleConnect, peer, func(c *rtc.Config) {
 		c.OnEvent = func(e rtc.Event) {
-			if e.Type == rtc.EventMessage {
+			switch e.Type {
+			case rtc.EventMessage, rtc.EventReconnecting, rtc.EventReconnected:
 				select {
 				case events <- e:
 				case <-stopped:
@@ -133,6 +141,7 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 	defer close(stopped)
 	out := s.out
 	target := p.Name()
+	who := safeLine(target)
 	interactive := ios.InTTY && ios.ErrTTY && !g.JSON
 
 	// What is typed or piped in: lines on a channel, then the reason reading ended.
@@ -171,10 +180,17 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 		if ed != nil {
 			help = " Type a message and press Enter to send it; Ctrl-D to quit."
 		}
-		note("connected to %s, %s.%s", safeLine(p.Name()), how, help)
+		note("connected to %s, %s.%s", who, how, help)
 	}
 	go readInput(ed, ios.In, lines, readErr, stopped)
+	var o outage
 	for {
+		// While PEER is unreachable, piped lines wait in stdin (nothing is read, nothing
+		// lost); typed lines are read and flagged as not delivered.
+		input := lines
+		if o.on && ed == nil {
+			input = nil
+		}
 		select {
 		case <-ctx.Done():
 			return context.Cause(ctx)
@@ -183,24 +199,59 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 			if err == nil || errors.Is(err, rtc.ErrPeerLeft) {
 				// The peer quit (or its web page was closed): the chat is over, not failed.
 				if !g.JSON {
-					note("%s left", safeLine(p.Name()))
+					note("%s left", who)
 				}
 				return nil
+			}
+			if o.on {
+				// The reconnect window ended: the chat is over, as any lost connection.
+				if !g.JSON && ed == nil && o.sent > 0 {
+					note("%d lines of stdin were sent; the rest were not", o.sent)
+				}
+				return withHint(err, fmt.Sprintf("%s did not come back within --reconnect (%v): run 'rtchat connect %s' again once it is back (--reconnect DUR waits longer)", who, reconnectWindow(g), peer))
 			}
 			return err
 		case e := <-events:
 			if e.Peer != target {
 				continue
 			}
-			switch {
-			case g.JSON:
-				_ = out.object(eventJSON(e)) // the raw text: JSON escapes it
-			case ed != nil && ios.OutTTY:
-				ed.print(messageLines(e, false, ios.outCols(true)))
-			default:
-				_ = out.text(messageLines(e, false, ios.outCols(false)))
+			switch e.Type {
+			case rtc.EventReconnecting:
+				recent := o.start(time.Now())
+				if g.JSON {
+					continue // the NDJSON event says it (session.go)
+				}
+				text := fmt.Sprintf("%s is unreachable; waiting up to %v for it to come back", who, reconnectWindow(g))
+				if ed != nil {
+					text += "; lines typed meanwhile are not delivered"
+				} else {
+					text += "; stdin is read again once it is back"
+				}
+				note("%s", text)
+				if recent > 0 {
+					note("the last %d %s sent (in the %v before) %s only if it comes back", recent, pluralLines(recent), recentWindow, map[bool]string{true: "arrives", false: "arrive"}[recent == 1])
+				}
+			case rtc.EventReconnected:
+				missed := o.end()
+				if g.JSON {
+					continue
+				}
+				if missed > 0 {
+					note("%s is back; the %d %s typed while it was unreachable %s not delivered: send again what matters", who, missed, pluralLines(missed), map[bool]string{true: "was", false: "were"}[missed == 1])
+				} else {
+					note("%s is back", who)
+				}
+			case rtc.EventMessage:
+				switch {
+				case g.JSON:
+					_ = out.object(eventJSON(e)) // the raw text: JSON escapes it
+				case ed != nil && ios.OutTTY:
+					ed.print(messageLines(e, false, ios.outCols(true)))
+				default:
+					_ = out.text(messageLines(e, false, ios.outCols(false)))
+				}
 			}
-		case line := <-lines:
+		case line := <-input:
 			switch {
 			case line == "":
 				// Nothing to say: an empty message would arrive as the web client's "chat".
@@ -208,12 +259,86 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 			case len(line) > maxMessage:
 				note("that line is %d bytes, over the %d-byte limit of a message; nothing was sent (use 'rtchat pipe' for data)", len(line), maxMessage)
 				continue
+			case o.on:
+				// Never lost silently: the line is named, so it can be sent again.
+				o.missed++
+				note("not delivered (%s is unreachable): %s", who, quoteLine(line))
+				continue
 			}
 			if err := p.Chat(line); err != nil {
 				return err
 			}
+			o.sentAt(time.Now())
 		case err := <-readErr:
 			return inputEnded(err)
 		}
 	}
+}
+
+// recentWindow: lines sent this long before a peer was found unreachable may be in flight
+// (ICE takes about 5 s to notice that nothing comes back); SCTP delivers them if it
+// comes back, and nothing can tell whether they arrived if it does not.
+const recentWindow = 10 * time.Second
+
+// outage follows one peer's reachability for 'rtchat connect PEER': whether it is
+// unreachable now, the lines sent recently (that may be in flight when it goes) and the
+// lines typed while it was unreachable (flagged, not sent).
+type outage struct {
+	on     bool
+	missed int         // lines typed during this outage: flagged as not delivered
+	sent   int         // lines sent in all
+	recent []time.Time // when the lines of the last recentWindow were sent
+}
+
+func (o *outage) sentAt(t time.Time) {
+	o.sent++
+	o.recent = append(o.recent, t)
+	o.trim(t)
+}
+
+func (o *outage) trim(now time.Time) {
+	i := 0
+	for i < len(o.recent) && now.Sub(o.recent[i]) > recentWindow {
+		i++
+	}
+	o.recent = o.recent[i:]
+}
+
+// start marks the peer unreachable and returns how many lines were sent in the
+// recentWindow before.
+func (o *outage) start(now time.Time) (recent int) {
+	o.on, o.missed = true, 0
+	o.trim(now)
+	return len(o.recent)
+}
+
+// end marks the peer reachable again and returns how many lines were typed meanwhile.
+func (o *outage) end() (missed int) {
+	o.on = false
+	o.recent = nil // delivered by now (SCTP retransmits what was in flight)
+	return o.missed
+}
+
+func pluralLines(n int) string {
+	if n == 1 {
+		return "line you"
+	}
+	return "lines you"
+}
+
+// quoteLine shows a typed line in a note: quoted and safe, cut after 60 characters.
+func quoteLine(line string) string {
+	r := []rune(line)
+	if len(r) > 60 {
+		return fmt.Sprintf("%q…", string(r[:60]))
+	}
+	return fmt.Sprintf("%q", line)
+}
+
+// reconnectWindow is how long an unreachable peer is waited for (--reconnect; 0: not at all).
+func reconnectWindow(g *Globals) time.Duration {
+	if g.Reconnect <= 0 {
+		return 0
+	}
+	return g.Reconnect
 }

@@ -333,7 +333,7 @@ func (r *roomChat) onEvent(e rtc.Event) {
 		r.note("%s now calls itself %s; it is still shown as %s, the name it proved", who, safeLine(e.NewName), who)
 	case rtc.EventReconnecting:
 		r.track(e)
-		r.note("%s is unreachable; waiting up to %v for it to come back", who, r.reconnectWindow())
+		r.note("%s is unreachable; waiting up to %v for it to come back", who, reconnectWindow(r.g))
 	case rtc.EventReconnected:
 		r.track(e)
 		r.note("%s is back", who)
@@ -388,11 +388,4 @@ func (r *roomChat) stillHere(full string) bool {
 		}
 	}
 	return false
-}
-
-func (r *roomChat) reconnectWindow() time.Duration {
-	if r.g.Reconnect <= 0 {
-		return 0
-	}
-	return r.g.Reconnect
 }
