@@ -261,7 +261,8 @@ func (c *connectChat) ended() error {
 	}
 	// The reconnect window ended: the chat is over, as with any lost connection.
 	if !g.JSON && !c.t.editing() && c.o.sent > 0 {
-		c.t.note("%d lines of stdin were sent; the rest were not", c.o.sent)
+		n := c.o.sent
+		c.t.note("%d %s of stdin %s sent; the rest were not", n, map[bool]string{true: "line", false: "lines"}[n == 1], map[bool]string{true: "was", false: "were"}[n == 1])
 	}
 	return withHint(err, fmt.Sprintf("%s did not come back within --reconnect (%v): run 'rtchat connect %s' again once it is back (--reconnect DUR waits longer)", c.who, reconnectWindow(g), c.peer))
 }

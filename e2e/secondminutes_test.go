@@ -412,3 +412,36 @@ func TestConnectSaysPartnerUnreachable(t *testing.T) {
 		t.Errorf("the end does not say what happened and what to do:\n%s", scr)
 	}
 }
+
+// TestConnectPipedWaitsForPartner: with stdin piped, 'connect PEER' stops reading it while
+// PEER is unreachable (a line written then is not sent into the void), and when the
+// --reconnect window ends it exits 5 saying how many lines were sent and what to do.
+func TestConnectPipedWaitsForPartner(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	alice, _ := w.startOnPipe("alice", "connect", "bob")
+	bob, in := w.startOnPipe("bob", "--reconnect", "3s", "connect", "alice")
+	if _, err := in.WriteString("first\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.waitFor(w.ctx, alice.stdout, "bob: first\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.waitFor(w.ctx, bob.stderr, "is unreachable; waiting up to 3s for it to come back; stdin is read again once it is back"); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = in.WriteString("second\n") // bob may have ended already: the pipe is then closed
+	code, err := bob.wait(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := bob.stderr.String()
+	if code != 5 || !strings.Contains(errs, "rtchat: 1 line of stdin was sent; the rest were not") ||
+		!strings.Contains(errs, "unreachable for 3s") || !strings.Contains(errs, "run 'rtchat connect alice' again once it is back") {
+		t.Errorf("bob's connect: exit %d, stderr:\n%s\nwant exit 5 saying one line was sent and what to do", code, errs)
+	}
+}
