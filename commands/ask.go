@@ -67,9 +67,6 @@ error answer or any other failure). --all exits 4 when no 'rtchat listen' is in 
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			if opts.Targets.many() {
-				return runAskMany(cmd.Context(), opts)
-			}
 			return runAsk(cmd.Context(), opts)
 		},
 		ValidArgsFunction: completePeers(g),
@@ -79,33 +76,50 @@ error answer or any other failure). --all exits 4 when no 'rtchat listen' is in 
 	return cmd
 }
 
+// runAsk asks PEER, or every peer of --to or --all, and prints the answers.
 func runAsk(ctx context.Context, opts *askOptions) error {
 	g := opts.Globals
-	s, p, err := openPeer(ctx, g, opts.IO, rtc.RoleAsk, opts.Peer, nil)
+	s, results, err := runTargets(ctx, g, opts.IO, rtc.RoleAsk, opts.Peer, opts.Targets,
+		func(p *rtc.Peer) string {
+			if !p.IsRTChat() {
+				return "a web page answers no questions"
+			}
+			return ""
+		},
+		func(ctx context.Context, p *rtc.Peer) (json.RawMessage, error) {
+			return p.Ask(ctx, opts.Topic, opts.Question)
+		})
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	actx, cancel := g.withTimeout(ctx)
-	defer cancel()
-	ans, err := p.Ask(actx, opts.Topic, opts.Question)
-	if out, ok := rtc.RemoteOutput(err); ok && !g.JSON {
+	if !opts.Targets.many() {
+		return askOne(s, opts, results[0])
+	}
+	return askMany(s, opts, results)
+}
+
+// askOne prints the answer of one PEER: as it is for scripts, made safe on a terminal.
+func askOne(s *session, opts *askOptions, r peerResult) error {
+	g := opts.Globals
+	if out, ok := rtc.RemoteOutput(r.Err); ok && !g.JSON {
 		// The peer's command failed but printed something: shown as it would be there.
 		_ = s.out.line("%s", answerText(out))
 	}
-	if err != nil {
-		return err
+	if r.Err != nil {
+		return r.Err
 	}
+	ans := r.Answer
 	s.finished.Store(true)
 	// The answer proves the question arrived: print it, then leave without waiting on the peer.
 	defer s.closeNow()
 	if g.JSON {
-		return s.out.object(answerJSON{Type: "answer", Peer: p.Name(), Name: p.Bare(), Topic: opts.Topic, Answer: ans, Verified: p.Verified()})
+		return s.out.object(answerJSON{Type: "answer", Peer: r.Peer, Name: r.Name, Topic: opts.Topic, Answer: ans, Verified: !r.Unverified})
 	}
 	switch {
-	case !p.Verified():
+	case r.Unverified:
 		// Nothing proves who wrote it (--trust unverified): every line says so.
-		return s.out.text(peerLines(senderName(p.Bare(), true), answerText(ans), opts.IO.outCols(false)))
+		return s.out.text(peerLines(senderName(r.Name, true), answerText(ans), opts.IO.outCols(false)))
 	case opts.IO.OutTTY:
 		// The peer's bytes never act on the terminal; scripts reading stdout get them raw.
 		return s.out.line("%s", safeText(answerText(ans)))
@@ -122,23 +136,9 @@ func answerText(ans json.RawMessage) string {
 	return string(ans)
 }
 
-// runAskMany asks every peer of --to or --all and prints "NAME: answer" for each answer.
-func runAskMany(ctx context.Context, opts *askOptions) error {
+// askMany prints "NAME: answer" for each answer of --to or --all.
+func askMany(s *session, opts *askOptions, results []peerResult) error {
 	g := opts.Globals
-	s, results, err := runMany(ctx, g, opts.IO, rtc.RoleAsk, opts.Targets,
-		func(p *rtc.Peer) string {
-			if !p.IsRTChat() {
-				return "a web page answers no questions"
-			}
-			return ""
-		},
-		func(ctx context.Context, p *rtc.Peer) (json.RawMessage, error) {
-			return p.Ask(ctx, opts.Topic, opts.Question)
-		})
-	if err != nil {
-		return err
-	}
-	defer s.close()
 	failed, remote := 0, 0
 	for i, name := range displayNames(results) {
 		r := results[i]

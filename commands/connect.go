@@ -51,6 +51,13 @@ says so and exits 0; a connection that fails exits 5. When stdin is not a termin
 lines are sent as they come and rtchat exits at its end; a line over the limit is an
 error (nothing of it is sent).
 
+When PEER becomes unreachable (its machine sleeps, its link drops, it crashed), rtchat
+says so within seconds and waits --reconnect (30s) for it to come back. A line typed
+meanwhile is not sent: rtchat flags it "not delivered" on stderr, so send it again once
+PEER is back; stdin that is not a terminal is not read meanwhile (nothing of it is lost).
+If PEER does not come back in time, the chat ends with exit 5: run the same command
+again once PEER is back.
+
 Without PEER: the room, as on the RTChat web page. rtchat stays in the room and connects
 to everyone the trust policy allows (rtchat 'connect' and 'listen' processes, web pages,
 and under --trust unverified clients without identity keys), verifies each, and says on
@@ -112,108 +119,218 @@ at its end (exit 0). Peers that come and go do not end the room.`,
 func runConnect(ctx context.Context, opts *connectOptions) error {
 	g, ios, peer := opts.Globals, opts.IO, opts.Peer
 	waitForPerson(g, ios)
-	events := make(chan rtc.Event, 64)
+	// What the peer does reaches the chat loop as functions on inbox.
+	inbox := make(chan func() error, 64)
 	stopped := make(chan struct{}) // closed before the session closes, so no sender blocks
-	s, p, err := openPeer(ctx, g, ios, rtc.RoleConnect, peer, func(c *rtc.Config) {
-		c.OnEvent = func(e rtc.Event) {
-			if e.Type == rtc.EventMessage {
-				select {
-				case events <- e:
-				case <-stopped:
-				}
+	post := func(f func() error) {
+		select {
+		case inbox <- f:
+		case <-stopped:
+		}
+	}
+	var c *connectChat // set before the loop runs any function of inbox
+	s, p, err := openPeer(ctx, g, ios, rtc.RoleConnect, peer, func(cfg *rtc.Config) {
+		cfg.OnEvent = func(e rtc.Event) {
+			switch e.Type {
+			case rtc.EventMessage, rtc.EventReconnecting, rtc.EventReconnected:
+				post(func() error { c.event(e); return nil })
 			}
 		}
 	})
 	if err != nil {
+		close(stopped)
 		return err
 	}
 	defer s.close()
 	// Chat is fire and forget: the graceful close delivers what was sent before we leave.
 	defer p.Close()
 	defer close(stopped)
-	out := s.out
-	target := p.Name()
-	interactive := ios.InTTY && ios.ErrTTY && !g.JSON
-
-	// What is typed or piped in: lines on a channel, then the reason reading ended.
-	lines := make(chan string)
-	readErr := make(chan error, 1)
-	var ed *lineEditor
-	if interactive {
-		ed, err = newLineEditor(ios.InFd, ios.In, ios.Err, ios.ErrWidth)
-		if err != nil {
-			g.Log.Debug("no line editing", "err", err)
-			interactive = false
-		} else {
-			defer ed.close()
-		}
-	}
-	// note prints a line of ours on stderr (above the prompt when editing).
-	note := func(format string, a ...any) {
-		text := "rtchat: " + fmt.Sprintf(format, a...) + "\n"
-		if ed != nil {
-			ed.print(text)
-			return
-		}
-		fmt.Fprint(ios.Err, text)
-	}
-	if g.JSON {
-		_ = out.object(verifiedJSON{Type: "verified", Peer: p.Name(), Name: p.Bare(), Bound: p.Bound(), Fingerprint: p.Fingerprint()})
-	} else {
-		how := fmt.Sprintf("key verified (%s)", p.Fingerprint())
-		switch {
-		case !p.Verified():
-			how = "UNVERIFIED: a client without identity keys; nothing proves who wrote its lines, which are marked [unverified]"
-		case !p.Bound():
-			how = fmt.Sprintf("key verified (web page, not bound to this connection) (%s)", p.Fingerprint())
-		}
-		help := ""
-		if ed != nil {
-			help = " Type a message and press Enter to send it; Ctrl-D to quit."
-		}
-		note("connected to %s, %s.%s", safeLine(p.Name()), how, help)
-	}
-	go readInput(ed, ios.In, lines, readErr, stopped)
-	for {
+	t := newChatTerm(g, ios, s.out)
+	defer t.close()
+	c = &connectChat{t: t, p: p, peer: peer, who: safeLine(p.Name())}
+	c.greet()
+	go func() {
 		select {
-		case <-ctx.Done():
-			return context.Cause(ctx)
 		case <-p.Done():
-			err := p.Err()
-			if err == nil || errors.Is(err, rtc.ErrPeerLeft) {
-				// The peer quit (or its web page was closed): the chat is over, not failed.
-				if !g.JSON {
-					note("%s left", safeLine(p.Name()))
-				}
-				return nil
-			}
-			return err
-		case e := <-events:
-			if e.Peer != target {
-				continue
-			}
-			switch {
-			case g.JSON:
-				_ = out.object(eventJSON(e)) // the raw text: JSON escapes it
-			case ed != nil && ios.OutTTY:
-				ed.print(messageLines(e, false, ios.outCols(true)))
-			default:
-				_ = out.text(messageLines(e, false, ios.outCols(false)))
-			}
-		case line := <-lines:
-			switch {
-			case line == "":
-				// Nothing to say: an empty message would arrive as the web client's "chat".
-				continue
-			case len(line) > maxMessage:
-				note("that line is %d bytes, over the %d-byte limit of a message; nothing was sent (use 'rtchat pipe' for data)", len(line), maxMessage)
-				continue
-			}
-			if err := p.Chat(line); err != nil {
-				return err
-			}
-		case err := <-readErr:
-			return inputEnded(err)
+			post(c.ended)
+		case <-stopped:
+		}
+	}()
+	// While PEER is unreachable, piped lines wait in stdin (nothing is read, nothing lost);
+	// typed lines are read and flagged as not delivered.
+	return t.loop(ctx, stopped, inbox, func() bool { return c.o.on }, c.line)
+}
+
+// connectChat is the chat of 'rtchat connect PEER', run by chatTerm.loop.
+type connectChat struct {
+	t    *chatTerm
+	p    *rtc.Peer
+	peer string // PEER as given
+	who  string // the peer's full name, safe to print
+	o    outage
+}
+
+// greet says whom we are connected to and how it was verified.
+func (c *connectChat) greet() {
+	p := c.p
+	if c.t.g.JSON {
+		_ = c.t.out.object(verifiedJSON{Type: "verified", Peer: p.Name(), Name: p.Bare(), Bound: p.Bound(), Fingerprint: p.Fingerprint()})
+		return
+	}
+	how := fmt.Sprintf("key verified (%s)", p.Fingerprint())
+	switch {
+	case !p.Verified():
+		how = "UNVERIFIED: a client without identity keys; nothing proves who wrote its lines, which are marked [unverified]"
+	case !p.Bound():
+		how = fmt.Sprintf("key verified (web page, not bound to this connection) (%s)", p.Fingerprint())
+	}
+	help := ""
+	if c.t.editing() {
+		help = " Type a message and press Enter to send it; Ctrl-D to quit."
+	}
+	c.t.note("connected to %s, %s.%s", c.who, how, help)
+}
+
+// line sends a line typed or piped in, or flags it while the peer is unreachable.
+func (c *connectChat) line(line string) error {
+	if !c.t.sendable(line) {
+		return nil
+	}
+	if c.o.on {
+		// Never lost silently: the line is named, so it can be sent again.
+		c.o.missed++
+		c.t.note("not delivered (%s is unreachable): %s", c.who, quoteLine(line))
+		return nil
+	}
+	if err := c.p.Chat(line); err != nil {
+		return err
+	}
+	c.o.sentAt(time.Now())
+	return nil
+}
+
+// event renders what the peer did: a message, or that it went or came back.
+func (c *connectChat) event(e rtc.Event) {
+	t, g := c.t, c.t.g
+	if e.Peer != c.p.Name() {
+		return
+	}
+	switch e.Type {
+	case rtc.EventMessage:
+		t.message(e, false)
+	case rtc.EventReconnecting:
+		recent := c.o.start(time.Now())
+		if g.JSON {
+			return // the NDJSON event says it (session.go)
+		}
+		text := fmt.Sprintf("%s is unreachable; waiting up to %v for it to come back", c.who, reconnectWindow(g))
+		if t.editing() {
+			text += "; lines typed meanwhile are not delivered"
+		} else {
+			text += "; stdin is read again once it is back"
+		}
+		t.note("%s", text)
+		if recent > 0 {
+			t.note("the last %d %s sent (in the %v before) %s only if it comes back", recent, pluralLines(recent), recentWindow, map[bool]string{true: "arrives", false: "arrive"}[recent == 1])
+		}
+	case rtc.EventReconnected:
+		missed := c.o.end()
+		switch {
+		case g.JSON:
+		case missed > 0:
+			t.note("%s is back; the %d %s typed while it was unreachable %s not delivered: send again what matters", c.who, missed, pluralLines(missed), map[bool]string{true: "was", false: "were"}[missed == 1])
+		default:
+			t.note("%s is back", c.who)
 		}
 	}
+}
+
+// ended: the connection ended. The peer quitting (or its web page closing) ends the chat,
+// not as a failure; a connection lost ends it with exit 5.
+func (c *connectChat) ended() error {
+	err := c.p.Err()
+	g := c.t.g
+	if err == nil || errors.Is(err, rtc.ErrPeerLeft) {
+		if !g.JSON {
+			c.t.note("%s left", c.who)
+		}
+		return errQuit
+	}
+	if !c.o.on {
+		return err
+	}
+	// The reconnect window ended: the chat is over, as with any lost connection.
+	if !g.JSON && !c.t.editing() && c.o.sent > 0 {
+		n := c.o.sent
+		c.t.note("%d %s of stdin %s sent; the rest were not", n, map[bool]string{true: "line", false: "lines"}[n == 1], map[bool]string{true: "was", false: "were"}[n == 1])
+	}
+	return withHint(err, fmt.Sprintf("%s did not come back within --reconnect (%v): run 'rtchat connect %s' again once it is back (--reconnect DUR waits longer)", c.who, reconnectWindow(g), c.peer))
+}
+
+// recentWindow: lines sent this long before a peer was found unreachable may be in flight
+// (ICE takes about 5 s to notice that nothing comes back); SCTP delivers them if it
+// comes back, and nothing can tell whether they arrived if it does not.
+const recentWindow = 10 * time.Second
+
+// outage follows one peer's reachability for 'rtchat connect PEER': whether it is
+// unreachable now, the lines sent recently (that may be in flight when it goes) and the
+// lines typed while it was unreachable (flagged, not sent).
+type outage struct {
+	on     bool
+	missed int         // lines typed during this outage: flagged as not delivered
+	sent   int         // lines sent in all
+	recent []time.Time // when the lines of the last recentWindow were sent
+}
+
+func (o *outage) sentAt(t time.Time) {
+	o.sent++
+	o.recent = append(o.recent, t)
+	o.trim(t)
+}
+
+func (o *outage) trim(now time.Time) {
+	i := 0
+	for i < len(o.recent) && now.Sub(o.recent[i]) > recentWindow {
+		i++
+	}
+	o.recent = o.recent[i:]
+}
+
+// start marks the peer unreachable and returns how many lines were sent in the
+// recentWindow before.
+func (o *outage) start(now time.Time) (recent int) {
+	o.on, o.missed = true, 0
+	o.trim(now)
+	return len(o.recent)
+}
+
+// end marks the peer reachable again and returns how many lines were typed meanwhile.
+func (o *outage) end() (missed int) {
+	o.on = false
+	o.recent = nil // delivered by now (SCTP retransmits what was in flight)
+	return o.missed
+}
+
+func pluralLines(n int) string {
+	if n == 1 {
+		return "line you"
+	}
+	return "lines you"
+}
+
+// quoteLine shows a typed line in a note: quoted and safe, cut after 60 characters.
+func quoteLine(line string) string {
+	r := []rune(line)
+	if len(r) > 60 {
+		return fmt.Sprintf("%q…", string(r[:60]))
+	}
+	return fmt.Sprintf("%q", line)
+}
+
+// reconnectWindow is how long an unreachable peer is waited for (--reconnect; 0: not at all).
+func reconnectWindow(g *Globals) time.Duration {
+	if g.Reconnect <= 0 {
+		return 0
+	}
+	return g.Reconnect
 }

@@ -60,6 +60,16 @@ func hintOf(err error) string {
 	return rtc.Hint(err)
 }
 
+// hintLine is the line that says what to do about err, "rtchat: hint: …" made safe, or ""
+// when there is nothing to say: every hint rtchat prints on stderr goes through it.
+func hintLine(err error) string {
+	h := hintOf(err)
+	if h == "" {
+		return ""
+	}
+	return "rtchat: hint: " + safeText(h) + "\n"
+}
+
 // codeOf maps an error to the exit code of the CLI contract, in one place.
 func codeOf(err error) int {
 	if err == nil {

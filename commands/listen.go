@@ -156,9 +156,7 @@ func runListen(ctx context.Context, opts *listenOptions) error {
 				fmt.Fprintf(ios.Err, "rtchat: %s\n", heldBack(dropped))
 			}
 			fmt.Fprintf(ios.Err, "rtchat: refused %s: %s\n", safeLine(e.Peer), safeText(fmt.Sprint(e.Err)))
-			if h := hintOf(e.Err); h != "" {
-				fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", safeText(h))
-			}
+			fmt.Fprint(ios.Err, hintLine(e.Err))
 		case rtc.EventDisconnected:
 			g.Log.Debug("peer left", "peer", e.Peer, "why", e.Err)
 		case rtc.EventLagged:

@@ -99,6 +99,7 @@ type peerResult struct {
 	Peer   string // full name; "" when no process of Name was reached
 	Name   string // bare name
 	Err    error
+	p      *rtc.Peer       // the peer reached, or nil
 	Answer json.RawMessage // ask
 	// Skipped: not asked at all (a web page answers no questions): no result is printed.
 	Skipped string
@@ -109,10 +110,13 @@ type peerResult struct {
 // multiWork is what send or ask does with one verified peer.
 type multiWork func(ctx context.Context, p *rtc.Peer) (json.RawMessage, error)
 
-// runMany connects to the targets (each verified as a single send or ask would be), runs
-// work on every one that was reached, at once, and returns one result per peer: in the
-// order of --to, or sorted by full name for --all.
-func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets, skip func(*rtc.Peer) string, work multiWork) (*session, []peerResult, error) {
+// runTargets is the one path of send and ask: it connects to peer (one PEER) or to the
+// targets of --to or --all (each verified as one PEER is), runs work on every one that was
+// reached, at once, and returns one result per peer: in the order of --to, or sorted by
+// full name for --all. With one PEER, failing to reach it is the error returned (the
+// waiting line says what we wait for); with several, skip leaves some out and a progress
+// line counts them.
+func runTargets(ctx context.Context, g *Globals, ios *IO, role rtc.Role, peer string, t targets, skip func(*rtc.Peer) string, work multiWork) (*session, []peerResult, error) {
 	s, err := startSession(ctx, g, ios, role, "", nil)
 	if err != nil {
 		return nil, nil, err
@@ -122,7 +126,17 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 	dctx, cancel := g.withTimeout(ctx)
 	defer cancel()
 	start := time.Now()
-	if t.All {
+	switch {
+	case peer != "":
+		p, err := s.dial(ctx, peer)
+		if err != nil {
+			s.close()
+			return nil, nil, err
+		}
+		results = []peerResult{{Peer: p.Name(), Name: p.Bare()}}
+		reached = []*rtc.Peer{p}
+		skip = func(*rtc.Peer) string { return "" }
+	case t.All:
 		stop := s.progress(func() string {
 			found, ready, failed := s.client.AllProgress()
 			if found == 0 {
@@ -153,7 +167,7 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 			return nil, nil, withHint(fmt.Errorf("%w: nobody in room %q to %s (waited %v for peers to appear)", rtc.ErrTimeout, g.Room, role, t.Settle),
 				fmt.Sprintf("is anyone running %s in room %q on this broker? --settle waits longer", serves, g.Room))
 		}
-	} else {
+	default:
 		// Every name is checked before any is reached: 'send --to bob,bbo' sends nothing.
 		var bad []peerResult
 		for _, name := range t.To {
@@ -202,7 +216,7 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 		if p == nil || results[i].Err != nil {
 			continue
 		}
-		results[i].Unverified = !p.Verified()
+		results[i].p, results[i].Unverified = p, !p.Verified()
 		if why := skip(p); why != "" {
 			results[i].Skipped = why
 			continue
@@ -221,11 +235,17 @@ func runMany(ctx context.Context, g *Globals, ios *IO, role rtc.Role, t targets,
 			}
 		}()
 	}
-	stop := s.progress(func() string {
-		return fmt.Sprintf("rtchat: %d of %d %s%s (%s)", done.Load(), total, workDone[role], failedText(int(failed.Load())), sinceText(start))
-	})
+	stop := func() {}
+	if peer == "" {
+		stop = s.progress(func() string {
+			return fmt.Sprintf("rtchat: %d of %d %s%s (%s)", done.Load(), total, workDone[role], failedText(int(failed.Load())), sinceText(start))
+		})
+	}
 	wg.Wait()
 	stop()
+	if peer != "" {
+		return s, results, nil // the caller reports the one result, or its error
+	}
 	if ctx.Err() != nil {
 		s.close()
 		return nil, nil, context.Cause(ctx)
@@ -298,9 +318,7 @@ func printResults(s *session, results []peerResult, topic string) {
 				who = r.Name
 			}
 			fmt.Fprintf(s.ios.Err, "rtchat: %s: %s\n", safeLine(who), safeText(r.Err.Error()))
-			if h := hintOf(r.Err); h != "" {
-				fmt.Fprintf(s.ios.Err, "rtchat: hint: %s\n", safeText(h))
-			}
+			fmt.Fprint(s.ios.Err, hintLine(r.Err))
 		}
 	}
 }

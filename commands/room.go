@@ -17,11 +17,9 @@ import (
 // Core events arrive on the core's goroutines (the room loop among them) and are printed
 // there; the main goroutine reads stdin and sends.
 type roomChat struct {
-	g   *Globals
-	ios *IO
-	out *printer
-	me  string      // my bare name: other processes of mine are not members, nor refusals to report
-	ed  *lineEditor // nil unless editing lines on a terminal
+	g  *Globals
+	t  *chatTerm
+	me string // my bare name: other processes of mine are not members, nor refusals to report
 	// client is set once the session started (events may come before).
 	client atomic.Pointer[rtc.Client]
 
@@ -48,18 +46,10 @@ const maxRefusedRemembered = 256
 
 func runRoom(ctx context.Context, opts *connectOptions) error {
 	g, ios := opts.Globals, opts.IO
-	r := &roomChat{g: g, ios: ios, out: &printer{w: ios.Out}, me: ownBare(g), members: map[string]*roomMember{}, refusedByUs: map[string]bool{}}
-	interactive := ios.InTTY && ios.ErrTTY && !g.JSON
-	if interactive {
-		ed, err := newLineEditor(ios.InFd, ios.In, ios.Err, ios.ErrWidth)
-		if err != nil {
-			g.Log.Debug("no line editing", "err", err)
-			interactive = false
-		} else {
-			r.ed = ed
-			defer ed.close()
-		}
-	}
+	// The terminal first: events may come as soon as the session starts.
+	t := newChatTerm(g, ios, &printer{w: ios.Out})
+	defer t.close()
+	r := &roomChat{g: g, t: t, me: ownBare(g), members: map[string]*roomMember{}, refusedByUs: map[string]bool{}}
 	s, err := startSession(ctx, g, ios, rtc.RoleRoom, "", func(c *rtc.Config) { c.OnEvent = r.onEvent })
 	if err != nil {
 		return err
@@ -71,56 +61,33 @@ func runRoom(ctx context.Context, opts *connectOptions) error {
 
 	switch {
 	case g.JSON:
-		_ = r.out.object(listeningJSON{Type: "listening", Name: s.client.Name(), Room: g.Room})
-	case interactive:
-		r.note("in room %q as %s. Type to talk to everyone; /help lists commands; Ctrl-D leaves.", g.Room, s.client.Name())
+		_ = t.out.object(listeningJSON{Type: "listening", Name: s.client.Name(), Room: g.Room})
+	case t.editing():
+		t.note("in room %q as %s. Type to talk to everyone; /help lists commands; Ctrl-D leaves.", g.Room, s.client.Name())
 	default:
-		r.note("in room %q as %s", g.Room, s.client.Name())
+		t.note("in room %q as %s", g.Room, s.client.Name())
 	}
 
-	lines := make(chan string)
-	readErr := make(chan error, 1)
-	if !interactive && opts.Settle > 0 {
+	if !t.editing() && opts.Settle > 0 {
 		// Lines piped in at once would reach nobody: let those already here join first.
-		t := time.NewTimer(opts.Settle)
+		wait := time.NewTimer(opts.Settle)
 		select {
-		case <-t.C:
+		case <-wait.C:
 		case <-ctx.Done():
-			t.Stop()
+			wait.Stop()
 			return context.Cause(ctx)
 		}
 	}
-	go readInput(r.ed, ios.In, lines, readErr, stopped)
-	for {
-		select {
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case line := <-lines:
-			if r.input(line, interactive) {
-				return nil
-			}
-		case err := <-readErr:
-			return inputEnded(err)
+	return t.loop(ctx, stopped, nil, nil, func(line string) error {
+		if r.input(line, t.editing()) {
+			return errQuit
 		}
-	}
+		return nil
+	})
 }
 
 // note prints a line of ours on stderr (above the prompt when editing).
-func (r *roomChat) note(format string, a ...any) {
-	text := "rtchat: " + fmt.Sprintf(format, a...) + "\n"
-	if r.ed != nil {
-		r.ed.print(text)
-		return
-	}
-	fmt.Fprint(r.ios.Err, text)
-}
-
-// hint prints what to do about err, if anything.
-func (r *roomChat) hint(err error) {
-	if h := hintOf(err); h != "" {
-		r.note("hint: %s", safeText(h))
-	}
-}
+func (r *roomChat) note(format string, a ...any) { r.t.note(format, a...) }
 
 // input handles one line of stdin; true means leave. Slash commands only on a terminal.
 func (r *roomChat) input(line string, commands bool) (quit bool) {
@@ -133,8 +100,7 @@ func (r *roomChat) input(line string, commands bool) (quit bool) {
 		}
 		line = line[1:]
 	}
-	if len(line) > maxMessage {
-		r.note("that line is %d bytes, over the %d-byte limit of a message; nothing was sent (use 'rtchat pipe' for data)", len(line), maxMessage)
+	if !r.t.sendable(line) {
 		return false
 	}
 	peers := r.client.Load().Peers()
@@ -269,18 +235,14 @@ func memberState(m roomMember) string {
 // onEvent renders a core event: NDJSON, or messages on stdout and the rest on stderr.
 func (r *roomChat) onEvent(e rtc.Event) {
 	if r.g.JSON {
-		_ = r.out.object(eventJSON(e)) // messages with the raw text: JSON escapes it
+		_ = r.t.out.object(eventJSON(e)) // messages with the raw text: JSON escapes it
 		r.track(e)
 		return
 	}
 	who := safeLine(e.Peer)
 	switch e.Type {
 	case rtc.EventMessage:
-		if r.ed != nil && r.ios.OutTTY {
-			r.ed.print(messageLines(e, true, r.ios.outCols(true)))
-		} else {
-			_ = r.out.text(messageLines(e, true, r.ios.outCols(false)))
-		}
+		r.t.message(e, true)
 	case rtc.EventVerified:
 		if e.Pinned {
 			r.note("permanently pinned the key %s for %q (trust on first use)", e.Fingerprint, safeLine(e.Bare))
@@ -309,7 +271,7 @@ func (r *roomChat) onEvent(e rtc.Event) {
 			r.note("%s", heldBack(dropped))
 		}
 		r.note("refused %s: %s", who, safeText(fmt.Sprint(e.Err)))
-		r.hint(e.Err)
+		r.t.hint(e.Err)
 	case rtc.EventDisconnected:
 		joined, refused := r.track(e)
 		switch {
@@ -318,7 +280,7 @@ func (r *roomChat) onEvent(e rtc.Event) {
 			// (said already). They refusing us is what the user can do something about.
 			if !refused && e.Bare != r.me && errors.Is(e.Err, rtc.ErrNotVerified) {
 				r.note("not talking to %s: %s", who, safeText(e.Err.Error()))
-				r.hint(e.Err)
+				r.t.hint(e.Err)
 			}
 		case e.Err == nil:
 			// We closed it: we are leaving.
@@ -333,7 +295,7 @@ func (r *roomChat) onEvent(e rtc.Event) {
 		r.note("%s now calls itself %s; it is still shown as %s, the name it proved", who, safeLine(e.NewName), who)
 	case rtc.EventReconnecting:
 		r.track(e)
-		r.note("%s is unreachable; waiting up to %v for it to come back", who, r.reconnectWindow())
+		r.note("%s is unreachable; waiting up to %v for it to come back", who, reconnectWindow(r.g))
 	case rtc.EventReconnected:
 		r.track(e)
 		r.note("%s is back", who)
@@ -388,11 +350,4 @@ func (r *roomChat) stillHere(full string) bool {
 		}
 	}
 	return false
-}
-
-func (r *roomChat) reconnectWindow() time.Duration {
-	if r.g.Reconnect <= 0 {
-		return 0
-	}
-	return r.g.Reconnect
 }

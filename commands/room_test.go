@@ -17,7 +17,7 @@ func newTestRoom(t *testing.T, jsonOut bool) (*roomChat, *testBuffer, *testBuffe
 	t.Helper()
 	ios, _, out, errb := newTestIO()
 	g := &Globals{Room: "chat", JSON: jsonOut, Reconnect: rtc.DefaultReconnect, Log: slog.New(slog.DiscardHandler)}
-	return &roomChat{g: g, ios: ios, out: &printer{w: out}, members: map[string]*roomMember{}, refusedByUs: map[string]bool{}}, out, errb
+	return &roomChat{g: g, t: &chatTerm{g: g, ios: ios, out: &printer{w: out}}, members: map[string]*roomMember{}, refusedByUs: map[string]bool{}}, out, errb
 }
 
 // TestRoomRendering: what a piped room prints for each event: messages on stdout, a direct

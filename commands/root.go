@@ -126,7 +126,8 @@ func execute(ctx context.Context, root *cobra.Command, g *Globals, ios *IO, args
 		// rtchat alone is a usage error, as git alone is: the usage on stderr and exit 2,
 		// so a script that lost its arguments does not carry on as if something ran.
 		fmt.Fprint(ios.Err, root.UsageString())
-		fmt.Fprintf(ios.Err, "rtchat: no command given\nrtchat: hint: run 'rtchat --help' for usage\n")
+		err := withHint(errors.New("no command given"), "run 'rtchat --help' for usage")
+		fmt.Fprintf(ios.Err, "rtchat: %s\n%s", err, hintLine(err))
 		return ExitUsage
 	}
 	root.SetArgs(args)
@@ -160,9 +161,7 @@ func execute(ctx context.Context, root *cobra.Command, g *Globals, ios *IO, args
 	// Error texts may quote what a peer said (an error answer, an abort reason): shown
 	// safely, on one line.
 	fmt.Fprintf(ios.Err, "rtchat: %s\n", safeText(err.Error()))
-	if h := hintOf(err); h != "" {
-		fmt.Fprintf(ios.Err, "rtchat: hint: %s\n", safeText(h))
-	}
+	fmt.Fprint(ios.Err, hintLine(err))
 	if g.JSON {
 		// Scripts reading NDJSON see the failure too, with the exit code it causes, on the
 		// stream that carries the command's NDJSON.

@@ -78,9 +78,6 @@ exit code of the peers that did not (5 connection lost, 4 timed out, 3 not verif
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			if opts.Targets.many() {
-				return runSendMany(cmd.Context(), opts)
-			}
 			return runSend(cmd.Context(), opts)
 		},
 		ValidArgsFunction: completePeers(g),
@@ -89,33 +86,10 @@ exit code of the peers that did not (5 connection lost, 4 timed out, 3 not verif
 	return cmd
 }
 
+// runSend delivers the message to PEER, or to every peer of --to or --all.
 func runSend(ctx context.Context, opts *sendOptions) error {
 	g := opts.Globals
-	s, p, err := openPeer(ctx, g, opts.IO, rtc.RoleSend, opts.Peer, nil)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	dctx, cancel := g.withTimeout(ctx)
-	defer cancel()
-	if err := p.Deliver(dctx, opts.Message); err != nil {
-		return err
-	}
-	s.finished.Store(true)
-	// Delivery is confirmed (a web page gets a fire-and-forget chat frame: flush it).
-	if p.IsRTChat() {
-		defer s.closeNow()
-	}
-	if g.JSON {
-		return s.out.object(deliveredJSON{Type: "delivered", Peer: p.Name(), Name: p.Bare(), Verified: p.Verified()})
-	}
-	return nil
-}
-
-// runSendMany delivers the message to every peer of --to or --all.
-func runSendMany(ctx context.Context, opts *sendOptions) error {
-	g := opts.Globals
-	s, results, err := runMany(ctx, g, opts.IO, rtc.RoleSend, opts.Targets,
+	s, results, err := runTargets(ctx, g, opts.IO, rtc.RoleSend, opts.Peer, opts.Targets,
 		func(*rtc.Peer) string { return "" },
 		func(ctx context.Context, p *rtc.Peer) (json.RawMessage, error) {
 			if opts.Targets.All {
@@ -127,6 +101,21 @@ func runSendMany(ctx context.Context, opts *sendOptions) error {
 		return err
 	}
 	defer s.close()
+	if !opts.Targets.many() {
+		r := results[0]
+		if r.Err != nil {
+			return r.Err
+		}
+		s.finished.Store(true)
+		// Delivery is confirmed (a web page gets a fire-and-forget chat frame: flush it).
+		if r.p.IsRTChat() {
+			defer s.closeNow()
+		}
+		if g.JSON {
+			return s.out.object(deliveredJSON{Type: "delivered", Peer: r.Peer, Name: r.Name, Verified: !r.Unverified})
+		}
+		return nil
+	}
 	printResults(s, results, "")
 	if !g.JSON {
 		var got []string

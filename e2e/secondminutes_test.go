@@ -371,3 +371,77 @@ func TestAskFailedCommandShowsOutput(t *testing.T) {
 		t.Errorf("ask --all: exit %d, stdout %q, stderr %q; want exit 1, the output, the exit status and no \"no answer\"", code, out, errs)
 	}
 }
+
+// TestConnectSaysPartnerUnreachable: after kill -9 of alice, bob's 1:1 chat says within
+// seconds that alice is unreachable and that lines typed now are not delivered (it said
+// nothing for about 40 s and lost such a line without a word), flags a line typed then as
+// not delivered, and ends with exit 5 and what to do once the --reconnect window is over.
+func TestConnectSaysPartnerUnreachable(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	alice, _ := w.startOnPipe("alice", "connect", "bob")
+	// The window outlasts the typing below on any machine; the test's deadline bounds it.
+	term := newTmux(t, w, "bob", "--reconnect", "20s", "connect", "alice")
+	term.waitScreen(w.ctx, "key verified")
+	term.waitScreen(w.ctx, "\n>")
+	if err := alice.waitFor(w.ctx, alice.stderr, "connected to bob("); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	// "Within the window": long before the old 40 s of silence, with room for a loaded
+	// machine; it is a deadline, not a measurement.
+	ctx, cancel := context.WithTimeout(w.ctx, 25*time.Second)
+	defer cancel()
+	term.waitScreen(ctx, "is unreachable; waiting up to 20s for it to come back; lines typed meanwhile are not delivered")
+	term.tmux("send-keys", "-t", term.name, "-l", "are you there?")
+	term.tmux("send-keys", "-t", term.name, "Enter")
+	term.waitScreen(w.ctx, `is unreachable): "are you there?"`)
+	if scr := term.screen(); !strings.Contains(scr, "rtchat: not delivered (alice(") {
+		t.Errorf("the typed line is not flagged as not delivered:\n%s", scr)
+	}
+	if code := term.exitStatus(w.ctx); code != 5 {
+		t.Errorf("the window ended: exit %d, want 5 (connection lost); screen:\n%s", code, term.screen())
+	}
+	scr := term.screen()
+	t.Logf("bob's screen:\n%s", scr)
+	if !strings.Contains(scr, "unreachable for 20s") || !strings.Contains(scr, "rtchat: hint: alice(") ||
+		!strings.Contains(scr, "run 'rtchat connect alice' again once it is back") {
+		t.Errorf("the end does not say what happened and what to do:\n%s", scr)
+	}
+}
+
+// TestConnectPipedWaitsForPartner: with stdin piped, 'connect PEER' stops reading it while
+// PEER is unreachable (a line written then is not sent into the void), and when the
+// --reconnect window ends it exits 5 saying how many lines were sent and what to do.
+func TestConnectPipedWaitsForPartner(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob")
+	alice, _ := w.startOnPipe("alice", "connect", "bob")
+	bob, in := w.startOnPipe("bob", "--reconnect", "3s", "connect", "alice")
+	if _, err := in.WriteString("first\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.waitFor(w.ctx, alice.stdout, "bob: first\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.waitFor(w.ctx, bob.stderr, "is unreachable; waiting up to 3s for it to come back; stdin is read again once it is back"); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = in.WriteString("second\n") // bob may have ended already: the pipe is then closed
+	code, err := bob.wait(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := bob.stderr.String()
+	if code != 5 || !strings.Contains(errs, "rtchat: 1 line of stdin was sent; the rest were not") ||
+		!strings.Contains(errs, "unreachable for 3s") || !strings.Contains(errs, "run 'rtchat connect alice' again once it is back") {
+		t.Errorf("bob's connect: exit %d, stderr:\n%s\nwant exit 5 saying one line was sent and what to do", code, errs)
+	}
+}
