@@ -397,6 +397,46 @@ func TestDeliver(t *testing.T) {
 	}
 }
 
+// TestDeliverWaitsForTheReader: Deliver returns once the receiver's reader of events took
+// the message (send's promise: the peer printed it), not once the message was queued. bob's
+// reader holds the message until alice's Deliver returned or 3 s passed: Deliver returning
+// first is the bug (it did, before the confirmation waited for the reader).
+func TestDeliverWaitsForTheReader(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	delivered := make(chan struct{})
+	var mu sync.Mutex
+	var order []string
+	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+	startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK},
+		onEvent: func(e Event) {
+			if e.Type != EventMessage {
+				return
+			}
+			select {
+			case <-delivered:
+			case <-time.After(3 * time.Second): // the watchdog: Deliver did not return meanwhile
+			}
+			note("shown")
+		}})
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleSend, pins: map[string]string{"bob": bID.PublicJWK}})
+	p, err := alice.Dial(ctxFor(t, 20*time.Second), "bob")
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	if err := p.Deliver(ctxFor(t, 20*time.Second), "hello bob"); err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
+	note("delivered")
+	close(delivered)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(order) != 2 || order[0] != "shown" {
+		t.Fatalf("order %v: Deliver returned before bob's reader took the message", order)
+	}
+}
+
 func TestPinnedKeyMismatch(t *testing.T) {
 	_, url := startBroker(t)
 	room := uniqueRoom(t)

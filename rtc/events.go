@@ -65,6 +65,9 @@ func (q *eventQueue) broadcast() {
 // for anything but a message.
 func (q *eventQueue) push(e Event, stop <-chan struct{}) {
 	if q.fn == nil {
+		if e.shown != nil {
+			e.shown() // nobody reads: as good as shown
+		}
 		return
 	}
 	msgCap := min(msgQueueCap, q.cap)
@@ -137,6 +140,9 @@ func (q *eventQueue) run() {
 		}
 		q.mu.Unlock()
 		q.fn(e)
+		if e.shown != nil {
+			e.shown()
+		}
 		q.mu.Lock()
 		if !counted {
 			q.delivered++

@@ -72,7 +72,8 @@ type (
 	evAskDone     struct{ n int }
 	evSent        struct{ what string } // a background send of this kind finished
 	evHandlerDone struct{}
-	evUnloaded    struct{} // the peer's name said `unload` on the topic (a hint: anyone can)
+	evShown       struct{ q questionFrame } // the reader of events took this message: confirm it
+	evUnloaded    struct{}                  // the peer's name said `unload` on the topic (a hint: anyone can)
 	// evRestartOffer: the peer restarts ICE on our connection (signed by its pinned key).
 	evRestartOffer struct {
 		sdp   string
@@ -527,6 +528,11 @@ func (p *peer) handle(ev any) {
 		delete(p.busy, ev.what)
 	case evHandlerDone:
 		p.handlers--
+	case evShown:
+		q := ev.q
+		p.goWork(func() {
+			_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: json.RawMessage("true"), Question: q.Question})
+		})
 	case evUnloaded:
 		p.unloaded = time.Now()
 	case evRestartOffer:

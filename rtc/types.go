@@ -134,6 +134,8 @@ type Event struct {
 	Role       Role   // seen: what the process says it runs ("" for a web page)
 	Dropped    int    // lagged: how many events the reader missed
 	Err        error
+
+	shown func() // a message: called once the reader returned from it (or there is none)
 }
 
 // Typed errors the commands map to exit codes.

@@ -446,10 +446,12 @@ func (p *peer) dispatch(q questionFrame) {
 		if q.Question.To == toAll {
 			channel = "chat" // send --all: a line to everyone
 		}
-		p.c.emit(Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: channel, Text: text})
-		p.goWork(func() {
-			_ = p.sendFrame("answer", answerFrame{N: q.N, Answer: json.RawMessage("true"), Question: q.Question})
-		})
+		// Confirmed once the reader of events took it (printed it), not when it was queued:
+		// `send` promises that the peer printed the message. The post waits in a goroutine
+		// of its own: the event goroutine must never wait for a peer's inbox, whose owner
+		// may itself be waiting for room in the event queue.
+		p.c.emit(Event{Type: EventMessage, Peer: p.remote, Bare: p.bare, Channel: channel, Text: text,
+			shown: func() { go p.post(evShown{q}, true) }})
 		return
 	}
 	h := p.c.cfg.OnQuestion
