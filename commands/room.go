@@ -109,11 +109,25 @@ func (r *roomChat) input(line string, commands bool) (quit bool) {
 		return false
 	}
 	for _, p := range peers {
+		if r.isUnreachable(p.Name()) {
+			// It would sit in a transport that is gone and be lost if the peer never comes
+			// back: say so now instead.
+			r.note("not delivered to %s: it is unreachable", safeLine(p.Name()))
+			continue
+		}
 		if err := p.Chat(line); err != nil {
 			r.note("not sent to %s: %s", safeLine(p.Name()), safeText(err.Error()))
 		}
 	}
 	return false
+}
+
+// isUnreachable: a member whose connection is waiting to come back.
+func (r *roomChat) isUnreachable(full string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.members[full]
+	return m != nil && m.unreachable
 }
 
 // roomHelp is what /help prints.
@@ -176,6 +190,10 @@ func (r *roomChat) dm(to, text string) {
 		return
 	}
 	for _, p := range targets {
+		if r.isUnreachable(p.Name()) {
+			r.note("not delivered to %s: it is unreachable", safeLine(p.Name()))
+			continue
+		}
 		if err := p.DM(text); err != nil {
 			r.note("not sent to %s: %s", safeLine(p.Name()), safeText(err.Error()))
 		}
@@ -295,7 +313,7 @@ func (r *roomChat) onEvent(e rtc.Event) {
 		r.note("%s now calls itself %s; it is still shown as %s, the name it proved", who, safeLine(e.NewName), who)
 	case rtc.EventReconnecting:
 		r.track(e)
-		r.note("%s is unreachable; waiting up to %v for it to come back", who, reconnectWindow(r.g))
+		r.note("%s is unreachable; waiting up to %v for it to come back; lines typed meanwhile are not delivered to it", who, reconnectWindow(r.g))
 	case rtc.EventReconnected:
 		r.track(e)
 		r.note("%s is back", who)

@@ -55,7 +55,7 @@ func TestRoomRendering(t *testing.T) {
 		"rtchat: zed\\x1b[2J joined UNVERIFIED: a client without identity keys",
 		"rtchat: refused eve(5): peer not verified: eve is not pinned\n",
 		"rtchat: not talking to dave(9): peer not verified: dave(9) refused us: dave has not pinned our key\n",
-		"rtchat: Alice is unreachable; waiting up to 30s for it to come back\n",
+		"rtchat: Alice is unreachable; waiting up to 30s for it to come back; lines typed meanwhile are not delivered to it\n",
 		"rtchat: Alice now calls itself Alice(2); it is still shown as Alice, the name it proved\n",
 		"rtchat: bob(1a2b) left\n",
 		"rtchat: Alice left: connection lost: Alice unreachable for 30s\n",
