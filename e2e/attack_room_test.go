@@ -40,6 +40,9 @@ var (
 
 func roomAttackerBin(t *testing.T) string {
 	t.Helper()
+	if bin, ok := helperBins["./attack/room"]; ok {
+		return bin
+	}
 	roomAttackerOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "rtchat-attack-room-")
 		if err != nil {
