@@ -263,9 +263,9 @@ func roomAsk(w *world, flags ...string) roomAskResult {
 }
 
 // roomAskAsync starts roomAsk in the background.
-func roomAskAsync(w *world) <-chan roomAskResult {
+func roomAskAsync(w *world, flags ...string) <-chan roomAskResult {
 	ch := make(chan roomAskResult, 1)
-	go func() { ch <- roomAsk(w) }()
+	go func() { ch <- roomAsk(w, flags...) }()
 	return ch
 }
 
@@ -398,7 +398,19 @@ func TestAttackRoomImpostor(t *testing.T) {
 		roomLogged(t, w.ctx, bob, "the relay's offer", "ignoring", name)
 	}
 
-	r := roomAsk(w, "-v")
+	// bob is paused while alice joins: she learns of him only from his reply to her
+	// presence, so the impostor's reply, published before bob resumes, reaches her first,
+	// while she still looks for bob. (Unpaused, bob's reply often came first and alice was
+	// done with him before the impostor's arrived: 1 run in 3 under load.)
+	if err := bob.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resume := func() { _ = bob.cmd.Process.Signal(syscall.SIGCONT) }
+	t.Cleanup(resume)
+	ask := roomAskAsync(w, "-v")
+	a.wait(w.ctx, "poked")
+	resume()
+	r := roomAwait(t, w.ctx, ask)
 	sum := a.stop(w.ctx)
 	t.Logf("alice's ask: exit %d after %v, stdout %q", r.code, r.took.Round(time.Millisecond), r.out)
 	t.Logf("impostor summary: %v", sum)
