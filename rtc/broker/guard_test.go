@@ -396,11 +396,10 @@ func TestConnectionLimit(t *testing.T) {
 	}
 }
 
-// TestConnectionsThatDoNotLogInCannotLockOut (issue 17, 8): connections that never log in
-// can hold at most three quarters of the places, and each new one pushes out the oldest of
-// them; so a client that logs in always gets in, and is never pushed out once it has.
-func TestConnectionsThatDoNotLogInCannotLockOut(t *testing.T) {
-	ctx := testCtx(t)
+// startEightPlaces starts a broker with 8 places, where alice logs in with password
+// "right", and returns its connection limit.
+func startEightPlaces(t *testing.T) (*Broker, *connLimit) {
+	t.Helper()
 	line, err := hashPassword("alice", []byte("right"), 4) // cheap: bcrypt at the default cost takes seconds under -race
 	if err != nil {
 		t.Fatal(err)
@@ -410,7 +409,15 @@ func TestConnectionsThatDoNotLogInCannotLockOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := startT(t, Options{Users: users, Limits: Limits{MaxClients: 8, ConnectTimeout: time.Minute}})
-	lim := b.tcp.ln.(*limitListener).lim
+	return b, b.tcp.ln.(*limitListener).lim
+}
+
+// TestConnectionsThatDoNotLogInCannotLockOut (issue 17, 8): connections that never log in
+// can hold at most three quarters of the places, and each new one pushes out the oldest of
+// them; so a client that logs in always gets in, and is never pushed out once it has.
+func TestConnectionsThatDoNotLogInCannotLockOut(t *testing.T) {
+	ctx := testCtx(t)
+	b, lim := startEightPlaces(t)
 	var in []*rawClient
 	for round := range 4 {
 		for range 20 { // many more than there are places
@@ -443,16 +450,7 @@ func TestConnectionsThatDoNotLogInCannotLockOut(t *testing.T) {
 // broker, where a check took 2.8 s, lost every login to 40 idle connections a second.)
 func TestLoginBeingCheckedIsNotPushedOut(t *testing.T) {
 	ctx := testCtx(t)
-	line, err := hashPassword("alice", []byte("right"), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, err := ParseUsers(strings.NewReader(line + "\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := startT(t, Options{Users: users, Limits: Limits{MaxClients: 8, ConnectTimeout: time.Minute}})
-	lim := b.tcp.ln.(*limitListener).lim
+	b, lim := startEightPlaces(t)
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
 		for !ok() {
