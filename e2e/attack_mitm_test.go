@@ -37,6 +37,9 @@ var (
 
 func mitmAttackerBin(t *testing.T) string {
 	t.Helper()
+	if bin, ok := helperBins["./attack/mitm"]; ok {
+		return bin
+	}
 	mitmBuildMu.Lock()
 	defer mitmBuildMu.Unlock()
 	if mitmBuildPath == "" {

@@ -40,6 +40,9 @@ var (
 
 func roomAttackerBin(t *testing.T) string {
 	t.Helper()
+	if bin, ok := helperBins["./attack/room"]; ok {
+		return bin
+	}
 	roomAttackerOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "rtchat-attack-room-")
 		if err != nil {
@@ -260,9 +263,9 @@ func roomAsk(w *world, flags ...string) roomAskResult {
 }
 
 // roomAskAsync starts roomAsk in the background.
-func roomAskAsync(w *world) <-chan roomAskResult {
+func roomAskAsync(w *world, flags ...string) <-chan roomAskResult {
 	ch := make(chan roomAskResult, 1)
-	go func() { ch <- roomAsk(w) }()
+	go func() { ch <- roomAsk(w, flags...) }()
 	return ch
 }
 
@@ -395,7 +398,19 @@ func TestAttackRoomImpostor(t *testing.T) {
 		roomLogged(t, w.ctx, bob, "the relay's offer", "ignoring", name)
 	}
 
-	r := roomAsk(w, "-v")
+	// bob is paused while alice joins: she learns of him only from his reply to her
+	// presence, so the impostor's reply, published before bob resumes, reaches her first,
+	// while she still looks for bob. (Unpaused, bob's reply often came first and alice was
+	// done with him before the impostor's arrived: 1 run in 3 under load.)
+	if err := bob.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resume := func() { _ = bob.cmd.Process.Signal(syscall.SIGCONT) }
+	t.Cleanup(resume)
+	ask := roomAskAsync(w, "-v")
+	a.wait(w.ctx, "poked")
+	resume()
+	r := roomAwait(t, w.ctx, ask)
 	sum := a.stop(w.ctx)
 	t.Logf("alice's ask: exit %d after %v, stdout %q", r.code, r.took.Round(time.Millisecond), r.out)
 	t.Logf("impostor summary: %v", sum)
@@ -686,7 +701,15 @@ func roomFloodCandidates(t *testing.T, w *world) {
 // burst is not enough against an unfixed listener: what it drops is recovered by a
 // re-announce after the burst. bob runs with -v, so that its log tells how many payloads
 // it dropped.
+//
+// alice and bob run the release build: whether a listener keeps up with a flood is a
+// matter of its speed against the attacker's (a plain build), and race-built ones decode
+// several times slower, so their backlog, and the delay of alice's signaling inside it,
+// grew for as long as the flood lasted (mosquitto, LZ: 3 of 5 runs failed, alice's offer
+// took 5.5 s to reach bob and the answer never reached her within the ask's 20 s; with
+// the release build the ask takes under a second and 20 of 20 runs passed).
 func roomFloodMessages(t *testing.T, w *world, lz int) {
+	w.bin = plainRTChat(t)
 	bob := roomVictims(w, "-v")
 	a := roomStartAttack(t, w, "msgflood", roomArgs(w, "-n", "500000", "-rate", "16667", "-flooding-after", "2000", "-lz", strconv.Itoa(lz))...)
 	a.wait(w.ctx, "connected")

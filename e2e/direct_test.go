@@ -85,6 +85,9 @@ func impostorBin(t *testing.T) string {
 	if bin := os.Getenv("RTCHAT_E2E_IMPOSTOR"); bin != "" {
 		return bin
 	}
+	if bin, ok := helperBins["./attack/tlsimpostor"]; ok {
+		return bin
+	}
 	bin := filepath.Join(t.TempDir(), "tlsimpostor")
 	if out, err := exec.Command("go", "build", "-o", bin, "./attack/tlsimpostor").CombinedOutput(); err != nil {
 		t.Fatalf("building the impostor: %v\n%s", err, out)

@@ -122,6 +122,7 @@ func (l Limits) withDefaults() (Limits, error) {
 // Broker is a running embedded broker. Close it.
 type Broker struct {
 	srv       *mqtt.Server
+	guard     *guard
 	tcp, ws   *listener
 	closeOnce sync.Once
 }
@@ -190,6 +191,7 @@ func Start(ctx context.Context, o Options) (*Broker, error) {
 	})
 	g := newGuard(log, o.Users, topics, lim)
 	g.srv = b.srv
+	b.guard = g
 	fail := func(err error) (*Broker, error) {
 		for _, l := range []*listener{b.tcp, b.ws} {
 			if l != nil {

@@ -139,6 +139,7 @@ func (g *guard) attrs(cl *mqtt.Client) []any {
 // per client: no outbound topic aliases (a map a subscriber could make huge) and no will
 // delay (so the will is counted when it is sent, see OnWill).
 func (g *guard) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	markConnectSent(cl.Net.Conn) // its password check may be slow: idle sockets go first
 	if pk.Connect.WillFlag && !g.topics.allows(pk.Connect.WillTopic) {
 		g.log.Info("mqtt broker: refused connection: will topic not allowed", append(g.attrs(cl), "topic", clip(pk.Connect.WillTopic))...)
 		_ = g.srv.SendConnack(cl, packets.ErrNotAuthorized, false, nil)

@@ -241,22 +241,26 @@ func (c *wsConn) Close() error { return c.Conn.Close() }
 // nothing but a TCP handshake, so they must not be able to lock the logged-in users out:
 // they may hold at most max - reserve places (the reserve is a quarter, kept for logged-in
 // clients), and when no place is free a new connection takes the place of the oldest one
-// that has not logged in, which is closed. A legitimate client logs in within milliseconds
-// of connecting, long before connections arriving behind it push it out; one that has
+// that has not logged in, which is closed: first those that sent no CONNECT yet, and only
+// when there are none, those whose CONNECT is being checked. A legitimate client sends its
+// CONNECT within milliseconds of connecting; its password check (bcrypt: 0.1 s here, more
+// on a small device or a busy broker) may take longer than an attacker needs to open the
+// connections that would otherwise push it out (96 at 40 per second: 2.4 s). One that has
 // logged in is never pushed out.
 type connLimit struct {
 	max     int64
 	reserve int64 // places only logged-in connections may use
 	log     *slog.Logger
 
-	mu      sync.Mutex
-	n       int64        // connections holding a place
-	pending *list.List   // of *countedConn that have not logged in, oldest first
-	evicted atomic.Int64 // connections closed to make room (for tests and logs)
+	mu         sync.Mutex
+	n          int64        // connections holding a place
+	idle       *list.List   // of *countedConn that sent no CONNECT yet, oldest first
+	connecting *list.List   // of *countedConn whose CONNECT is being checked, oldest first
+	evicted    atomic.Int64 // connections closed to make room (for tests and logs)
 }
 
 func newConnLimit(max int64, log *slog.Logger) *connLimit {
-	return &connLimit{max: max, reserve: max / 4, log: log, pending: list.New()}
+	return &connLimit{max: max, reserve: max / 4, log: log, idle: list.New(), connecting: list.New()}
 }
 
 // admit gives c a place, closing the oldest connection that has not logged in when there
@@ -264,15 +268,17 @@ func newConnLimit(max int64, log *slog.Logger) *connLimit {
 func (l *connLimit) admit(c net.Conn) (*countedConn, bool) {
 	for {
 		l.mu.Lock()
-		if l.n < l.max && int64(l.pending.Len()) < l.max-l.reserve {
+		if l.n < l.max && int64(l.idle.Len()+l.connecting.Len()) < l.max-l.reserve {
 			l.n++
-			cc := &countedConn{Conn: c, lim: l}
-			cc.elem = l.pending.PushBack(cc)
+			cc := &countedConn{Conn: c, lim: l, in: l.idle}
+			cc.elem = l.idle.PushBack(cc)
 			l.mu.Unlock()
 			return cc, true
 		}
 		var victim *countedConn
-		if e := l.pending.Front(); e != nil {
+		if e := l.idle.Front(); e != nil {
+			victim = e.Value.(*countedConn)
+		} else if e := l.connecting.Front(); e != nil {
 			victim = e.Value.(*countedConn)
 		}
 		l.mu.Unlock()
@@ -292,23 +298,28 @@ func (l *connLimit) count() int64 {
 	return l.n
 }
 
+// connectSent moves c behind the connections that sent no CONNECT, in the order of
+// pushing out.
+func (l *connLimit) connectSent(c *countedConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.in == l.idle {
+		l.idle.Remove(c.elem)
+		c.in, c.elem = l.connecting, l.connecting.PushBack(c)
+	}
+}
+
 // loggedIn moves c out of the connections that can be pushed out.
 func (l *connLimit) loggedIn(c *countedConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if c.elem != nil {
-		l.pending.Remove(c.elem)
-		c.elem = nil
-	}
+	c.unlist()
 }
 
 func (l *connLimit) release(c *countedConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if c.elem != nil {
-		l.pending.Remove(c.elem)
-		c.elem = nil
-	}
+	c.unlist()
 	l.n--
 }
 
@@ -339,7 +350,16 @@ type countedConn struct {
 	net.Conn
 	lim  *connLimit
 	once sync.Once
-	elem *list.Element // in lim.pending until logged in; guarded by lim.mu
+	in   *list.List    // lim.idle, lim.connecting, or nil once logged in; guarded by lim.mu
+	elem *list.Element // c's element of in
+}
+
+// unlist takes c out of the connections that can be pushed out. lim.mu held.
+func (c *countedConn) unlist() {
+	if c.in != nil {
+		c.in.Remove(c.elem)
+		c.in, c.elem = nil, nil
+	}
 }
 
 func (c *countedConn) Close() error {
@@ -348,13 +368,27 @@ func (c *countedConn) Close() error {
 	return err
 }
 
-// markLoggedIn tells the connection limit that the client on conn (as mochi has it) logged
-// in, so newer connections can no longer push it out.
-func markLoggedIn(conn net.Conn) {
+// counted is the countedConn under conn (as mochi has it), or nil.
+func counted(conn net.Conn) *countedConn {
 	if ws, ok := conn.(*wsConn); ok {
 		conn = ws.Conn
 	}
-	if cc, ok := conn.(*countedConn); ok {
+	cc, _ := conn.(*countedConn)
+	return cc
+}
+
+// markConnectSent tells the connection limit that the client on conn sent its CONNECT:
+// connections that sent none are pushed out before it.
+func markConnectSent(conn net.Conn) {
+	if cc := counted(conn); cc != nil {
+		cc.lim.connectSent(cc)
+	}
+}
+
+// markLoggedIn tells the connection limit that the client on conn logged in, so newer
+// connections can no longer push it out.
+func markLoggedIn(conn net.Conn) {
+	if cc := counted(conn); cc != nil {
 		cc.lim.loggedIn(cc)
 	}
 }

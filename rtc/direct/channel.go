@@ -38,6 +38,12 @@ type Channel struct {
 	wmu  sync.Mutex
 	wbuf []byte
 
+	// dmu orders the stream's deadline kicks with Close: once Close began, its own
+	// deadline holds, so that a kick (the stream's reader sees the peer end its side and
+	// kicks our writers) cannot fail the close_notify Close is sending.
+	dmu     sync.Mutex
+	closing bool
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -109,7 +115,15 @@ func (c *Channel) WriteDataChannel(p []byte, isString bool) (int, error) {
 }
 
 // SetWriteDeadline interrupts a blocked write (the stream uses it to abort and close).
-func (c *Channel) SetWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
+// After Close began it does nothing: Close bounds its own writes.
+func (c *Channel) SetWriteDeadline(t time.Time) error {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	if c.closing {
+		return nil
+	}
+	return c.conn.SetWriteDeadline(t)
+}
 
 // closeWriter is what TLS and TCP connections offer to end only our direction.
 type closeWriter interface{ CloseWrite() error }
@@ -119,6 +133,9 @@ type closeWriter interface{ CloseWrite() error }
 // reset that could destroy what we sent last), then closes the connection.
 func (c *Channel) Close() error {
 	c.closeOnce.Do(func() {
+		c.dmu.Lock()
+		c.closing = true
+		c.dmu.Unlock()
 		if cw, ok := c.conn.(closeWriter); ok {
 			_ = c.conn.SetWriteDeadline(time.Now().Add(closeGrace))
 			_ = cw.CloseWrite()

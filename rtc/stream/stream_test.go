@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime/pprof"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,7 +116,10 @@ func runBoth(t *testing.T, sp *pair, nA, nB int64, timeout time.Duration) {
 			}
 			return r
 		case <-ctx.Done():
-			t.Fatalf("%s: timed out", what)
+			// A stall is a bug to find: show where every goroutine waits.
+			var dump strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&dump, 2)
+			t.Fatalf("%s: timed out (A %+v, B %+v); goroutines:\n%s", what, sp.A.Stats(), sp.B.Stats(), dump.String())
 		}
 		return result{}
 	}

@@ -137,6 +137,7 @@ func runImpostor(ctx context.Context, args []string, ctl *control) error {
 		select {
 		case <-presence:
 			_ = r.publish(ctx, im.as, subConnect, myInfo)
+			out.emit("poked", map[string]any{"as": im.as})
 		case <-tick.C:
 			if im.stats.aliceConns.Load() == 0 {
 				_ = r.publish(ctx, im.as, subConnect, myInfo)
