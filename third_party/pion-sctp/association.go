@@ -323,6 +323,8 @@ type Association struct {
 	minCwnd                   uint32 // Minimum congestion window
 	fastRtxWnd                uint32 // Send window for fast retransmit
 	cwndCAStep                uint32 // Step of congestion window increase at Congestion Avoidance
+	congestionControl         CongestionControl
+	lt                        lossTolerantState
 
 	// RTX & Ack timer
 	rtoMgr     *rtoManager
@@ -426,6 +428,9 @@ type Config struct {
 	FastRtxWnd uint32
 	// Step of congestion window increase at Congestion Avoidance
 	CwndCAStep uint32
+	// CongestionControl selects the reaction to loss (default: Reno).
+	CongestionControl    CongestionControl
+	congestionControlSet bool
 
 	// RACK config options
 	rack rackSettings
@@ -641,6 +646,10 @@ func (c Config) applyServer(cfg *Config) error { //nolint:dupl,cyclop
 	if c.CwndCAStep != 0 {
 		cfg.CwndCAStep = c.CwndCAStep
 	}
+	if c.CongestionControl != CongestionControlReno || c.congestionControlSet {
+		cfg.CongestionControl = c.CongestionControl
+		cfg.congestionControlSet = true
+	}
 
 	cfg.rack = c.rack
 	cfg.interleaving = cloneInterleavingSettings(c.interleaving)
@@ -751,6 +760,10 @@ func (c Config) applyClient(cfg *Config) error { //nolint:dupl,cyclop
 	if c.CwndCAStep != 0 {
 		cfg.CwndCAStep = c.CwndCAStep
 	}
+	if c.CongestionControl != CongestionControlReno || c.congestionControlSet {
+		cfg.CongestionControl = c.CongestionControl
+		cfg.congestionControlSet = true
+	}
 
 	cfg.rack = c.rack
 	cfg.interleaving = cloneInterleavingSettings(c.interleaving)
@@ -829,6 +842,7 @@ func createAssociationFromConfigWithTsn(cfg *Config, tsn uint32) *Association {
 		minCwnd:                   cfg.MinCwnd,
 		fastRtxWnd:                cfg.FastRtxWnd,
 		cwndCAStep:                cfg.CwndCAStep,
+		congestionControl:         cfg.CongestionControl,
 
 		myMaxNumOutboundStreams: math.MaxUint16,
 		myMaxNumInboundStreams:  math.MaxUint16,
@@ -865,6 +879,10 @@ func createAssociationFromConfigWithTsn(cfg *Config, tsn uint32) *Association {
 		blockWrite:              cfg.BlockWrite,
 		writeNotify:             make(chan struct{}, 1),
 		abortSentCh:             make(chan struct{}),
+	}
+
+	if chooser, ok := cfg.LoggerFactory.(congestionControlChooser); ok && !cfg.congestionControlSet {
+		assoc.congestionControl = chooser.SCTPCongestionControl()
 	}
 
 	// adaptive burst mitigation defaults
@@ -3003,6 +3021,7 @@ func (a *Association) processSelectiveAck(selectiveAckChunk *chunkSelectiveAck) 
 		if a.inFastRecovery && chunkPayload.tsn == a.fastRecoverExitPoint {
 			a.log.Debugf("[%s] exit fast-recovery", a.name)
 			a.inFastRecovery = false
+			a.ccEndRecovery()
 		}
 	}
 
@@ -3100,7 +3119,11 @@ func (a *Association) onCumulativeTSNAckPointAdvanced(totalBytesAcked int) {
 		//      most, the lesser of 1) the total size of the previously
 		//      outstanding DATA chunk(s) acknowledged, and 2) the destination's
 		//      path MTU.
-		if !a.inFastRecovery &&
+		if a.lossTolerant() {
+			if (!a.inFastRecovery || a.lt.randomRecovery) && a.pendingQueue.size() > 0 && a.ccMayGrow() {
+				a.setCWND(a.CWND() + min32(uint32(totalBytesAcked), a.CWND())) //nolint:gosec // G115
+			}
+		} else if !a.inFastRecovery &&
 			a.pendingQueue.size() > 0 {
 			a.setCWND(a.CWND() + min32(uint32(totalBytesAcked), a.CWND())) //nolint:gosec // G115
 			// a.cwnd += min32(uint32(totalBytesAcked), a.MTU()) // SCTP way (slow)
@@ -3109,6 +3132,10 @@ func (a *Association) onCumulativeTSNAckPointAdvanced(totalBytesAcked int) {
 		} else {
 			a.log.Tracef("[%s] cwnd did not grow: cwnd=%d ssthresh=%d acked=%d FR=%v pending=%d",
 				a.name, a.CWND(), a.ssthresh, totalBytesAcked, a.inFastRecovery, a.pendingQueue.size())
+		}
+	} else if a.lossTolerant() {
+		if (!a.inFastRecovery || a.lt.randomRecovery) && a.pendingQueue.size() > 0 && a.ccMayGrow() {
+			a.ccCongestionAvoidance(time.Now(), uint32(totalBytesAcked)) //nolint:gosec // G115
 		}
 	} else {
 		// RFC 4960, sec 7.2.2.  Congestion Avoidance
@@ -3185,8 +3212,12 @@ func (a *Association) processFastRetransmission( //nolint:gocognit
 						//     last sent, according to the formula described in Section 7.2.3.
 						a.inFastRecovery = true
 						a.fastRecoverExitPoint = htna
-						a.ssthresh = max32(a.CWND()/2, 4*a.MTU())
-						a.setCWND(a.ssthresh)
+						if a.lossTolerant() {
+							a.ccOnLoss(time.Now())
+						} else {
+							a.ssthresh = max32(a.CWND()/2, 4*a.MTU())
+							a.setCWND(a.ssthresh)
+						}
 						a.partialBytesAcked = 0
 						a.willRetransmitFast = true
 
@@ -3236,12 +3267,18 @@ func (a *Association) processAcknowledgement(
 		return acknowledgementResult{}, nil
 	}
 
+	a.lt.flightBefore = uint32(a.inflightQueue.getNumBytes()) //nolint:gosec // G115
+
 	// Process selective ack
 	bytesAckedPerStream, htna,
 		newestDeliveredSendTime, newestDeliveredOrigTSN,
 		deliveredFound, err := a.processSelectiveAck(selectiveAckChunk)
 	if err != nil {
 		return acknowledgementResult{}, err
+	}
+	if a.lossTolerant() && deliveredFound {
+		now := time.Now()
+		a.ccOnRTTSample(now, now.Sub(newestDeliveredSendTime))
 	}
 
 	var totalBytesAcked int
@@ -4556,7 +4593,11 @@ func (a *Association) onRetransmissionTimeout(id int, nRtos uint) { //nolint:cyc
 		//      ssthresh = max(cwnd/2, 4*MTU)
 		//      cwnd = 1*MTU
 
-		a.ssthresh = max32(a.CWND()/2, 4*a.MTU())
+		if a.lossTolerant() {
+			a.ccOnTimeout(time.Now())
+		} else {
+			a.ssthresh = max32(a.CWND()/2, 4*a.MTU())
+		}
 		a.setCWND(a.MTU())
 		a.log.Tracef("[%s] updated cwnd=%d ssthresh=%d inflight=%d (RTO)",
 			a.name, a.CWND(), a.ssthresh, a.inflightQueue.getNumBytes())

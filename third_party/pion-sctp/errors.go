@@ -26,6 +26,9 @@ var (
 	// errInvalidRTOMax indicates that the RTO max was set to 0 or a negative value.
 	errInvalidRTOMax = errors.New("RTO max was set to <= 0")
 
+	// errInvalidCongestionControl indicates an unknown CongestionControl value.
+	errInvalidCongestionControl = errors.New("unknown congestion control")
+
 	// errInvalidRackMinRTTWnd indicates the length of the local minimum window used to determine the
 	// minRTT was set to <= 0.
 	errInvalidRackMinRTTWnd = errors.New("RackMinRTT was set to <= 0")
