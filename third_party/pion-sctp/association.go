@@ -910,7 +910,7 @@ func createAssociationFromConfigWithTsn(cfg *Config, tsn uint32) *Association {
 		assoc.name = fmt.Sprintf("%p", assoc)
 	}
 
-	assoc.setCWND(min32(4*assoc.MTU(), max32(2*assoc.MTU(), 4380)))
+	assoc.setCWND(assoc.initialCWND())
 	assoc.log.Tracef("[%s] updated cwnd=%d ssthresh=%d inflight=%d (INI)",
 		assoc.name, assoc.CWND(), assoc.ssthresh, assoc.inflightQueue.getNumBytes())
 
@@ -2329,7 +2329,7 @@ func (a *Association) restartAssociation(candidate restartCookie, init *chunkIni
 
 	a.rtoMgr.reset()
 	a.srtt.Store(float64(0))
-	a.setCWND(min32(4*a.MTU(), max32(2*a.MTU(), 4380)))
+	a.setCWND(a.initialCWND())
 	a.ssthresh = a.RWND()
 	a.partialBytesAcked, a.fastRecoverExitPoint, a.inFastRecovery = 0, 0, false
 
@@ -3107,6 +3107,11 @@ func (a *Association) onCumulativeTSNAckPointAdvanced(totalBytesAcked int) {
 	}
 
 	// Update congestion control parameters
+	if a.lossTolerant() {
+		a.ccGrow(totalBytesAcked)
+
+		return
+	}
 	if a.CWND() <= a.ssthresh { //nolint:nestif
 		// RFC 4960, sec 7.2.1.  Slow-Start
 		//   o  When cwnd is less than or equal to ssthresh, an SCTP endpoint MUST
@@ -3119,11 +3124,7 @@ func (a *Association) onCumulativeTSNAckPointAdvanced(totalBytesAcked int) {
 		//      most, the lesser of 1) the total size of the previously
 		//      outstanding DATA chunk(s) acknowledged, and 2) the destination's
 		//      path MTU.
-		if a.lossTolerant() {
-			if (!a.inFastRecovery || a.lt.randomRecovery) && a.pendingQueue.size() > 0 && a.ccMayGrow() {
-				a.setCWND(a.CWND() + min32(uint32(totalBytesAcked), a.CWND())) //nolint:gosec // G115
-			}
-		} else if !a.inFastRecovery &&
+		if !a.inFastRecovery &&
 			a.pendingQueue.size() > 0 {
 			a.setCWND(a.CWND() + min32(uint32(totalBytesAcked), a.CWND())) //nolint:gosec // G115
 			// a.cwnd += min32(uint32(totalBytesAcked), a.MTU()) // SCTP way (slow)
@@ -3132,10 +3133,6 @@ func (a *Association) onCumulativeTSNAckPointAdvanced(totalBytesAcked int) {
 		} else {
 			a.log.Tracef("[%s] cwnd did not grow: cwnd=%d ssthresh=%d acked=%d FR=%v pending=%d",
 				a.name, a.CWND(), a.ssthresh, totalBytesAcked, a.inFastRecovery, a.pendingQueue.size())
-		}
-	} else if a.lossTolerant() {
-		if (!a.inFastRecovery || a.lt.randomRecovery) && a.pendingQueue.size() > 0 && a.ccMayGrow() {
-			a.ccCongestionAvoidance(time.Now(), uint32(totalBytesAcked)) //nolint:gosec // G115
 		}
 	} else {
 		// RFC 4960, sec 7.2.2.  Congestion Avoidance
@@ -3296,6 +3293,10 @@ func (a *Association) processAcknowledgement(
 		a.cumulativeTSNAckPoint = selectiveAckChunk.cumulativeTSNAck
 		cumTSNAckPointAdvanced = true
 		a.onCumulativeTSNAckPointAdvanced(totalBytesAcked)
+	} else if a.lossTolerant() && totalBytesAcked > 0 {
+		// Bytes acknowledged by gap blocks only (a hole is being repaired) also grow the
+		// window while the loss was not congestion.
+		a.ccGrow(totalBytesAcked)
 	}
 
 	for stream, nBytesAcked := range bytesAckedPerStream {

@@ -24,7 +24,9 @@ const (
 	// at 50 ms and 0.5 % loss. A loss with a queue behind it is congestion: the window
 	// shrinks by CUBIC's factor 0.7 and grows back along CUBIC's curve (RFC 9438, with
 	// its Reno-friendly region), so beside a TCP flow through a full bottleneck the
-	// association backs off like one.
+	// association backs off like one. Slow start starts at ten packets (RFC 6928),
+	// grows on gap-acknowledged bytes too while a random loss is repaired, and ends by
+	// HyStart++ (RFC 9406) when the RTT shows a queue, not only on loss.
 	CongestionControlLossTolerant
 )
 
@@ -56,6 +58,10 @@ const (
 	ccQueueDelayFloor = 5 * time.Millisecond
 	ccQueueDelayCeil  = 25 * time.Millisecond
 
+	hystartMinSamples = 8 // RFC 9406 N_RTT_SAMPLE
+	hystartCSSDivisor = 4 // RFC 9406 CSS_GROWTH_DIVISOR
+	hystartCSSRounds  = 5 // RFC 9406 CSS_ROUNDS
+
 	cubicBeta = 0.7 // RFC 9438 β_cubic
 	cubicC    = 0.4 // RFC 9438 C, in packets per second³
 )
@@ -65,7 +71,16 @@ type lossTolerantState struct {
 	// the smallest RTT sample of the current and of the previous round trip
 	roundStart   time.Time
 	roundMin     time.Duration
+	roundSamples int
 	prevRoundMin time.Duration
+	rounds       int // round trips counted so far
+
+	// HyStart++ conservative slow start (RFC 9406 4.3): entered when slow start saw a
+	// queue; growth at a quarter; back to slow start if the RTT falls below cssBaseline
+	// (the queue was a spike), on to congestion avoidance after hystartCSSRounds.
+	css         bool
+	cssBaseline time.Duration
+	cssStart    int
 
 	// recovering from a loss that was not treated as congestion: the window may grow
 	randomRecovery bool
@@ -74,6 +89,7 @@ type lossTolerantState struct {
 	// bytes, and when congestion avoidance started after it
 	wMax       float64
 	epochStart time.Time
+	k          float64 // seconds from epochStart until the curve is back at wMax
 	wEst       float64 // the Reno-friendly estimate, bytes
 
 	flightBefore uint32  // bytes in flight before the SACK being processed
@@ -90,14 +106,51 @@ func (a *Association) ccOnRTTSample(now time.Time, rtt time.Duration) {
 	s := &a.lt
 	round := max(time.Duration(a.SRTT()*float64(time.Millisecond)), time.Millisecond)
 	if s.roundStart.IsZero() || now.Sub(s.roundStart) >= round {
+		a.ccHyStartRoundEnd(now)
 		s.prevRoundMin = s.roundMin
 		s.roundMin = rtt
 		s.roundStart = now
+		s.roundSamples = 1
+		s.rounds++
 
 		return
 	}
+	s.roundSamples++
 	if rtt < s.roundMin {
 		s.roundMin = rtt
+	}
+}
+
+// ccHyStartRoundEnd is HyStart++ (RFC 9406), evaluated at the end of each round trip
+// of slow start: a round whose smallest RTT (from at least hystartMinSamples samples)
+// lies above the path's minimum by more than the congestion threshold starts
+// conservative slow start, instead of doubling until the bottleneck's buffer
+// overflows (after a random loss that kept the window, that overflow would cost a
+// burst of losses and a timeout); a later round below the RTT that started it ends
+// it as a spike; hystartCSSRounds of it end slow start.
+// The caller should hold the lock.
+func (a *Association) ccHyStartRoundEnd(now time.Time) {
+	s := &a.lt
+	if a.CWND() >= a.ssthresh || s.roundSamples < hystartMinSamples {
+		return
+	}
+	base := a.rack.rackMinRTTWnd.Min(now)
+	if base <= 0 {
+		return
+	}
+	threshold := min(max(base/8, ccQueueDelayFloor), ccQueueDelayCeil)
+	switch {
+	case !s.css && s.roundMin-base > threshold:
+		s.css = true
+		s.cssBaseline = s.roundMin
+		s.cssStart = s.rounds
+	case s.css && s.roundMin < s.cssBaseline:
+		s.css = false
+	case s.css && s.rounds-s.cssStart >= hystartCSSRounds:
+		s.css = false
+		a.ssthresh = a.CWND()
+		s.wMax = float64(a.CWND())
+		s.epochStart = time.Time{}
 	}
 }
 
@@ -140,6 +193,7 @@ func (a *Association) ccOnLoss(now time.Time) {
 		return
 	}
 	s.randomRecovery = false
+	s.css = false
 	cwnd := float64(a.CWND())
 	// RFC 9438 4.7 fast convergence: a flow whose window shrank since its last
 	// congestion event gives up more, leaving room for newer flows.
@@ -168,16 +222,61 @@ func (a *Association) ccOnTimeout(now time.Time) {
 		a.ssthresh = max32(cwnd, 4*a.MTU())
 	}
 	s.randomRecovery = false
+	s.css = false
 	s.epochStart = time.Time{}
 }
 
-// ccMayGrow tells whether the window may grow on this SACK: it must have been filled
-// (RFC 9260 7.2.1: "only if the current congestion window is being fully utilized"),
-// otherwise a window limited by the receiver or the application grows without bound
-// and means nothing when congestion comes.
+// initialCWND is RFC 9260's initial window, or for the loss-tolerant control ten
+// packets, as TCP (RFC 6928) and QUIC (RFC 9002) start.
+func (a *Association) initialCWND() uint32 {
+	if a.lossTolerant() {
+		return 10 * a.MTU()
+	}
+
+	return min32(4*a.MTU(), max32(2*a.MTU(), 4380))
+}
+
+// ccMayGrow tells whether the window may grow on this SACK: it must have been used
+// (RFC 9260 7.2.1: "only if the current congestion window is being fully utilized"; as
+// Linux does, at least half of it), otherwise a window limited by the receiver or the
+// application grows without bound and means nothing when congestion comes.
 // The caller should hold the lock.
 func (a *Association) ccMayGrow() bool {
-	return a.lt.flightBefore+a.MTU() >= a.CWND()
+	return 2*a.lt.flightBefore >= a.CWND()
+}
+
+// ccGrow grows the window on a SACK that acknowledged bytesAcked new bytes (by the
+// cumulative ack or by gap blocks): slow start below ssthresh, CUBIC above. Not during
+// the recovery from congestion, nor when the window was not used.
+// The caller should hold the lock.
+func (a *Association) ccGrow(bytesAcked int) {
+	if bytesAcked <= 0 || (a.inFastRecovery && !a.lt.randomRecovery) ||
+		a.pendingQueue.size() == 0 || !a.ccMayGrow() {
+		return
+	}
+	acked := uint32(bytesAcked) //nolint:gosec // G115
+	// Slow start while below ssthresh; at it (after a congestion event or HyStart's
+	// exit) congestion avoidance.
+	if a.CWND() < a.ssthresh {
+		a.ccSlowStart(acked)
+
+		return
+	}
+	a.ccCongestionAvoidance(time.Now(), acked)
+}
+
+// ccSlowStart grows the window in slow start, at a quarter of the rate in HyStart++'s
+// conservative slow start.
+// The caller should hold the lock.
+func (a *Association) ccSlowStart(acked uint32) {
+	s := &a.lt
+	inc := min32(acked, a.CWND())
+	if s.css {
+		s.growth += float64(inc) / hystartCSSDivisor
+		inc = uint32(s.growth)
+		s.growth -= float64(inc)
+	}
+	a.setCWND(a.CWND() + inc)
 }
 
 // ccCongestionAvoidance grows the window along CUBIC's curve, or at least as fast as
@@ -194,16 +293,15 @@ func (a *Association) ccCongestionAvoidance(now time.Time, bytesAcked uint32) {
 		if s.wMax < cwnd {
 			s.wMax = cwnd
 		}
+		// K: when the curve returns to wMax, in seconds (windows in packets; RFC 9438 4.2)
+		s.k = math.Cbrt((s.wMax - cwnd) / mtu / cubicC)
 	}
 	minRTT := a.rack.rackMinRTTWnd.Min(now)
 	if minRTT <= 0 {
 		minRTT = time.Duration(a.SRTT() * float64(time.Millisecond))
 	}
-	// K: when the curve returns to wMax, in seconds (window in packets).
-	wMaxPkts := s.wMax / mtu
-	k := math.Cbrt(wMaxPkts * (1 - cubicBeta) / cubicC)
 	t := now.Sub(s.epochStart).Seconds() + minRTT.Seconds()
-	target := (cubicC*math.Pow(t-k, 3) + wMaxPkts) * mtu
+	target := (cubicC*math.Pow(t-s.k, 3) + s.wMax/mtu) * mtu
 	// Reno-friendly estimate: 3(1-β)/(1+β) MTU per window acknowledged.
 	s.wEst += 3 * (1 - cubicBeta) / (1 + cubicBeta) * mtu * float64(bytesAcked) / cwnd
 	target = max(target, s.wEst)
