@@ -10,27 +10,38 @@ import (
 
 // Developer knob for measurements (scripts/bench-net.sh), not for users:
 //
-//	RTCHAT_SCTP_CC=reno|tolerant  SCTP congestion control (default: reno, pion's)
+//	RTCHAT_SCTP_CC=reno|tolerant  SCTP congestion control (default: tolerant)
 //
 // "tolerant" is the loss-tolerant control of rtchat's patched pion/sctp
-// (third_party/pion-sctp): a loss without a standing queue keeps the window, a loss
-// with one shrinks it by CUBIC's 0.7 and CUBIC grows it back. docs/benchmarks.md
-// ("Loss-tolerant SCTP") has the measurements.
+// (third_party/pion-sctp, README.rtchat.md): a loss without a standing queue keeps the
+// window, a loss with one shrinks it by CUBIC's 0.7 and CUBIC grows it back; slow start
+// ends on a queue (HyStart++). "reno" is pion's: the window halves on every loss.
+// docs/benchmarks.md ("Loss-tolerant SCTP") has the measurements. The control is the
+// sender's alone; nothing on the wire changes, so any peer (a browser) interoperates.
 const envSCTPCC = "RTCHAT_SCTP_CC"
 
 // ccFactory passes the congestion control to pion/sctp: webrtc's SettingEngine has no
-// setting for it but hands its LoggerFactory to every association, and the patched
-// sctp asks the factory (sctp's congestionControlChooser).
+// setting for it but hands its LoggerFactory to every association, and the patched sctp
+// asks the factory.
 type ccFactory struct {
 	logging.LoggerFactory
 	cc sctp.CongestionControl
 }
 
+// SCTPCongestionControl is what the patched pion/sctp asks a LoggerFactory for.
 func (f ccFactory) SCTPCongestionControl() sctp.CongestionControl { return f.cc }
 
-// chooseCongestionControl applies RTCHAT_SCTP_CC to the setting engine.
-func chooseCongestionControl(se *webrtc.SettingEngine) {
-	if os.Getenv(envSCTPCC) == "tolerant" {
-		se.LoggerFactory = ccFactory{LoggerFactory: se.LoggerFactory, cc: sctp.CongestionControlLossTolerant}
+// congestionControl is the SCTP congestion control rtchat uses: RTCHAT_SCTP_CC, else the
+// loss-tolerant one.
+func congestionControl() sctp.CongestionControl {
+	if os.Getenv(envSCTPCC) == "reno" {
+		return sctp.CongestionControlReno
 	}
+	return sctp.CongestionControlLossTolerant
+}
+
+// chooseCongestionControl sets the SCTP congestion control of the setting engine's
+// associations.
+func chooseCongestionControl(se *webrtc.SettingEngine) {
+	se.LoggerFactory = ccFactory{LoggerFactory: se.LoggerFactory, cc: congestionControl()}
 }

@@ -3202,6 +3202,9 @@ func (a *Association) processFastRetransmission( //nolint:gocognit
 					if a.tlrActive {
 						a.tlrApplyAdditionalLossLocked(time.Now())
 					}
+					if a.inFastRecovery && a.lossTolerant() {
+						a.ccOnFurtherLoss()
+					}
 
 					if !a.inFastRecovery {
 						// 2)  If not in Fast Recovery, adjust the ssthresh and cwnd of the
@@ -4595,7 +4598,7 @@ func (a *Association) onRetransmissionTimeout(id int, nRtos uint) { //nolint:cyc
 		//      cwnd = 1*MTU
 
 		if a.lossTolerant() {
-			a.ccOnTimeout(time.Now())
+			a.ccOnTimeout()
 		} else {
 			a.ssthresh = max32(a.CWND()/2, 4*a.MTU())
 		}

@@ -84,6 +84,7 @@ type lossTolerantState struct {
 
 	// recovering from a loss that was not treated as congestion: the window may grow
 	randomRecovery bool
+	recoveryLosses int // chunks found lost in that recovery
 
 	// CUBIC epoch (RFC 9438 section 4): the window before the last congestion event, in
 	// bytes, and when congestion avoidance started after it
@@ -188,10 +189,34 @@ func (a *Association) ccOnLoss(now time.Time) {
 	s := &a.lt
 	if !a.ccLossIsCongestion(now) {
 		s.randomRecovery = true
+		s.recoveryLosses = 1
 		a.log.Tracef("[%s] loss without a queue: cwnd=%d kept", a.name, a.CWND())
 
 		return
 	}
+	a.ccCongestion()
+}
+
+// ccOnFurtherLoss counts a chunk found lost during fast recovery. Random loss loses a
+// chunk here and there; a recovery from a loss that looked random but loses more than
+// max(4, 1/25 of the window) is an overflowing buffer (a shallow one, whose queue never
+// showed in the RTT) and is treated as congestion after all.
+// The caller should hold the lock.
+func (a *Association) ccOnFurtherLoss() {
+	s := &a.lt
+	if !s.randomRecovery {
+		return
+	}
+	s.recoveryLosses++
+	if s.recoveryLosses > max(4, int(a.CWND()/a.MTU()/25)) {
+		a.ccCongestion()
+	}
+}
+
+// ccCongestion shrinks the window by CUBIC's factor and starts a new CUBIC epoch.
+// The caller should hold the lock.
+func (a *Association) ccCongestion() {
+	s := &a.lt
 	s.randomRecovery = false
 	s.css = false
 	cwnd := float64(a.CWND())
@@ -209,18 +234,15 @@ func (a *Association) ccOnLoss(now time.Time) {
 }
 
 // ccOnTimeout adjusts ssthresh on a T3-rtx timeout (the window then restarts at one MTU
-// as RFC 9260 requires): a timeout without a standing queue, typically a lost
-// retransmission on a lossy link, lets slow start return to the window it had.
+// as RFC 9260 requires): CUBIC's 0.7 of the window, whatever the RTT said. A timeout
+// is rare on a lossy link (a lost retransmission) but the rule after a slow start that
+// overflowed a buffer, and the RTT samples are stale by then.
 // The caller should hold the lock.
-func (a *Association) ccOnTimeout(now time.Time) {
+func (a *Association) ccOnTimeout() {
 	s := &a.lt
 	cwnd := a.CWND()
-	if a.ccLossIsCongestion(now) {
-		s.wMax = float64(cwnd)
-		a.ssthresh = max32(uint32(float64(cwnd)*cubicBeta), 4*a.MTU())
-	} else {
-		a.ssthresh = max32(cwnd, 4*a.MTU())
-	}
+	s.wMax = float64(cwnd)
+	a.ssthresh = max32(uint32(float64(cwnd)*cubicBeta), 4*a.MTU())
 	s.randomRecovery = false
 	s.css = false
 	s.epochStart = time.Time{}

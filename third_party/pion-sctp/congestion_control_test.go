@@ -49,6 +49,9 @@ func loseFirst(t *testing.T, assoc *Association) {
 	t.Helper()
 	assoc.lock.Lock()
 	defer assoc.lock.Unlock()
+	for tsn := uint32(101); tsn <= 110; tsn++ {
+		assoc.inflightQueue.markAsAcked(tsn)
+	}
 	gaps := []gapAckBlock{{start: 2, end: 11}}
 	for range 3 {
 		require.NoError(t, assoc.processFastRetransmission(99, gaps, 110, false))
@@ -114,16 +117,35 @@ func TestLossTolerantRecentRTTIsAMinimum(t *testing.T) {
 	assert.Equal(t, 100*assoc.MTU(), assoc.CWND())
 }
 
+// A timeout restarts at one MTU with ssthresh at 0.7 of the window (Reno: half).
 func TestLossTolerantTimeout(t *testing.T) {
-	random := newCCTestAssoc(t, CongestionControlLossTolerant, time.Millisecond)
-	random.onRetransmissionTimeout(timerT3RTX, 1)
-	assert.Equal(t, random.MTU(), random.CWND(), "a timeout restarts at one MTU")
-	assert.Equal(t, 100*random.MTU(), random.ssthresh, "and slow start returns to the window it had")
+	for _, queue := range []time.Duration{time.Millisecond, 30 * time.Millisecond} {
+		assoc := newCCTestAssoc(t, CongestionControlLossTolerant, queue)
+		assoc.onRetransmissionTimeout(timerT3RTX, 1)
+		assert.Equal(t, assoc.MTU(), assoc.CWND())
+		assert.Equal(t, uint32(float64(100*assoc.MTU())*0.7), assoc.ssthresh)
+	}
+	reno := newCCTestAssoc(t, CongestionControlReno, time.Millisecond)
+	reno.onRetransmissionTimeout(timerT3RTX, 1)
+	assert.Equal(t, 50*reno.MTU(), reno.ssthresh)
+}
 
-	congested := newCCTestAssoc(t, CongestionControlLossTolerant, 30*time.Millisecond)
-	congested.onRetransmissionTimeout(timerT3RTX, 1)
-	assert.Equal(t, congested.MTU(), congested.CWND())
-	assert.Equal(t, uint32(float64(100*congested.MTU())*0.7), congested.ssthresh)
+// A recovery that looked random but loses many chunks (a shallow buffer overflowing
+// without a queue in the RTT) is congestion after all.
+func TestLossTolerantBurstIsCongestion(t *testing.T) {
+	assoc := newCCTestAssoc(t, CongestionControlLossTolerant, time.Millisecond)
+	assoc.lock.Lock()
+	// TSN 100…105 lost, 106…120 arrive.
+	for tsn := uint32(106); tsn <= 120; tsn++ {
+		assoc.inflightQueue.markAsAcked(tsn)
+	}
+	for range 3 {
+		require.NoError(t, assoc.processFastRetransmission(99, []gapAckBlock{{start: 7, end: 21}}, 120, false))
+	}
+	assoc.lock.Unlock()
+	assert.True(t, assoc.inFastRecovery)
+	assert.False(t, assoc.lt.randomRecovery)
+	assert.Equal(t, uint32(float64(100*assoc.MTU())*0.7), assoc.CWND(), "six losses in a 100-packet window")
 }
 
 // A window that the sender did not fill (receiver- or application-limited) does not grow.
