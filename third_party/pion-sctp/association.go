@@ -884,6 +884,9 @@ func createAssociationFromConfigWithTsn(cfg *Config, tsn uint32) *Association {
 	if chooser, ok := cfg.LoggerFactory.(congestionControlChooser); ok && !cfg.congestionControlSet {
 		assoc.congestionControl = chooser.SCTPCongestionControl()
 	}
+	if assoc.congestionControl == CongestionControlLossTolerant {
+		assoc.log.Debugf("[%s] congestion control: loss-tolerant", cfg.Name)
+	}
 
 	// adaptive burst mitigation defaults
 	assoc.tlrBurstFirstRTTUnits = tlrBurstDefaultFirstRTT
