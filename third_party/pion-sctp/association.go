@@ -2335,6 +2335,7 @@ func (a *Association) restartAssociation(candidate restartCookie, init *chunkIni
 	a.setCWND(a.initialCWND())
 	a.ssthresh = a.RWND()
 	a.partialBytesAcked, a.fastRecoverExitPoint, a.inFastRecovery = 0, 0, false
+	a.lt = lossTolerantState{}
 
 	a.rackHead, a.rackTail = nil, nil
 	a.rackReoWnd, a.rackMinRTT, a.rackKeepInflatedRecoveries = 0, 0, 0
