@@ -3207,7 +3207,7 @@ func (a *Association) processFastRetransmission( //nolint:gocognit
 						a.tlrApplyAdditionalLossLocked(time.Now())
 					}
 					if a.inFastRecovery && a.lossTolerant() {
-						a.ccOnFurtherLoss()
+						a.ccOnFurtherLoss(c.since)
 					}
 
 					if !a.inFastRecovery {
@@ -3217,7 +3217,7 @@ func (a *Association) processFastRetransmission( //nolint:gocognit
 						a.inFastRecovery = true
 						a.fastRecoverExitPoint = htna
 						if a.lossTolerant() {
-							a.ccOnLoss(time.Now())
+							a.ccOnLoss(time.Now(), c.since)
 						} else {
 							a.ssthresh = max32(a.CWND()/2, 4*a.MTU())
 							a.setCWND(a.ssthresh)

@@ -84,6 +84,9 @@ type lossTolerantState struct {
 
 	// recovering from a loss that was not treated as congestion: the window may grow
 	randomRecovery bool
+	// when the window was last reduced; losses of chunks sent before belong to that
+	// episode (RFC 9260 7.2.3: one reduction per loss episode)
+	lastReduction  time.Time
 	recoveryLosses int // chunks found lost in that recovery
 
 	// CUBIC epoch (RFC 9438 section 4): the window before the last congestion event, in
@@ -185,8 +188,15 @@ func (a *Association) ccLossIsCongestion(now time.Time) bool {
 // ccOnLoss is the reaction to a loss episode entering fast recovery, for the
 // loss-tolerant control.
 // The caller should hold the lock.
-func (a *Association) ccOnLoss(now time.Time) {
+func (a *Association) ccOnLoss(now, sent time.Time) {
 	s := &a.lt
+	if sent.Before(s.lastReduction) {
+		// Sent before the window was last reduced (by a timeout or congestion): the same
+		// loss episode, whose reduction has been made.
+		s.randomRecovery = false
+
+		return
+	}
 	if !a.ccLossIsCongestion(now) {
 		s.randomRecovery = true
 		s.recoveryLosses = 1
@@ -202,9 +212,9 @@ func (a *Association) ccOnLoss(now time.Time) {
 // max(4, 1/25 of the window) is an overflowing buffer (a shallow one, whose queue never
 // showed in the RTT) and is treated as congestion after all.
 // The caller should hold the lock.
-func (a *Association) ccOnFurtherLoss() {
+func (a *Association) ccOnFurtherLoss(sent time.Time) {
 	s := &a.lt
-	if !s.randomRecovery {
+	if !s.randomRecovery || sent.Before(s.lastReduction) {
 		return
 	}
 	s.recoveryLosses++
@@ -230,6 +240,7 @@ func (a *Association) ccCongestion() {
 	a.ssthresh = max32(uint32(cwnd*cubicBeta), 4*a.MTU())
 	a.setCWND(a.ssthresh)
 	s.epochStart = time.Time{}
+	s.lastReduction = time.Now()
 	a.log.Tracef("[%s] congestion: cwnd=%d wmax=%.0f", a.name, a.CWND(), s.wMax)
 }
 
@@ -243,6 +254,7 @@ func (a *Association) ccOnTimeout() {
 	cwnd := a.CWND()
 	s.wMax = float64(cwnd)
 	a.ssthresh = max32(uint32(float64(cwnd)*cubicBeta), 4*a.MTU())
+	s.lastReduction = time.Now()
 	s.randomRecovery = false
 	s.css = false
 	s.epochStart = time.Time{}

@@ -43,6 +43,15 @@ func newCCTestAssoc(t *testing.T, cc CongestionControl, queue time.Duration) *As
 	return assoc
 }
 
+// cumAckAdvanced is the growth on a SACK that moved the cumulative ack by n bytes, under
+// the lock as in the association; the T3-rtx timer it starts is stopped again.
+func cumAckAdvanced(assoc *Association, n int) {
+	assoc.lock.Lock()
+	defer assoc.lock.Unlock()
+	assoc.onCumulativeTSNAckPointAdvanced(n)
+	assoc.t3RTX.stop()
+}
+
 // loseFirst reports TSN 100 missing three times (TSN 101…110 arrive), the classic fast
 // retransmit trigger.
 func loseFirst(t *testing.T, assoc *Association) {
@@ -154,11 +163,11 @@ func TestLossTolerantGrowsOnlyAFullWindow(t *testing.T) {
 	assoc.ssthresh = 1 << 30 // slow start
 	assoc.pendingQueue.push(mkChunk(300, time.Now()))
 	assoc.lt.flightBefore = 10 * assoc.MTU()
-	assoc.onCumulativeTSNAckPointAdvanced(5000)
+	cumAckAdvanced(assoc, 5000)
 	assert.Equal(t, 100*assoc.MTU(), assoc.CWND())
 
 	assoc.lt.flightBefore = 100 * assoc.MTU()
-	assoc.onCumulativeTSNAckPointAdvanced(5000)
+	cumAckAdvanced(assoc, 5000)
 	assert.Equal(t, 100*assoc.MTU()+5000, assoc.CWND())
 }
 
@@ -170,7 +179,7 @@ func TestLossTolerantGrowthDuringRecovery(t *testing.T) {
 	loseFirst(t, random)
 	random.pendingQueue.push(mkChunk(300, time.Now()))
 	random.lt.flightBefore = random.CWND()
-	random.onCumulativeTSNAckPointAdvanced(5000)
+	cumAckAdvanced(random, 5000)
 	assert.Equal(t, 100*random.MTU()+5000, random.CWND())
 
 	congested := newCCTestAssoc(t, CongestionControlLossTolerant, 30*time.Millisecond)
@@ -178,7 +187,7 @@ func TestLossTolerantGrowthDuringRecovery(t *testing.T) {
 	congested.pendingQueue.push(mkChunk(300, time.Now()))
 	congested.lt.flightBefore = congested.CWND()
 	before := congested.CWND()
-	congested.onCumulativeTSNAckPointAdvanced(5000)
+	cumAckAdvanced(congested, 5000)
 	assert.Equal(t, before, congested.CWND())
 }
 
@@ -315,4 +324,28 @@ func TestLossTolerantHyStart(t *testing.T) {
 	now = feedRound(other, time.Now().Add(time.Second), 70*time.Millisecond, 3)
 	other.ccOnRTTSample(now, 70*time.Millisecond)
 	assert.False(t, other.lt.css)
+}
+
+// Losses of chunks sent before the last reduction (a timeout here) belong to that loss
+// episode: no second reduction, which after a timeout would leave ssthresh at four
+// packets and congestion avoidance crawling from there.
+func TestLossTolerantOneReductionPerEpisode(t *testing.T) {
+	assoc := newCCTestAssoc(t, CongestionControlLossTolerant, 30*time.Millisecond)
+	assoc.onRetransmissionTimeout(timerT3RTX, 1)
+	ssthresh := assoc.ssthresh
+	require.Equal(t, uint32(float64(100*assoc.MTU())*0.7), ssthresh)
+	for tsn := uint32(100); tsn < 200; tsn++ { // sent before the timeout, not retransmitted yet
+		c, ok := assoc.inflightQueue.get(tsn)
+		require.True(t, ok)
+		c.retransmit = false
+	}
+	loseFirst(t, assoc)
+	assert.Equal(t, ssthresh, assoc.ssthresh, "the chunks were sent before the timeout")
+	assert.Equal(t, assoc.MTU(), assoc.CWND())
+
+	// A chunk sent after the reduction that is lost again is a new episode.
+	fresh := newCCTestAssoc(t, CongestionControlLossTolerant, 30*time.Millisecond)
+	fresh.lt.lastReduction = time.Now().Add(-time.Second)
+	loseFirst(t, fresh)
+	assert.Equal(t, uint32(float64(100*fresh.MTU())*0.7), fresh.CWND())
 }
