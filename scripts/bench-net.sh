@@ -18,7 +18,7 @@
 #     SIZE      bytes at 0% loss (default 64MiB; a quarter at ≥0.5% loss, a sixteenth at ≥2%)
 #     VARIANTS  ';'-separated NAME:ENV..., default "default:" (rtchat as built); e.g.
 #               "default:;w1m:RTCHAT_SCTP_RCVBUF=1048576;ca4:RTCHAT_SCTP_CASTEP=4912"
-#               (the knobs are in rtc/iceconf/window.go)
+#               (the knobs are in rtc/iceconf/window.go and congestion.go)
 #   e.g.   scripts/bench-net.sh -p 50ms,200ms -r 3
 set -euo pipefail
 profiles="50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms" runs=3 size=64MiB variants="default:" out="" share=0

@@ -132,6 +132,7 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 
 	rcv, _ := rec.buffers()
 	window := sizeSCTPWindow(&se, c.Mode, rcv)
+	chooseCongestionControl(&se)
 	fastConnect(&se, c.Mode, c.SNAP)
 
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
