@@ -4,8 +4,9 @@
 //
 // Framing: every binary message is stream payload (no header); text messages are control
 // messages: "eof" (I will send no more data), "ack" (your eof reached my reader: my Read
-// returned io.EOF, so every byte you sent was consumed) and "abort:<reason>" (I gave up;
-// fail your writes). Unknown text messages are ignored.
+// returned io.EOF, so every byte you sent was consumed), "done" (your ack of my eof
+// arrived, so you need not wait for your stack to confirm it) and "abort:<reason>" (I gave
+// up; fail your writes). Unknown text messages are ignored.
 //
 // The channel must come from a PeerConnection built with detached data channels and
 // blocking writes (iceconf does both): backpressure relies on the blocking detached
@@ -44,6 +45,7 @@ const closeGrace = 5 * time.Second
 const (
 	ctlEOF   = "eof"
 	ctlAck   = "ack"
+	ctlDone  = "done"
 	ctlAbort = "abort:"
 )
 
@@ -126,16 +128,17 @@ type Stream struct {
 	isClosed    bool
 
 	ackCh   chan struct{} // closed when the peer's ack arrives
+	doneCh  chan struct{} // closed when the peer's done arrives (it has our ack of its eof)
 	abortCh chan struct{} // closed when the peer aborts
 	lostCh  chan struct{} // closed when the channel ends (read error)
 	closed  chan struct{} // closed by Close
 	gaveUp  chan struct{} // closed by Abort
 	// flags for closing the channels above once
-	ackDone, abortDone, lostDone atomic.Bool
-	closeOnce                    sync.Once
-	closeErr                     error
+	ackDone, abortDone, lostDone, peerDone atomic.Bool
+	closeOnce                              sync.Once
+	closeErr                               error
 
-	ackWG sync.WaitGroup // the ack sender
+	ackWG sync.WaitGroup // the ack and done senders
 
 	sent, received atomic.Uint64
 }
@@ -147,6 +150,7 @@ func New(ch Channel) *Stream {
 		ch:      ch,
 		q:       make(chan []byte, queueLen),
 		ackCh:   make(chan struct{}),
+		doneCh:  make(chan struct{}),
 		abortCh: make(chan struct{}),
 		lostCh:  make(chan struct{}),
 		closed:  make(chan struct{}),
@@ -212,6 +216,18 @@ func (s *Stream) recvLoop() {
 			case msg == ctlAck:
 				if s.ackDone.CompareAndSwap(false, true) {
 					close(s.ackCh)
+					// Tell the peer its ack arrived: its last message, which it would
+					// otherwise wait for its SCTP stack to see acknowledged (a lone
+					// message's SACK may be delayed 200 ms), needs no more waiting.
+					s.ackWG.Add(1)
+					go func() {
+						defer s.ackWG.Done()
+						_ = s.writeControl(ctlDone)
+					}()
+				}
+			case msg == ctlDone:
+				if s.peerDone.CompareAndSwap(false, true) {
+					close(s.doneCh)
 				}
 			case len(msg) >= len(ctlAbort) && msg[:len(ctlAbort)] == ctlAbort:
 				ae := &AbortError{Reason: msg[len(ctlAbort):], Remote: true}
@@ -532,14 +548,16 @@ func (s *Stream) Close() error {
 		// After our own Abort the notice itself must still reach the peer, so we wait for
 		// it like for data; after a loss or the peer's abort nobody is listening.
 		healthy := s.lost == nil && s.peerAbort == nil
+		aborted := s.localAbort != nil
 		s.isClosed = true
 		s.mu.Unlock()
 		if ba, ok := s.ch.(bufferedAmounter); ok && healthy {
 			t := time.NewTicker(2 * time.Millisecond)
-			for ba.BufferedAmount() > 0 && time.Now().Before(deadline) {
+			for ba.BufferedAmount() > 0 && time.Now().Before(deadline) && !s.confirmed(aborted) {
 				select {
 				case <-t.C:
 				case <-s.lostCh:
+				case <-s.doneCh:
 				}
 				if s.lostDone.Load() {
 					break
@@ -552,6 +570,14 @@ func (s *Stream) Close() error {
 		s.closeErr = s.ch.Close()
 	})
 	return s.closeErr
+}
+
+// confirmed: the peer has every message we sent that it needs. Its ack covers our payload
+// and eof; its done covers our ack of its eof, which we send after the last payload we
+// read. What we may send after those (our own done) only saves the peer time. An abort of
+// ours is never covered.
+func (s *Stream) confirmed(aborted bool) bool {
+	return !aborted && s.ackDone.Load() && s.peerDone.Load()
 }
 
 // waitTimeout waits for wg for at most d; on timeout it calls kick and waits again.

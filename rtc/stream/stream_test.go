@@ -14,6 +14,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/pion/datachannel"
+
 	"github.com/rtchat/rtchat/rtc/iceconf/icetest"
 	"github.com/rtchat/rtchat/rtc/stream"
 )
@@ -404,4 +406,36 @@ func TestConcurrentCloseUnblocksRead(t *testing.T) {
 		t.Fatal("Read not unblocked by Close")
 	}
 	wg.Wait()
+}
+
+// unacked is a channel whose stack never reports its queued bytes acknowledged, like an
+// SCTP peer that delays its SACK of a lone message (200 ms in pion, and a peer may take
+// longer).
+type unacked struct {
+	datachannel.ReadWriteCloserDeadliner
+}
+
+func (unacked) BufferedAmount() uint64 { return 1 }
+
+// After a clean end both ways, each side's done tells the other that its last message (the
+// ack of our eof) arrived: Close does not wait for the stack's acknowledgement. On the old
+// code both Closes waited out their 5-second grace.
+func TestCloseAfterCleanEndDoesNotWaitForStack(t *testing.T) {
+	p := newRawPair(t)
+	sp := &pair{p: p, A: stream.New(unacked{p.ChA}), B: stream.New(unacked{p.ChB})}
+	runBoth(t, sp, 1000, 0, 90*time.Second)
+	closed := make(chan error, 2)
+	go func() { closed <- sp.A.Close() }()
+	go func() { closed <- sp.B.Close() }()
+	deadline := time.After(3 * time.Second) // below the 5-second grace the old Close waited
+	for range 2 {
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Errorf("close: %v", err)
+			}
+		case <-deadline:
+			t.Fatal("Close waited for the stack's acknowledgement after a clean end")
+		}
+	}
 }
