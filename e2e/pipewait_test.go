@@ -205,4 +205,3 @@ func TestPipeWaitBench(t *testing.T) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
