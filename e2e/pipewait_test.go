@@ -101,6 +101,12 @@ func runPipeWait(t *testing.T, w *world, bin string, n int64, bobFirst bool, gap
 		end = exitB
 	}
 	pw := pipeWait{total: end.Sub(later), path: findBenchSummary(t, pa.stderr.String()).Path}
+	if slow := os.Getenv("RTCHAT_BENCH_SLOW"); slow != "" {
+		// RTCHAT_BENCH_SLOW=200ms (with -v in RTCHAT_BENCH_FLAGS): both logs of a slower run.
+		if d, err := time.ParseDuration(slow); err == nil && pw.total > d {
+			t.Logf("slow run (%v), later start %s:\nalice:\n%s\nbob:\n%s", pw.total, later.UTC().Format("15:04:05.000"), pa.stderr.String(), pb.stderr.String())
+		}
+	}
 	if n > 0 {
 		pw.firstByte = sink.first.Sub(later)
 		pw.lastToEOF = sink.eof.Sub(sink.last)
@@ -154,6 +160,11 @@ func TestPipeWaitBench(t *testing.T) {
 		n     int64
 		flags []string
 	}{{"direct", n, nil}, {"webrtc", n, []string{"--direct=false"}}, {"0-byte", 0, nil}}
+	if extra := os.Getenv("RTCHAT_BENCH_FLAGS"); extra != "" {
+		for i := range variants {
+			variants[i].flags = append(strings.Fields(extra), variants[i].flags...)
+		}
+	}
 	for i := 0; i < runs; i++ {
 		bobFirst, gap := i%2 == 0, gaps[i%len(gaps)]
 		for k := range builds {

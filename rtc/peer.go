@@ -156,6 +156,9 @@ type peer struct {
 	created   time.Time
 	log       *slog.Logger
 
+	sctpEnded     chan struct{} // closed once the SCTP association ended (either side)
+	sctpEndedOnce sync.Once
+
 	ctx      context.Context // ends when the connection closes
 	cancel   context.CancelFunc
 	inbox    chan any
@@ -344,6 +347,10 @@ func (p *peer) start(in *offerInput) error {
 	}
 	p.pc, p.cleanup = pc, cleanup
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.post(evPCState{s}, true) })
+	p.sctpEnded = make(chan struct{})
+	if sctp := pc.SCTP(); sctp != nil {
+		sctp.OnClose(func(error) { p.sctpEndedOnce.Do(func() { close(p.sctpEnded) }) })
+	}
 	if p.offerer {
 		// Only the offerer creates channels (§5.2).
 		pc.OnDataChannel(func(dc *webrtc.DataChannel) { _ = dc.Close() })
@@ -1119,7 +1126,7 @@ func (p *peer) closeWith(err error, graceful bool) {
 		_ = pipe.Close()
 	}
 	if p.pc != nil && now {
-		_ = p.pc.Close() // sends SCTP ABORT and DTLS close_notify; pion's goroutines end on their own
+		p.closeNow() // sends SCTP ABORT and DTLS close_notify; pion's goroutines end on their own
 	} else if p.pc != nil {
 		_ = p.pc.GracefulClose()
 	}
@@ -1141,6 +1148,32 @@ func (p *peer) closeWith(err error, graceful bool) {
 		p.c.emit(ev)
 	}
 }
+
+// closeNow closes the PeerConnection without flushing. When the peer's ABORT ended the
+// association first (both sides of a pipe leave at once), pion's Abort waits twice 200 ms
+// for an ABORT of ours that can no longer be sent: once the association has ended, Close
+// gets a short grace to send DTLS close_notify and finishes on its own.
+func (p *peer) closeNow() {
+	closed := make(chan struct{})
+	go func(pc *webrtc.PeerConnection) {
+		defer close(closed)
+		_ = pc.Close()
+	}(p.pc)
+	select {
+	case <-closed:
+	case <-p.sctpEnded:
+		t := time.NewTimer(closeNowGrace)
+		select {
+		case <-closed:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// closeNowGrace: how long closeNow still waits for pion's Close once the association ended
+// (on loopback the rest of a Close takes 1–3 ms).
+const closeNowGrace = 20 * time.Millisecond
 
 // flush waits, briefly, until the message channels handed every queued byte to the peer.
 // The pipe stream flushes itself.
