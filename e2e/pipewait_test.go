@@ -118,10 +118,10 @@ func runPipeWait(t *testing.T, w *world, bin string, n int64, bobFirst bool, gap
 // TestPipeWaitBench measures the fixed waits of `rtchat pipe` on loopback (issue 20): the
 // first byte after the later of the two processes started, the last byte → EOF at the
 // receiver and → both exited, a 0-byte pipe, against a plain TCP copy in the same run.
-// scripts/bench-wait.sh runs it.
+// scripts/bench-pipe.sh --waits runs it.
 func TestPipeWaitBench(t *testing.T) {
 	if os.Getenv("RTCHAT_BENCH") != "1" {
-		t.Skip("benchmark: set RTCHAT_BENCH=1 (or run scripts/bench-wait.sh)")
+		t.Skip("benchmark: set RTCHAT_BENCH=1 (or run scripts/bench-pipe.sh --waits)")
 	}
 	runs := 5
 	if v := os.Getenv("RTCHAT_BENCH_RUNS"); v != "" {
