@@ -156,8 +156,8 @@ type peer struct {
 	created   time.Time
 	log       *slog.Logger
 
-	sctpEnded     chan struct{} // closed once the SCTP association ended (either side)
-	sctpEndedOnce sync.Once
+	aborted     chan struct{} // closed once the peer's ABORT ended the association (readLoop)
+	abortedOnce sync.Once
 
 	ctx      context.Context // ends when the connection closes
 	cancel   context.CancelFunc
@@ -346,11 +346,8 @@ func (p *peer) start(in *offerInput) error {
 		return fmt.Errorf("new peer connection: %w", err)
 	}
 	p.pc, p.cleanup = pc, cleanup
+	p.aborted = make(chan struct{})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.post(evPCState{s}, true) })
-	p.sctpEnded = make(chan struct{})
-	if sctp := pc.SCTP(); sctp != nil {
-		sctp.OnClose(func(error) { p.sctpEndedOnce.Do(func() { close(p.sctpEnded) }) })
-	}
 	if p.offerer {
 		// Only the offerer creates channels (§5.2).
 		pc.OnDataChannel(func(dc *webrtc.DataChannel) { _ = dc.Close() })
@@ -1149,10 +1146,11 @@ func (p *peer) closeWith(err error, graceful bool) {
 	}
 }
 
-// closeNow closes the PeerConnection without flushing. When the peer's ABORT ended the
-// association first (both sides of a pipe leave at once), pion's Abort waits twice 200 ms
-// for an ABORT of ours that can no longer be sent: once the association has ended, Close
-// gets a short grace to send DTLS close_notify and finishes on its own.
+// closeNow closes the PeerConnection without flushing. When the peer's ABORT came first
+// (both ends of a pipe leave at once), pion's Abort waits twice 200 ms for an ABORT of ours
+// that can no longer be sent (and neither pion's SCTP OnClose nor the connection state
+// says so before that): once the peer aborted, Close gets a short grace and finishes on
+// its own.
 func (p *peer) closeNow() {
 	closed := make(chan struct{})
 	go func(pc *webrtc.PeerConnection) {
@@ -1161,7 +1159,7 @@ func (p *peer) closeNow() {
 	}(p.pc)
 	select {
 	case <-closed:
-	case <-p.sctpEnded:
+	case <-p.aborted:
 		t := time.NewTimer(closeNowGrace)
 		select {
 		case <-closed:
@@ -1171,7 +1169,10 @@ func (p *peer) closeNow() {
 	}
 }
 
-// closeNowGrace: how long closeNow still waits for pion's Close once the association ended
+// markAborted notes that the peer's ABORT ended the association.
+func (p *peer) markAborted() { p.abortedOnce.Do(func() { close(p.aborted) }) }
+
+// closeNowGrace: how long closeNow still waits for pion's Close once the peer aborted
 // (on loopback the rest of a Close takes 1–3 ms).
 const closeNowGrace = 20 * time.Millisecond
 
