@@ -177,8 +177,14 @@ func runPipe(ctx context.Context, opts *pipeOptions) error {
 		}
 	}
 	stats := st.Stats()
-	_ = st.Close() // waits until our last frames are acknowledged
+	_ = st.Close() // waits until the peer has our last frames
 	err = errors.Join(recvErr, sendErr)
+	if err == nil {
+		// Both directions ended and were acknowledged, and the peer has our last frame:
+		// nothing is left to deliver, so leave without the bye and the SCTP shutdown (up
+		// to 400 ms of the peer's delayed acknowledgements).
+		s.closeNow()
+	}
 	stopProgress()
 	s.finished.Store(true)
 	pipeReport(s, p, err == nil, stats, &sent, &recv, time.Since(start), path)

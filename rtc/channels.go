@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/pion/sctp"
 )
 
 // readBufSize must hold the largest message a peer may send: a detached read into a
@@ -83,6 +85,9 @@ func (p *peer) readLoop(s *slot) {
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				p.log.Debug("channel read ended", "label", s.label, "err", err)
+			}
+			if errors.Is(err, sctp.ErrChunk) {
+				p.markAborted() // the peer's ABORT ended the association (see closeNow)
 			}
 			return
 		}

@@ -139,6 +139,9 @@ type peer struct {
 	created   time.Time
 	log       *slog.Logger
 
+	aborted     chan struct{} // closed once the peer's ABORT ended the association (readLoop)
+	abortedOnce sync.Once
+
 	ctx      context.Context // ends when the connection closes
 	cancel   context.CancelFunc
 	inbox    chan any
@@ -337,6 +340,7 @@ func (p *peer) start(in *offerInput) error {
 		return fmt.Errorf("new peer connection: %w", err)
 	}
 	p.pc, p.cleanup = pc, cleanup
+	p.aborted = make(chan struct{})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.post(evPCState{s}, true) })
 	if p.offerer {
 		// Only the offerer creates channels (§5.2).
@@ -1119,7 +1123,7 @@ func (p *peer) closeWith(err error, graceful bool) {
 		_ = pipe.Close()
 	}
 	if p.pc != nil && now {
-		_ = p.pc.Close() // sends SCTP ABORT and DTLS close_notify; pion's goroutines end on their own
+		p.closeNow() // sends SCTP ABORT and DTLS close_notify; pion's goroutines end on their own
 	} else if p.pc != nil {
 		_ = p.pc.GracefulClose()
 	}
@@ -1141,6 +1145,36 @@ func (p *peer) closeWith(err error, graceful bool) {
 		p.c.emit(ev)
 	}
 }
+
+// closeNow closes the PeerConnection without flushing. When the peer's ABORT came first
+// (both ends of a pipe leave at once), pion's Abort waits twice 200 ms for an ABORT of ours
+// that can no longer be sent (and neither pion's SCTP OnClose nor the connection state
+// says so before that): once the peer aborted, Close gets a short grace and finishes on
+// its own.
+func (p *peer) closeNow() {
+	closed := make(chan struct{})
+	go func(pc *webrtc.PeerConnection) {
+		defer close(closed)
+		_ = pc.Close()
+	}(p.pc)
+	select {
+	case <-closed:
+	case <-p.aborted:
+		t := time.NewTimer(closeNowGrace)
+		select {
+		case <-closed:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// markAborted notes that the peer's ABORT ended the association.
+func (p *peer) markAborted() { p.abortedOnce.Do(func() { close(p.aborted) }) }
+
+// closeNowGrace: how long closeNow still waits for pion's Close once the peer aborted
+// (on loopback the rest of a Close takes 1–3 ms).
+const closeNowGrace = 20 * time.Millisecond
 
 // flush waits, briefly, until the message channels handed every queued byte to the peer.
 // The pipe stream flushes itself.

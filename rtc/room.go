@@ -408,7 +408,11 @@ func (c *Client) onConnect(from string, info userInfo) {
 	if !want {
 		return
 	}
-	if offerNow {
+	if offerNow || (info.isRTChat() && c.wants[bare] != nil) {
+		// An rtchat peer we dial (pipe ⇄ pipe, connect ⇄ connect) gets our offer the moment
+		// we see it, whatever the tie-break says: waiting for it to learn of us (our presence
+		// in reply, up to pokeEvery later) costs a trip through the broker. The tie-break
+		// still settles glare (onOffer): the initiator keeps its offer, the other yields.
 		c.startPeer(from, info, true, nil)
 		return
 	}

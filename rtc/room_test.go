@@ -467,3 +467,47 @@ func verifiedWithOffer(t *testing.T) (alice, bob *testClient, sub *rawSub, d off
 	}
 	return alice, bob, sub, d
 }
+
+// TestPipeOffersOnPresence: a pipe waiting for its peer offers the moment the peer's
+// presence arrives, although the tie-break names the peer as the one to offer. The old code
+// replied with its own presence (held up to 300 ms by the announcement limit) and waited for
+// the peer's offer: one trip through the broker more, and the non-initiator never offered.
+func TestPipeOffersOnPresence(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	sub := subscribe(t, url, room)
+	// bob is not the tie-break initiator: "alice…" sorts first.
+	bob := startClient(t, url, room, bID, clientOpts{role: RolePipe, pipeTo: "alice", pins: map[string]string{"alice": aID.PublicJWK}})
+	if bob.tb.weInitiate(bob.Name(), "alice(0000)") {
+		t.Fatal("the tie-break changed: bob must not be the initiator for this test")
+	}
+	type dialed struct {
+		p   *Peer
+		err error
+	}
+	bobDial := make(chan dialed, 1)
+	go func() {
+		p, err := bob.Dial(ctxFor(t, 30*time.Second), "alice")
+		bobDial <- dialed{p, err}
+	}()
+	// bob's announcements on joining (his Dial's, and the one 500 ms after joining) are
+	// out: the next is 3 s later, so alice learns of bob only from his offer.
+	bobsPresence := func(e signal.Envelope) bool { return e.Subtopic == signal.SubConnect && e.Sender == bob.Name() }
+	first := sub.await(t, 10*time.Second, "bob's presence", bobsPresence)
+	sub.await(t, 10*time.Second, "bob's second presence", func(e signal.Envelope) bool {
+		return bobsPresence(e) && e.Timestamp > first.Timestamp
+	})
+	alice := startClient(t, url, room, aID, clientOpts{role: RolePipe, pipeTo: "bob", pins: map[string]string{"bob": bID.PublicJWK}})
+	pa, err := alice.Dial(ctxFor(t, 30*time.Second), "bob")
+	if err != nil {
+		t.Fatalf("alice: %v", err)
+	}
+	d := <-bobDial
+	if d.err != nil {
+		t.Fatalf("bob: %v", d.err)
+	}
+	if !d.p.p.offerer || pa.p.offerer {
+		t.Errorf("bob offered: %v, alice offered: %v; want bob, who saw alice's presence, to offer", d.p.p.offerer, pa.p.offerer)
+	}
+}

@@ -4,8 +4,9 @@
 //
 // Framing: every binary message is stream payload (no header); text messages are control
 // messages: "eof" (I will send no more data), "ack" (your eof reached my reader: my Read
-// returned io.EOF, so every byte you sent was consumed) and "abort:<reason>" (I gave up;
-// fail your writes). Unknown text messages are ignored.
+// returned io.EOF, so every byte you sent was consumed), "done" (your ack of my eof
+// arrived, so you need not wait for your stack to confirm it) and "abort:<reason>" (I gave
+// up; fail your writes). Unknown text messages are ignored.
 //
 // The channel must come from a PeerConnection built with detached data channels and
 // blocking writes (iceconf does both): backpressure relies on the blocking detached
@@ -28,6 +29,13 @@ import (
 // when the remote SDP has no a=max-message-size).
 const MaxChunk = 64000
 
+// firstChunk is the largest first data message: one SCTP packet (pion's 1,191 bytes less
+// the SCTP common and DATA chunk headers). Each further message may be twice as large, up to
+// MaxChunk. A message reaches the peer's reader only whole, and a new association's
+// congestion window starts at about 4 KB, so a first message of 64,000 bytes would arrive
+// after 5–6 round trips of slow start instead of one half.
+const firstChunk = 1100
+
 // readBuf is the size of each receive buffer: at least the largest message we accept,
 // because a detached read with a smaller buffer fails.
 const readBuf = 65536
@@ -44,6 +52,7 @@ const closeGrace = 5 * time.Second
 const (
 	ctlEOF   = "eof"
 	ctlAck   = "ack"
+	ctlDone  = "done"
 	ctlAbort = "abort:"
 )
 
@@ -115,7 +124,8 @@ type Stream struct {
 	curBuf  []byte
 	ackOnce sync.Once
 
-	wsem chan struct{} // held while writing on the channel (data and control)
+	wsem  chan struct{} // held while writing on the channel (data and control)
+	chunk int           // the largest next data message (grows from firstChunk); under wsem
 
 	mu          sync.Mutex
 	recvEnd     error // why q was closed: io.EOF, *AbortError (peer), ErrLost-wrapped
@@ -126,16 +136,19 @@ type Stream struct {
 	isClosed    bool
 
 	ackCh   chan struct{} // closed when the peer's ack arrives
+	doneCh  chan struct{} // closed when the peer's done arrives (it has our ack of its eof)
 	abortCh chan struct{} // closed when the peer aborts
 	lostCh  chan struct{} // closed when the channel ends (read error)
 	closed  chan struct{} // closed by Close
 	gaveUp  chan struct{} // closed by Abort
 	// flags for closing the channels above once
-	ackDone, abortDone, lostDone atomic.Bool
-	closeOnce                    sync.Once
-	closeErr                     error
+	ackDone, abortDone, lostDone, peerDone atomic.Bool
+	closeOnce                              sync.Once
+	closeErr                               error
 
-	ackWG sync.WaitGroup // the ack sender
+	ackWG       sync.WaitGroup // the ack sender
+	doneStarted atomic.Bool    // the done sender was started; it closes doneSent
+	doneSent    chan struct{}
 
 	sent, received atomic.Uint64
 }
@@ -144,14 +157,17 @@ type Stream struct {
 // does: close the channel or its PeerConnection).
 func New(ch Channel) *Stream {
 	s := &Stream{
-		ch:      ch,
-		q:       make(chan []byte, queueLen),
-		ackCh:   make(chan struct{}),
-		abortCh: make(chan struct{}),
-		lostCh:  make(chan struct{}),
-		closed:  make(chan struct{}),
-		wsem:    make(chan struct{}, 1),
-		gaveUp:  make(chan struct{}),
+		ch:       ch,
+		q:        make(chan []byte, queueLen),
+		ackCh:    make(chan struct{}),
+		doneCh:   make(chan struct{}),
+		doneSent: make(chan struct{}),
+		abortCh:  make(chan struct{}),
+		lostCh:   make(chan struct{}),
+		closed:   make(chan struct{}),
+		wsem:     make(chan struct{}, 1),
+		chunk:    firstChunk,
+		gaveUp:   make(chan struct{}),
 	}
 	s.pool.New = func() any { b := make([]byte, readBuf); return &b }
 	go s.recvLoop()
@@ -212,6 +228,18 @@ func (s *Stream) recvLoop() {
 			case msg == ctlAck:
 				if s.ackDone.CompareAndSwap(false, true) {
 					close(s.ackCh)
+					// Tell the peer its ack arrived: its last message, which it would
+					// otherwise wait for its SCTP stack to see acknowledged (a lone
+					// message's SACK may be delayed 200 ms), needs no more waiting.
+					s.doneStarted.Store(true)
+					go func() {
+						defer close(s.doneSent)
+						_ = s.writeControl(ctlDone)
+					}()
+				}
+			case msg == ctlDone:
+				if s.peerDone.CompareAndSwap(false, true) {
+					close(s.doneCh)
 				}
 			case len(msg) >= len(ctlAbort) && msg[:len(ctlAbort)] == ctlAbort:
 				ae := &AbortError{Reason: msg[len(ctlAbort):], Remote: true}
@@ -376,7 +404,8 @@ func (s *Stream) writeControl(msg string) error {
 	return nil
 }
 
-// Write sends p in messages of at most MaxChunk bytes. It blocks while the peer's
+// Write sends p in messages of at most MaxChunk bytes (the stream's first ones smaller, so
+// that the first bytes arrive without waiting for the congestion window). It blocks while the peer's
 // receive window is full (a slow reader slows this writer down). It fails with an
 // ErrAborted error once either side aborted and with ErrLost if the channel ended.
 func (s *Stream) Write(p []byte) (int, error) {
@@ -396,13 +425,14 @@ func (s *Stream) Write(p []byte) (int, error) {
 	total := 0
 	for len(p) > 0 {
 		c := p
-		if len(c) > MaxChunk {
-			c = c[:MaxChunk]
+		if len(c) > s.chunk {
+			c = c[:s.chunk]
 		}
 		n, err := s.ch.WriteDataChannel(c, false)
 		if err != nil {
 			return total, s.writeFailed(err)
 		}
+		s.chunk = min(2*s.chunk, MaxChunk)
 		total += n
 		s.sent.Add(uint64(n))
 		p = p[n:]
@@ -524,22 +554,34 @@ func (s *Stream) Abort(reason string) error {
 func (s *Stream) Close() error {
 	s.closeOnce.Do(func() {
 		deadline := time.Now().Add(closeGrace)
-		// Let the ack sender finish (bounded by the write deadline).
+		// Let the ack and done senders finish (bounded by the write deadline).
 		if d, ok := s.ch.(writeDeadliner); ok {
 			waitTimeout(&s.ackWG, time.Until(deadline), func() { _ = d.SetWriteDeadline(time.Now()) })
+			if s.doneStarted.Load() {
+				t := time.NewTimer(max(time.Until(deadline), 0))
+				select {
+				case <-s.doneSent:
+				case <-t.C:
+					_ = d.SetWriteDeadline(time.Now())
+					<-s.doneSent
+				}
+				t.Stop()
+			}
 		}
 		s.mu.Lock()
 		// After our own Abort the notice itself must still reach the peer, so we wait for
 		// it like for data; after a loss or the peer's abort nobody is listening.
 		healthy := s.lost == nil && s.peerAbort == nil
+		aborted := s.localAbort != nil
 		s.isClosed = true
 		s.mu.Unlock()
 		if ba, ok := s.ch.(bufferedAmounter); ok && healthy {
 			t := time.NewTicker(2 * time.Millisecond)
-			for ba.BufferedAmount() > 0 && time.Now().Before(deadline) {
+			for ba.BufferedAmount() > 0 && time.Now().Before(deadline) && !s.confirmed(aborted) {
 				select {
 				case <-t.C:
 				case <-s.lostCh:
+				case <-s.doneCh:
 				}
 				if s.lostDone.Load() {
 					break
@@ -552,6 +594,14 @@ func (s *Stream) Close() error {
 		s.closeErr = s.ch.Close()
 	})
 	return s.closeErr
+}
+
+// confirmed: the peer has every message we sent that it needs. Its ack covers our payload
+// and eof; its done covers our ack of its eof, which we send after the last payload we
+// read. What we may send after those (our own done) only saves the peer time. An abort of
+// ours is never covered.
+func (s *Stream) confirmed(aborted bool) bool {
+	return !aborted && s.ackDone.Load() && s.peerDone.Load()
 }
 
 // waitTimeout waits for wg for at most d; on timeout it calls kick and waits again.

@@ -16,6 +16,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/pion/datachannel"
+
 	"github.com/rtchat/rtchat/rtc/iceconf/icetest"
 	"github.com/rtchat/rtchat/rtc/stream"
 )
@@ -409,4 +411,80 @@ func TestConcurrentCloseUnblocksRead(t *testing.T) {
 		t.Fatal("Read not unblocked by Close")
 	}
 	wg.Wait()
+}
+
+// unacked is a channel whose stack never reports its queued bytes acknowledged, like an
+// SCTP peer that delays its SACK of a lone message (200 ms in pion, and a peer may take
+// longer).
+type unacked struct {
+	datachannel.ReadWriteCloserDeadliner
+}
+
+func (unacked) BufferedAmount() uint64 { return 1 }
+
+// After a clean end both ways, each side's done tells the other that its last message (the
+// ack of our eof) arrived: Close does not wait for the stack's acknowledgement. On the old
+// code both Closes waited out their 5-second grace.
+func TestCloseAfterCleanEndDoesNotWaitForStack(t *testing.T) {
+	p := newRawPair(t)
+	sp := &pair{p: p, A: stream.New(unacked{p.ChA}), B: stream.New(unacked{p.ChB})}
+	runBoth(t, sp, 1000, 0, 90*time.Second)
+	closed := make(chan error, 2)
+	go func() { closed <- sp.A.Close() }()
+	go func() { closed <- sp.B.Close() }()
+	deadline := time.After(3 * time.Second) // below the 5-second grace the old Close waited
+	for range 2 {
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Errorf("close: %v", err)
+			}
+		case <-deadline:
+			t.Fatal("Close waited for the stack's acknowledgement after a clean end")
+		}
+	}
+}
+
+// sizes records the length of every binary message written on a channel.
+type sizes struct {
+	datachannel.ReadWriteCloserDeadliner
+	mu sync.Mutex
+	n  []int
+}
+
+func (s *sizes) WriteDataChannel(p []byte, isString bool) (int, error) {
+	if !isString {
+		s.mu.Lock()
+		s.n = append(s.n, len(p))
+		s.mu.Unlock()
+	}
+	return s.ReadWriteCloserDeadliner.WriteDataChannel(p, isString)
+}
+
+// The first data message fits one SCTP packet and each next one is at most twice the last,
+// up to 64,000 bytes: a message reaches the reader only whole, so a 64,000-byte first
+// message would wait for several round trips of the new association's slow start. (The old
+// code sent 64,000 bytes at once.)
+func TestFirstMessagesRamp(t *testing.T) {
+	p := newRawPair(t)
+	rec := &sizes{ReadWriteCloserDeadliner: p.ChA}
+	sp := &pair{p: p, A: stream.New(rec), B: stream.New(p.ChB)}
+	t.Cleanup(func() { _ = sp.A.Close(); _ = sp.B.Close() })
+	runBoth(t, sp, 1<<20, 0, 90*time.Second)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.n) == 0 || rec.n[0] > 1163 {
+		t.Fatalf("first data message of %v bytes; want at most one SCTP packet's 1,163", rec.n[:min(1, len(rec.n))])
+	}
+	limit, reached := 1163, false
+	for i, n := range rec.n {
+		if n > min(limit, stream.MaxChunk) {
+			t.Fatalf("message sizes %v: message %d is over %d", rec.n[:i+1], i, min(limit, stream.MaxChunk))
+		}
+		limit *= 2
+		reached = reached || n == stream.MaxChunk
+	}
+	if !reached {
+		t.Errorf("message sizes %v: the ramp should reach %d", rec.n, stream.MaxChunk)
+	}
 }
