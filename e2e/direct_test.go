@@ -1,6 +1,6 @@
 package e2e
 
-// The pipe's direct path (docs/protocol.md, Part II, "The direct path") with real rtchat
+// The pipe's direct path (docs/rtchat-protocol.md, "The direct path") with real rtchat
 // processes: taken when the peers reach each other, given up for WebRTC when a firewall
 // drops it, and refused when a man in the middle answers with another certificate. The last
 // two change firewall rules, so they run in a network namespace of their own (unshare -n,

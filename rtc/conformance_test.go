@@ -416,7 +416,7 @@ func TestConformanceBoundProof(t *testing.T) {
 		t.Fatal("offerer certificate hash differs from the certificate bob's DTLS saw")
 	}
 	msg := proof.ProofMessage(ab, bob.Name(), alice.Name(), challenge, nonce)
-	// The layout of docs/protocol.md: length-prefixed fields under the domain label.
+	// The layout of docs/rtchat-protocol.md: length-prefixed fields under the domain label.
 	var want []byte
 	for _, f := range [][]byte{[]byte("rtchat proof v3"), []byte(ab.Room), []byte(ab.Offerer), []byte(ab.Answerer),
 		ab.OffererCert[:], ab.AnswererCert[:], []byte(bob.Name()), []byte(alice.Name()), challenge, nonce} {
@@ -424,7 +424,7 @@ func TestConformanceBoundProof(t *testing.T) {
 		want = append(want, f...)
 	}
 	if !bytes.Equal(msg, want) {
-		t.Fatal("proof.ProofMessage layout changed: update docs/protocol.md")
+		t.Fatal("proof.ProofMessage layout changed: update docs/rtchat-protocol.md")
 	}
 	if err := keys.Verify(bob.id.PublicJWK, msg, sig); err != nil {
 		t.Fatalf("the proof does not verify over proof.ProofMessage: %v", err)

@@ -17,7 +17,7 @@ import (
 	"github.com/rtchat/rtchat/rtc/stream"
 )
 
-// The direct path of `rtchat pipe` (docs/protocol.md, Part II, "The direct path"): once both
+// The direct path of `rtchat pipe` (docs/rtchat-protocol.md, "The direct path"): once both
 // pipe processes verified each other, they try to move the pipe from the WebRTC data channel
 // to a TLS 1.3 connection whose certificates they announce on the verified `rtchat` control
 // channel. The WebRTC offerer decides; see package direct for why both sides then always

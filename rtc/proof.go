@@ -8,7 +8,7 @@ import (
 )
 
 // What rtchat signs, how fresh it must be and what was already accepted live in rtc/proof
-// (docs/protocol.md, Part II); these are the core's short names for it.
+// (docs/rtchat-protocol.md); these are the core's short names for it.
 
 // protocolVersion is the rtchat extension version in userInfo.rtchat.v.
 const protocolVersion = proof.Version

@@ -9,8 +9,7 @@ import (
 	"github.com/rtchat/rtchat/rtc/seal"
 )
 
-// Between rtchat peers, offers and answers travel sealed (rtc/seal, docs/protocol.md Part
-// II): their SDP holds every address of a peer, its ICE credentials and DTLS fingerprint.
+// Between rtchat peers, offers and answers travel sealed (rtc/seal, docs/rtchat-protocol.md): their SDP holds every address of a peer, its ICE credentials and DTLS fingerprint.
 
 // sealer is this process's sealing key and its presence entry. The identity signs the key
 // once, while we connect to the broker (it is not needed before the first presence).

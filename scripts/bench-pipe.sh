@@ -5,7 +5,7 @@
 # of all the contender's processes), per-run ratios, peak RSS (VmHWM) and the Udp
 # RcvbufErrors delta. Every receiver's output is checked with sha256. Contenders:
 #   rtchat-webrtc  rtchat pipe --direct=false (the WebRTC data channel)
-#   rtchat-direct  rtchat pipe (the verified direct TLS path; see docs/protocol.md Part II)
+#   rtchat-direct  rtchat pipe (the verified direct TLS path; see docs/rtchat-protocol.md)
 #   prev-*         the same with an older tree (--prev REV): each change as a ratio
 #   barepion       a bare pion data channel between two processes (bench/barepion)
 #   tcpcopy        a plain TCP copy between two processes (bench/tcpcopy)

@@ -53,7 +53,7 @@ var layers = map[string][]string{
 	// Attackers are written against the wire format, never the core.
 	"e2e/attack/mitm": {"keys", "rtc/lzstring"},
 	"e2e/attack/room": {"keys", "rtc/lzstring"},
-	// The fake inviter speaks the pairing protocol, as anyone who read docs/protocol.md can.
+	// The fake inviter speaks the pairing protocol, as anyone who read docs/rtchat-protocol.md can.
 	"e2e/attack/pair": {"rtc/pair", "rtc/signal"},
 	// Test peers written from the wire contract.
 	"e2e/peers/barebones": {},

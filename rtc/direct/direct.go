@@ -1,6 +1,6 @@
 // Package direct is rtchat's verified direct path: after two rtchat peers verified each other
 // over WebRTC, a pipe may move to a TCP connection secured with TLS 1.3 whose certificates
-// were exchanged over the verified data channel (docs/protocol.md, Part II, "The direct
+// were exchanged over the verified data channel (docs/rtchat-protocol.md, "The direct
 // path"). This package knows nothing of WebRTC: the caller carries each side's Offer over
 // the verified channel and tells it which addresses it may listen on and dial.
 //

@@ -1,7 +1,7 @@
 // Package pair is rtchat's first contact: `keys invite` and `keys accept CODE` meet on the
 // room topic, run CPace (draft-irtf-cfrg-cpace, ristretto255) keyed by the one-time code,
 // swap their identities under the resulting key, confirm the key both ways, and hand the
-// other's identity to the caller to pin. docs/protocol.md, Part II, "Pairing", is the
+// other's identity to the caller to pin. docs/rtchat-protocol.md, "Pairing", is the
 // protocol; docs/security.md its threat model.
 package pair
 

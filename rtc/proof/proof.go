@@ -1,4 +1,4 @@
-// Package proof owns every message an rtchat peer signs (docs/protocol.md, Part II): what is
+// Package proof owns every message an rtchat peer signs (docs/rtchat-protocol.md): what is
 // signed, how fresh it must be, the memory of what was already accepted, and verification.
 // It is pure: no network, no clock of its own (callers pass now), no global state, so that
 // every rule has a table test and a new signed message type cannot forget one of them.

@@ -1,5 +1,4 @@
-// Package seal encrypts rtchat's signaling between two rtchat peers (docs/protocol.md, Part
-// II, "Sealed signaling"): offers and answers carry SDP, and SDP carries every address of a
+// Package seal encrypts rtchat's signaling between two rtchat peers (docs/rtchat-protocol.md, "Sealed signaling"): offers and answers carry SDP, and SDP carries every address of a
 // peer, its ICE credentials and its DTLS fingerprint, which nobody on the topic but the
 // intended peer should read.
 //

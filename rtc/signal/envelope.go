@@ -18,7 +18,7 @@ const (
 	SubConnect    = "connect"
 	SubNameChange = "nameChange"
 	// SubRestartRequest is rtchat's own: an rtchat peer asks the one that offered their
-	// connection to restart ICE (docs/protocol.md, Part II). Web pages ignore it.
+	// connection to restart ICE (docs/rtchat-protocol.md). Web pages ignore it.
 	SubRestartRequest = "rtchatRestart"
 	SubUnload         = "unload"
 	SubOffer          = "RTCOffer"

@@ -1,5 +1,5 @@
 // Package stream carries a reliable, ordered, half-closable byte stream with backpressure
-// over one detached WebRTC data channel (rtchat-to-rtchat; see docs/protocol.md, "rtchat
+// over one detached WebRTC data channel (rtchat-to-rtchat; see docs/rtchat-protocol.md, "rtchat
 // pipe stream").
 //
 // Framing: every binary message is stream payload (no header); text messages are control

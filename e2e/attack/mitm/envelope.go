@@ -141,7 +141,7 @@ func deletePath(raw json.RawMessage, path ...string) (json.RawMessage, bool) {
 	return b, true
 }
 
-// stripRTChat deletes every `rtchat` member rtchat puts into signaling data (docs/protocol.md:
+// stripRTChat deletes every `rtchat` member rtchat puts into signaling data (docs/rtchat-protocol.md:
 // the userInfo extension in connect and offers, the signature members of offers and answers),
 // so that each side takes the other for a web page. It reports whether anything was removed.
 func stripRTChat(env *envelope) bool {

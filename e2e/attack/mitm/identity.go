@@ -45,7 +45,7 @@ func fromLatin1(s string) ([]byte, error) {
 }
 
 // boundMessage is what rtchat's rtchat.identify / rtchat.challenge proofs sign in the build
-// under attack (docs/protocol.md "Bound proofs"): a tag, the challenge and both SDPs' first
+// under attack (docs/rtchat-protocol.md "Bound proofs"): a tag, the challenge and both SDPs' first
 // a=fingerprint values as their text states them.
 func boundMessage(challenge []byte, offererFP, answererFP string) []byte {
 	msg := []byte("rtchat-dtls-bound-v1\x00")

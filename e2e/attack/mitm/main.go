@@ -309,7 +309,7 @@ func (a *attacker) onEnvelope(topic string, env envelope) (out *envelope, drop b
 	}
 	if a.mode != modeDowngrade && env.Subtopic == subConnect && getString(env.Data, "rtchat", "seal", "key") != "" {
 		// Between rtchat peers offers are sealed to the key in the target's presence
-		// (docs/protocol.md, "Sealed signaling"): put ours there, so that what is sealed
+		// (docs/rtchat-protocol.md, "Sealed signaling"): put ours there, so that what is sealed
 		// to it is ours to read and to rewrite. Its signature stays the peer's: we cannot
 		// sign for the pinned key.
 		if d, err := setPath(env.Data, a.sealKey, "rtchat", "seal", "key"); err == nil {

@@ -2,7 +2,7 @@
 // the first pairing hello of any invitation and answers it as the inviter would, with a
 // code it guesses (the plate it saw and words it picks). It is the attack on an acceptor:
 // whoever can publish on the topic can answer an acceptor before the real inviter does.
-// It uses rtc/pair's exported protocol (what an attacker who read docs/protocol.md would
+// It uses rtc/pair's exported protocol (what an attacker who read docs/rtchat-protocol.md would
 // write), and is driven by e2e/pair_test.go.
 //
 // Usage:

@@ -40,7 +40,7 @@ type envelope struct {
 }
 
 // userInfo is what connect and RTCOffer carry about the sender; the rtchat member is
-// rtchat's extension (docs/protocol.md).
+// rtchat's extension (docs/rtchat-protocol.md).
 type userInfo struct {
 	PublicKeyString string      `json:"publicKeyString,omitempty"`
 	RTChat          *rtchatInfo `json:"rtchat,omitempty"`
@@ -280,7 +280,7 @@ func (r *room) publishAsync(payload []byte) paho.Token {
 }
 
 // probeInfo is the userInfo of our probe: an rtchat dialer, to which a listener replies
-// with its own presence (docs/protocol.md, "Presence replies").
+// with its own presence (docs/rtchat-protocol.md, "Presence replies").
 func (r *room) probeInfo() userInfo {
 	return userInfo{PublicKeyString: r.key, RTChat: &rtchatInfo{V: 3, Role: "ask", Seal: r.sealI}}
 }

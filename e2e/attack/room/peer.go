@@ -15,7 +15,7 @@ import (
 )
 
 // browserLabels are the web client's 11 data channels in its creation order (§5.2);
-// rtchat peers add the "rtchat" control channel (docs/protocol.md).
+// rtchat peers add the "rtchat" control channel (docs/rtchat-protocol.md).
 var browserLabels = []string{
 	"connectedViaRTC", "dm", "chat", "question", "answer",
 	"ping", "pong", "streamice", "streamoffer", "streamanswer", "endcall",
@@ -268,7 +268,7 @@ func latin1(s string) ([]byte, bool) {
 	return out, true
 }
 
-// boundMessage is what rtchat's bound proofs sign (docs/protocol.md).
+// boundMessage is what rtchat's bound proofs sign (docs/rtchat-protocol.md).
 func boundMessage(challenge []byte, offererFP, answererFP string) []byte {
 	msg := []byte("rtchat-dtls-bound-v1\x00")
 	msg = append(msg, challenge...)

@@ -14,7 +14,7 @@ import (
 	"github.com/rtchat/rtchat/keys"
 )
 
-// Sealed signaling as docs/protocol.md ("Sealed signaling") describes it, written from the
+// Sealed signaling as docs/rtchat-protocol.md ("Sealed signaling") describes it, written from the
 // document: an attacker has a sealing key of its own, which lets it seal to anyone whose
 // presence it saw, but never under another peer's key, nor open what was sealed to others.
 

@@ -15,7 +15,7 @@ import (
 	"github.com/rtchat/rtchat/keys"
 )
 
-// Signed signaling as docs/protocol.md ("Signed signaling") describes it: an attacker signs
+// Signed signaling as docs/rtchat-protocol.md ("Signed signaling") describes it: an attacker signs
 // with its own key, which is all anyone can do; what it exploits is what the receiver does
 // with an offer that verifies against the key it carries.
 
@@ -218,7 +218,7 @@ func runRace(ctx context.Context, args []string, ctl *control) error {
 	return nil
 }
 
-// sign signs s over the fields of docs/protocol.md; seal is the sender's and the target's
+// sign signs s over the fields of docs/rtchat-protocol.md; seal is the sender's and the target's
 // sealing keys joined by ".".
 func (s *signalSig) sign(id *keys.Identity, kind, topic, sender, target, sdp, seal string) error {
 	var msg []byte

@@ -4,7 +4,7 @@
 // would with ARP or DNS spoofing); it answers each with TLS 1.3 under a certificate of its
 // own, asks for the victim's certificate, speaks the direct path's ALPN, and pretends to be
 // a follower (it writes Ready) if any handshake ever completes, then reads whatever comes.
-// It is written against docs/protocol.md, not rtchat's code.
+// It is written against docs/rtchat-protocol.md, not rtchat's code.
 //
 // Status goes to stdout as NDJSON, one object per line: {"event":"ready","addr":…} once
 // listening, {"event":"accepted"}, {"event":"handshake-failed","err":…},
