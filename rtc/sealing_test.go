@@ -29,16 +29,32 @@ func sealAs(t testing.TB, from, to *Client, label string, what sealedSignal) str
 	return b64.EncodeToString(box)
 }
 
-// awaitN waits until n envelopes match ok.
+// awaitN waits until n envelopes match ok. await scans every envelope again on each pass,
+// so the count starts over with each pass (counting across passes counted one envelope
+// again and again).
 func (s *rawSub) awaitN(t testing.TB, d time.Duration, what string, n int, ok func(signal.Envelope) bool) {
 	t.Helper()
-	seen := 0
-	s.await(t, d, what, func(e signal.Envelope) bool {
-		if ok(e) {
-			seen++
+	deadline := time.Now().Add(d)
+	for {
+		envs, _ := s.payloads()
+		seen := 0
+		for _, e := range envs {
+			if ok(e) {
+				seen++
+			}
 		}
-		return seen >= n
-	})
+		if seen >= n {
+			return
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			t.Fatalf("%d of %d %s published within %v", seen, n, what, d)
+		}
+		select {
+		case <-s.news:
+		case <-time.After(left):
+		}
+	}
 }
 
 // TestSealedRestartLeaksNothing: an ICE restart between rtchat peers (the restart offer and
