@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -75,6 +77,9 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 		if n, err := strconv.Atoi(v); err == nil && n > 0 {
 			cfg.PendingBudget = n
 		}
+	}
+	if prefix, ok := g.lookupEnv(testBugLogEnv); ok && prefix != "" {
+		cfg.OnBadTransition = bugReporter(prefix)
 	}
 	if tune != nil {
 		tune(&cfg)
@@ -224,6 +229,27 @@ func verifiedText(e rtc.Event) string {
 		text += fmt.Sprintf("; permanently pinned this key for %s (trust on first use)", safeLine(fmt.Sprintf("%q", e.Bare)))
 	}
 	return text
+}
+
+// testBugLogEnv: tests only (internal/racecheck sets it for the real-binary suites). Every
+// state transition the core's table does not have (always a bug) is appended to the file
+// PREFIX.PID, where the tests find it as they find race reports, and fail.
+const testBugLogEnv = "RTCHAT_TEST_BUG_LOG"
+
+// bugReporter appends each error to prefix.PID, one line each.
+func bugReporter(prefix string) func(error) {
+	path := fmt.Sprintf("%s.%d", prefix, os.Getpid())
+	var mu sync.Mutex
+	return func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		f, ferr := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if ferr != nil {
+			return
+		}
+		defer f.Close()
+		fmt.Fprintf(f, "BUG: %v\n", err)
+	}
 }
 
 // testBudgetEnv lowers the core's budgets of connections not yet verified (tests only:

@@ -56,6 +56,7 @@ func TestMain(m *testing.M) {
 	}
 	// For the processes whose environment is not w.env's (scripts, the netns helper).
 	os.Setenv("GORACE", strings.TrimPrefix(races.Env(), "GORACE="))
+	racecheck.SetEnv(races.BugEnv())
 	rtchatBin = filepath.Join(dir, "rtchat")
 	if bin := os.Getenv("RTCHAT_E2E_BIN"); bin != "" {
 		// A prebuilt binary: e.g. an older build, to show what a test catches.
@@ -88,7 +89,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	// Reports of processes outside any world (or after its end) fail the run.
 	for _, r := range races.Take() {
-		fmt.Fprintf(os.Stderr, "a data race in a process of the tests: %s\n", r)
+		fmt.Fprintf(os.Stderr, "a data race (or a bug report) in a process of the tests: %s\n", r)
 		code = 1
 	}
 	os.RemoveAll(dir)
@@ -100,7 +101,7 @@ func TestMain(m *testing.M) {
 func checkRaces(t testing.TB) {
 	t.Cleanup(func() {
 		for _, r := range races.Take() {
-			t.Errorf("a data race in an rtchat process: %s", r)
+			t.Errorf("a data race (or a bug report: an illegal state transition) in an rtchat process: %s", r)
 		}
 	})
 }
@@ -267,6 +268,7 @@ func (w *world) env(name string) []string {
 		"RTCHAT_ICE=loopback",
 		"RTCHAT_TIMEOUT=20s",
 		races.Env(),
+		races.BugEnv(), // an illegal state transition fails the test like a race
 	}
 	return append(env, w.extraEnv...)
 }

@@ -91,9 +91,10 @@ type Config struct {
 	OnEvent func(Event)
 
 	eventCap int // the event queue's size (0: eventQueueCap); tests set less
-	// onBadTransition hears of every state transition the table does not have (always a
-	// bug, peerstate.go): the tests fail on one. Called on the peer's owner goroutine.
-	onBadTransition func(error)
+	// OnBadTransition hears of every state transition the table does not have (always a
+	// bug of ours, peerstate.go; the move is logged at error level and not made): tests
+	// fail on one. Called on the peer's owner goroutine; it must not block.
+	OnBadTransition func(error)
 }
 
 // Client is one process's presence in a room.

@@ -129,7 +129,7 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		OnQuestion:    o.onQuestion,
 		Reconnect:     o.reconnect,
 		eventCap:      o.eventCap,
-		onBadTransition: func(err error) {
+		OnBadTransition: func(err error) {
 			badMu.Lock()
 			bad = append(bad, err)
 			badMu.Unlock()

@@ -102,10 +102,10 @@ func (r timerReason) String() string {
 }
 
 // badTransition reports a move the table does not have: a bug, logged at error level (and
-// failing the tests, Config.onBadTransition). Owner goroutine.
+// failing the tests, Config.OnBadTransition). Owner goroutine.
 func (c *Client) badTransition(p *peer, err error) {
 	p.log.Error("bug: "+err.Error(), "err", err)
-	if c.cfg.onBadTransition != nil {
-		c.cfg.onBadTransition(fmt.Errorf("%s: %w", p.remote, err))
+	if c.cfg.OnBadTransition != nil {
+		c.cfg.OnBadTransition(fmt.Errorf("%s: %w", p.remote, err))
 	}
 }

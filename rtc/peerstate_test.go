@@ -84,7 +84,7 @@ func TestTransitionTableShape(t *testing.T) {
 func TestSetStateRejectsIllegalMoves(t *testing.T) {
 	c := admitClient(t, 0)
 	var bad []error
-	c.cfg.onBadTransition = func(err error) { bad = append(bad, err) }
+	c.cfg.OnBadTransition = func(err error) { bad = append(bad, err) }
 	p := addView(c, "peer", true, true, true, 0)
 	p.setState(stEstablished)
 	if p.st != stStarting || len(bad) != 1 {

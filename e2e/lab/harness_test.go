@@ -52,6 +52,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Setenv("GORACE", strings.TrimPrefix(races.Env(), "GORACE="))
+	racecheck.SetEnv(races.BugEnv()) // an illegal state transition fails a test like a race
 	rtchatBin = filepath.Join(dir, "rtchat")
 	toolBin = filepath.Join(dir, "labtool")
 	if bin := os.Getenv("RTCHAT_E2E_BIN"); bin != "" {
@@ -64,7 +65,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	for _, r := range races.Take() {
-		fmt.Fprintf(os.Stderr, "a data race in a process of the tests: %s\n", r)
+		fmt.Fprintf(os.Stderr, "a data race (or a bug report) in a process of the tests: %s\n", r)
 		code = 1
 	}
 	os.RemoveAll(dir)
@@ -115,7 +116,7 @@ func newWorld(t *testing.T, deadline time.Duration, homes ...lab.Home) *world {
 	// its reports already).
 	t.Cleanup(func() {
 		for _, r := range races.Take() {
-			t.Errorf("a data race in an rtchat process: %s", r)
+			t.Errorf("a data race (or a bug report: an illegal state transition) in an rtchat process: %s", r)
 		}
 	})
 	dir := t.TempDir()

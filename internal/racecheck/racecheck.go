@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -43,6 +44,13 @@ func (r *Reports) Env() string {
 	return "GORACE=log_path=" + filepath.Join(r.dir, "race")
 }
 
+// BugEnv is the environment that makes rtchat write its own bug reports (a state
+// transition its table does not have, rtc Config.OnBadTransition) into a file per process
+// beside the race reports, so that Take returns them and they fail a test the same way.
+func (r *Reports) BugEnv() string {
+	return "RTCHAT_TEST_BUG_LOG=" + filepath.Join(r.dir, "race.bug") // commands' testBugLogEnv
+}
+
 // Take returns the reports written since the last Take, one string per process (its file
 // name, then the report).
 func (r *Reports) Take() []string {
@@ -63,4 +71,11 @@ func (r *Reports) Take() []string {
 		out = append(out, filepath.Base(f)+":\n"+string(b))
 	}
 	return out
+}
+
+// SetEnv sets a NAME=VALUE line of Env or BugEnv in this process's environment, for the
+// children started without an explicit one.
+func SetEnv(line string) {
+	name, value, _ := strings.Cut(line, "=")
+	os.Setenv(name, value)
 }

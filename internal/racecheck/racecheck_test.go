@@ -2,6 +2,7 @@ package racecheck
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -36,5 +37,20 @@ func TestReportsFound(t *testing.T) {
 	}
 	if again := r.Take(); len(again) != 0 {
 		t.Errorf("the same report taken twice: %q", again)
+	}
+}
+
+// TestBugReportsFound: a file written under BugEnv's prefix is taken like a race report.
+func TestBugReportsFound(t *testing.T) {
+	r, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, prefix, _ := strings.Cut(r.BugEnv(), "=")
+	if err := os.WriteFile(prefix+".123", []byte("BUG: illegal\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Take(); len(got) != 1 || !strings.Contains(got[0], "BUG: illegal") {
+		t.Fatalf("reports %q, want the bug report", got)
 	}
 }
