@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -103,31 +104,41 @@ func (r *roomChat) input(line string, commands bool) (quit bool) {
 	if !r.t.sendable(line) {
 		return false
 	}
+	// A member whose connection is waiting to come back gets nothing: the line would sit in
+	// a transport that is gone, lost if the member never came back. Each one is named.
+	away := r.unreachableMembers()
 	peers := r.client.Load().Peers()
-	if len(peers) == 0 {
-		r.note("nobody else is in the room: that line reached no one")
-		return false
-	}
+	sent := 0
 	for _, p := range peers {
-		if r.isUnreachable(p.Name()) {
-			// It would sit in a transport that is gone and be lost if the peer never comes
-			// back: say so now instead.
-			r.note("not delivered to %s: it is unreachable", safeLine(p.Name()))
+		if slices.Contains(away, p.Name()) {
 			continue
 		}
+		sent++
 		if err := p.Chat(line); err != nil {
 			r.note("not sent to %s: %s", safeLine(p.Name()), safeText(err.Error()))
 		}
 	}
+	for _, name := range away {
+		r.note("not delivered to %s: it is unreachable", safeLine(name))
+	}
+	if sent == 0 && len(away) == 0 {
+		r.note("nobody else is in the room: that line reached no one")
+	}
 	return false
 }
 
-// isUnreachable: a member whose connection is waiting to come back.
-func (r *roomChat) isUnreachable(full string) bool {
+// unreachableMembers: the members whose connection is waiting to come back, by full name.
+func (r *roomChat) unreachableMembers() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := r.members[full]
-	return m != nil && m.unreachable
+	var out []string
+	for _, m := range r.members {
+		if m.unreachable {
+			out = append(out, m.full)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // roomHelp is what /help prints.
@@ -185,13 +196,25 @@ func (r *roomChat) dm(to, text string) {
 			targets = append(targets, p)
 		}
 	}
+	r.mu.Lock()
+	var away []string
+	for _, m := range r.members {
+		if m.unreachable && (m.full == to || m.bare == to) {
+			away = append(away, m.full)
+		}
+	}
+	r.mu.Unlock()
+	for _, name := range away {
+		r.note("not delivered to %s: it is unreachable", safeLine(name))
+	}
 	if len(targets) == 0 {
-		r.note("nobody named %s is in the room (/who lists who is)", safeLine(to))
+		if len(away) == 0 {
+			r.note("nobody named %s is in the room (/who lists who is)", safeLine(to))
+		}
 		return
 	}
 	for _, p := range targets {
-		if r.isUnreachable(p.Name()) {
-			r.note("not delivered to %s: it is unreachable", safeLine(p.Name()))
+		if slices.Contains(away, p.Name()) {
 			continue
 		}
 		if err := p.DM(text); err != nil {

@@ -445,3 +445,35 @@ func TestConnectPipedWaitsForPartner(t *testing.T) {
 		t.Errorf("bob's connect: exit %d, stderr:\n%s\nwant exit 5 saying one line was sent and what to do", code, errs)
 	}
 }
+
+// TestRoomSkipsUnreachableMember: a line typed in the room while a member is unreachable
+// goes to the others and is not sent to that member (it would sit in a transport that is
+// gone and be lost if the member never came back); the room names it.
+func TestRoomSkipsUnreachableMember(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.friends("alice", "bob", "carol")
+	alice, _ := w.startOnPipe("alice", "connect")
+	carol, _ := w.startOnPipe("carol", "connect")
+	bob, in := w.startOnPipe("bob", "--reconnect", "60s", "connect")
+	for _, who := range []string{"alice(", "carol("} {
+		if err := bob.waitFor(w.ctx, bob.stderr, "rtchat: "+who); err != nil {
+			t.Fatalf("bob never saw %s join: %v\n%s", who, err, bob.stderr.String())
+		}
+	}
+	if err := carol.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.waitFor(w.ctx, bob.stderr, "is unreachable; waiting up to 1m0s for it to come back; lines typed meanwhile are not delivered to it"); err != nil {
+		t.Fatalf("%v\n%s", err, bob.stderr.String())
+	}
+	if _, err := in.WriteString("hello\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.waitFor(w.ctx, alice.stdout, "bob: hello\n"); err != nil {
+		t.Fatalf("the line did not reach alice: %v", err)
+	}
+	if err := bob.waitFor(w.ctx, bob.stderr, "not delivered to carol("); err != nil {
+		t.Fatalf("the skipped member is not named: %v\n%s", err, bob.stderr.String())
+	}
+}
