@@ -106,7 +106,7 @@ func (r *roomChat) input(line string, commands bool) (quit bool) {
 	}
 	// A member whose connection is waiting to come back gets nothing: the line would sit in
 	// a transport that is gone, lost if the member never came back. Each one is named.
-	away := r.unreachableMembers()
+	away := r.unreachableMembers("")
 	peers := r.client.Load().Peers()
 	sent := 0
 	for _, p := range peers {
@@ -127,13 +127,14 @@ func (r *roomChat) input(line string, commands bool) (quit bool) {
 	return false
 }
 
-// unreachableMembers: the members whose connection is waiting to come back, by full name.
-func (r *roomChat) unreachableMembers() []string {
+// unreachableMembers: the members whose connection is waiting to come back, by full name;
+// with a name, only those of that full or bare name.
+func (r *roomChat) unreachableMembers(name string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []string
 	for _, m := range r.members {
-		if m.unreachable {
+		if m.unreachable && (name == "" || m.full == name || m.bare == name) {
 			out = append(out, m.full)
 		}
 	}
@@ -196,14 +197,7 @@ func (r *roomChat) dm(to, text string) {
 			targets = append(targets, p)
 		}
 	}
-	r.mu.Lock()
-	var away []string
-	for _, m := range r.members {
-		if m.unreachable && (m.full == to || m.bare == to) {
-			away = append(away, m.full)
-		}
-	}
-	r.mu.Unlock()
+	away := r.unreachableMembers(to)
 	for _, name := range away {
 		r.note("not delivered to %s: it is unreachable", safeLine(name))
 	}
