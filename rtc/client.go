@@ -346,7 +346,7 @@ func (c *Client) emit(e Event) {
 
 func (c *Client) myInfo() userInfo {
 	si := c.seal.info()
-	info := userInfo{PublicKeyString: c.cfg.Identity.PublicJWK, RTChat: &rtchatInfo{V: protocolVersion, Role: c.cfg.Role, Seal: &si}}
+	info := userInfo{PublicKeyString: c.cfg.Identity.PublicJWK, RTChat: &rtchatInfo{V: protocolVersion, Role: c.cfg.Role, Seal: &si, Bind: signalProofVersion}}
 	if c.cfg.Role.spec().pipe {
 		info.RTChat.Pipe = c.cfg.PipeTo
 	}
@@ -485,6 +485,13 @@ func (c *Client) offerData(target string, info userInfo, sdp, nonce string, rest
 	rt := info.isRTChat()
 	if rt {
 		s.Seal = sealPair(c.seal.pub, info.RTChat.Seal.Key)
+		// The signal proof: the peer takes it and its name is pinned as an rtchat peer, so
+		// sealTo checks its sealing key with the pin, and the answer it signs will verify with
+		// the pin too: that answer proves it (verify.go, signalProof).
+		if !restart && info.takesSignalProof() {
+			pin, ok, err := c.cfg.Store.LookupPin(keys.BareName(target))
+			s.Bound = err == nil && ok && pin.Kind == keys.KindRTChat && pin.Key != ""
+		}
 	}
 	sig, err := s.Sign(c.cfg.Identity.Sign)
 	if err != nil {
@@ -494,7 +501,7 @@ func (c *Client) offerData(target string, info userInfo, sdp, nonce string, rest
 		c.log.Warn("cannot sign our offer", "err", err)
 		return d, nil
 	}
-	d.RTChat = &signalSig{V: protocolVersion, TS: s.TS, Nonce: nonce, Role: d.UserInfo.RTChat.Role, Pipe: s.Pipe, Restart: restart, Sig: sig}
+	d.RTChat = &signalSig{V: protocolVersion, TS: s.TS, Nonce: nonce, Role: d.UserInfo.RTChat.Role, Pipe: s.Pipe, Restart: restart, Bound: s.Bound, Sig: sig}
 	if rt {
 		if d.Sealed, err = c.sealTo(target, info, seal.LabelOffer, sealedSignal{SDP: sdp, RTChat: d.RTChat}); err != nil {
 			return d, err
@@ -505,8 +512,9 @@ func (c *Client) offerData(target string, info userInfo, sdp, nonce string, rest
 }
 
 // answerData is our RTCAnswer's data (§3.1), signed and sealed for rtchat peers (info is the
-// presence their offer carried).
-func (c *Client) answerData(target string, info userInfo, sdp, offerNonce string, rt bool) (answerData, error) {
+// presence their offer carried). bound: the offer verified with the pin and the peer takes
+// the signal proof, so the answer says that its offer proved it (proof.Signal.Bound).
+func (c *Client) answerData(target string, info userInfo, sdp, offerNonce string, rt, bound bool) (answerData, error) {
 	d := answerData{LocalDescription: sessionDesc{Type: "answer", SDP: sdp}, Target: target}
 	if !rt {
 		return d, nil
@@ -517,12 +525,12 @@ func (c *Client) answerData(target string, info userInfo, sdp, offerNonce string
 	me := c.myInfo()
 	s := proof.Signal{Kind: proof.KindAnswer, Room: c.topic, Sender: c.me, Target: target, TS: time.Now().UnixMilli(),
 		Nonce: b64.EncodeToString(randomBytes(16)), OfferNonce: offerNonce, Role: string(me.RTChat.Role), Pipe: me.RTChat.Pipe, SDP: sdp,
-		Seal: sealPair(c.seal.pub, info.RTChat.Seal.Key)}
+		Seal: sealPair(c.seal.pub, info.RTChat.Seal.Key), Bound: bound && info.takesSignalProof()}
 	sig, err := s.Sign(c.cfg.Identity.Sign)
 	if err != nil {
 		return d, fmt.Errorf("sign our answer: %w", err)
 	}
-	ss := sealedSignal{SDP: sdp, RTChat: &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, OfferNonce: offerNonce, Role: me.RTChat.Role, Pipe: s.Pipe, Sig: sig}}
+	ss := sealedSignal{SDP: sdp, RTChat: &signalSig{V: protocolVersion, TS: s.TS, Nonce: s.Nonce, OfferNonce: offerNonce, Role: me.RTChat.Role, Pipe: s.Pipe, Bound: s.Bound, Sig: sig}}
 	if d.Sealed, err = c.sealTo(target, info, seal.LabelAnswer, ss); err != nil {
 		return d, err
 	}

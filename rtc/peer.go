@@ -93,6 +93,10 @@ type offerInput struct {
 	ts        int64  // and its timestamp
 	cands     []candidate
 	protected bool
+	// pinKey: the offer was signed by this key, pinned for the name as an rtchat peer (the
+	// signal proof, verify.go); theyBound: it says the peer takes our answer as our proof.
+	pinKey    string
+	theyBound bool
 }
 
 // slot is one expected data channel. The map of slots is fixed when the peer is made; each
@@ -189,6 +193,13 @@ type peer struct {
 	timer         *time.Timer
 	timerWhy      timerReason
 	tofu          *tofuPin // a stranger's key to pin when it first talks (pinOnTalk)
+	// sigKey: the pinned key (of an rtchat pin) that signed the offer or answer this
+	// connection was made from, its SDP naming the peer's DTLS certificate: the signal
+	// proof (verify.go). "" when the signaling proved nothing (no pin, the key it carries).
+	sigKey string
+	// earlyCtl: control frames of the direct path that came before we verified the peer
+	// (it may verify us from the signaling and start at once): handled once we verify it.
+	earlyCtl []evFrame
 
 	direct directState // the pipe's direct path (directpath.go)
 }
@@ -360,6 +371,7 @@ func (p *peer) start(in *offerInput) error {
 		return p.signal(offer, "")
 	}
 	pc.OnDataChannel(p.watch)
+	p.sigKey, p.they = in.pinKey, in.theyBound && in.pinKey != ""
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: in.sdp}); err != nil {
 		return fmt.Errorf("apply offer from %s: %w", p.remote, err)
 	}
@@ -388,6 +400,7 @@ func (p *peer) signalDesc(desc webrtc.SessionDescription, offerNonce string, res
 		return fmt.Errorf("set local description: %w", err)
 	}
 	nonce := p.offerNonce
+	bound := p.sigKey != "" && !restart // our answer says the peer's offer proved it
 	p.goWork(func() {
 		t := time.NewTimer(10 * time.Second)
 		defer t.Stop()
@@ -418,7 +431,7 @@ func (p *peer) signalDesc(desc webrtc.SessionDescription, offerNonce string, res
 			}
 		} else {
 			var data answerData
-			data, err = p.c.answerData(p.remote, p.info, sdp, offerNonce, p.rt)
+			data, err = p.c.answerData(p.remote, p.info, sdp, offerNonce, p.rt, bound)
 			if err == nil {
 				err = p.c.publish(signal.SubAnswer, data)
 			}
@@ -575,7 +588,8 @@ func (p *peer) onAnswer(ev evAnswer) {
 		p.log.Debug("ignoring an answer to another offer")
 		return
 	}
-	if err := p.checkAnswer(ev); err != nil {
+	key, err := p.checkAnswer(ev)
+	if err != nil {
 		// Anyone can publish an answer in the peer's name: ignore it, the real one may come.
 		p.log.Info("ignoring an answer", "err", err)
 		if errors.Is(err, errAnswerToOther) {
@@ -596,19 +610,24 @@ func (p *peer) onAnswer(ev evAnswer) {
 		}
 		return
 	}
-	p.applyAnswer(ev)
+	if p.applyAnswer(ev) && key != "" {
+		// The pinned key signed this SDP: once DTLS proves the peer holds its certificate,
+		// the answer is its proof (verify.go, signalProof), and its claim says that our
+		// offer proved us to it.
+		p.sigKey, p.they = key, ev.sig.Bound
+	}
 }
 
-// applyAnswer sets the peer's answer as the remote description.
-func (p *peer) applyAnswer(ev evAnswer) {
+// applyAnswer sets the peer's answer as the remote description, and says whether it did.
+func (p *peer) applyAnswer(ev evAnswer) bool {
 	facts, err := checkSDP(ev.sdp)
 	if err != nil {
 		p.log.Info("ignoring an answer", "err", err)
-		return
+		return false
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ev.sdp}); err != nil {
 		p.closeWith(fmt.Errorf("apply answer from %s: %w", p.remote, err), false)
-		return
+		return false
 	}
 	if ev.sig != nil {
 		p.c.answered(p, ev.sig.TS)
@@ -620,22 +639,31 @@ func (p *peer) applyAnswer(ev evAnswer) {
 	if p.st < stConnecting {
 		p.setState(stConnecting)
 	}
+	return true
 }
 
-// checkAnswer verifies an rtchat peer's signature on its answer to our offer.
-func (p *peer) checkAnswer(ev evAnswer) error {
+// checkAnswer verifies an rtchat peer's signature on its answer to our offer. It returns the
+// key that signed it when that key is pinned for the name as an rtchat peer (the signal
+// proof), "" otherwise.
+func (p *peer) checkAnswer(ev evAnswer) (string, error) {
 	key := p.info.PublicKeyString
 	pin, pinned, err := p.c.cfg.Store.LookupPin(p.bare)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if pinned {
 		key = pin.Key
 	}
 	if !p.rt && !(pinned && pin.Kind == keys.KindRTChat) {
-		return nil // a web page's answer carries no signature
+		return "", nil // a web page's answer carries no signature
 	}
-	return p.answerSignedBy(ev, key, p.offerNonce)
+	if err := p.answerSignedBy(ev, key, p.offerNonce); err != nil {
+		return "", err
+	}
+	if p.rt && pinned && pin.Kind == keys.KindRTChat && key != "" {
+		return key, nil
+	}
+	return "", nil
 }
 
 // selfSigned: the answer is signed by the key the peer itself claims (which is not the pin).
@@ -653,7 +681,7 @@ func (p *peer) answerSignedBy(ev evAnswer, key, offerNonce string) error {
 		return errAnswerToOther
 	}
 	sig := proof.Signal{Kind: proof.KindAnswer, Room: p.c.topic, Sender: p.remote, Target: p.c.me, TS: s.TS,
-		Nonce: s.Nonce, OfferNonce: s.OfferNonce, Role: string(s.Role), Pipe: s.Pipe, SDP: ev.sdp}
+		Nonce: s.Nonce, OfferNonce: s.OfferNonce, Role: string(s.Role), Pipe: s.Pipe, SDP: ev.sdp, Bound: s.Bound}
 	if p.rt {
 		sig.Seal = sealPair(p.info.RTChat.Seal.Key, p.c.seal.pub) // it came sealed (room.go)
 	}
@@ -952,7 +980,14 @@ func (p *peer) onVerifyDone(res proofResult, err error) {
 		p.goWork(func() { _ = p.sendFrame(labelControl, controlFrame{Type: "verified"}) })
 	}
 	if !p.rt || p.they {
+		// p.they: the peer said so on the control channel, or its signed offer or answer
+		// said that our signaling proves us to it (it refuses us if that fails after all).
 		p.establish()
+	}
+	early := p.earlyCtl
+	p.earlyCtl = nil
+	for _, f := range early {
+		p.onFrame(f.label, f.data)
 	}
 }
 
@@ -1055,6 +1090,12 @@ func (p *peer) onFrame(label string, frame []byte) {
 		case "refused":
 			p.closeWith(&verifyError{reason: "refused", msg: fmt.Sprintf("%s refused us: %s", p.remote, refusalText(m.Reason, p.bare)), hint: refusalHint(m.Reason)}, false)
 		case ctlDirect, ctlDirectOff:
+			if p.st < stVerified && len(p.earlyCtl) < 2 {
+				// A peer that verified us from the signaling starts at once, maybe before
+				// we verified it: keep its frames until we do (nothing acts on them before).
+				p.earlyCtl = append(p.earlyCtl, evFrame{label, frame})
+				return
+			}
 			p.onDirectFrame(m.Type, frame)
 		}
 	}

@@ -648,6 +648,11 @@ func (c *Client) onOffer(from string, d offerData) {
 	if d.RTChat != nil && info.isRTChat() {
 		in.nonce, in.ts = d.RTChat.Nonce, d.RTChat.TS
 	}
+	if signed {
+		// The pinned key signed this SDP (and its DTLS fingerprint): once DTLS proves the
+		// peer holds that certificate, the offer is its proof (verify.go, signalProof).
+		in.pinKey, in.theyBound = pin.Key, d.RTChat.Bound
+	}
 	if !c.admit(admission{bare: bare, protected: protected, vouched: protected, evict: true}) {
 		c.log.Debug("not answering an offer yet: no room", "peer", from)
 		if !protected || !c.holdOffer(from, info, in) {
@@ -670,7 +675,7 @@ func (c *Client) checkSignedOffer(from string, d offerData, key string, pinned b
 	}
 	return c.replay.Admit(proof.Claim{Signal: proof.Signal{Kind: proof.KindOffer, Room: c.topic, Sender: from, Target: c.me,
 		TS: s.TS, Nonce: s.Nonce, Role: string(s.Role), Pipe: s.Pipe, SDP: d.Offer.LocalDescription.SDP, Restart: s.Restart,
-		Seal: sealPair(d.UserInfo.RTChat.Seal.Key, c.seal.pub)},
+		Seal: sealPair(d.UserInfo.RTChat.Seal.Key, c.seal.pub), Bound: s.Bound},
 		Sig: s.Sig, Key: key, Pinned: pinned}, time.Now())
 }
 

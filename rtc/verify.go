@@ -151,6 +151,9 @@ func (p *peer) verify(ctx context.Context) (proofResult, error) {
 			msg:  fmt.Sprintf("%s connected as a web page, but %q is pinned as an rtchat peer: only rtchat's proof bound to the connection verifies it", p.remote, p.bare),
 			hint: fmt.Sprintf("if %s now uses the RTChat web page, pin it as one: rtchat keys register --web %s JWK", p.bare, p.bare)}
 	case pinned && p.rt:
+		if p.sigKey != "" && pin.Kind == keys.KindRTChat && pin.Key == p.sigKey {
+			return p.signalProof(pin.Key)
+		}
 		res, err := p.askProof(ctx, pin.Key)
 		if err == nil && pin.Kind != keys.KindRTChat {
 			// It proved itself bound: from now on nothing less is accepted for this name.
@@ -171,6 +174,47 @@ func (p *peer) verify(ctx context.Context) (proofResult, error) {
 		return p.askProof(ctx, "")
 	}
 	return p.askLegacy(ctx, "")
+}
+
+// signalProof verifies the peer by the signed signaling this connection was made from: its
+// offer or answer verified with key, pinned for its name as an rtchat peer, and signed the SDP
+// exactly as sent, whose one DTLS fingerprint names its certificate, together with the room,
+// both full names and a fresh nonce (ours, for an answer). DTLS proved that the peer holds
+// the private key of the certificate it negotiated; if that certificate is the one the signed
+// SDP names, the peer is bound to this session as firmly as by rtchat.prove, whose answer
+// signs the same certificates. pion refuses a certificate that matches no remote fingerprint;
+// we check again, on the certificate DTLS actually negotiated, so that the proof never rests
+// on a setting of the library.
+func (p *peer) signalProof(key string) (proofResult, error) {
+	b, err := p.binding()
+	if err != nil {
+		return proofResult{}, err
+	}
+	remote := b.AnswererCert
+	if !p.offerer {
+		remote = b.OffererCert
+	}
+	want, ok := sdpSHA256(p.remoteFP)
+	if !ok || want != remote {
+		return proofResult{}, p.mismatchErr("(its DTLS certificate is not the one its signed SDP names)")
+	}
+	p.log.Debug("verified by the signed signaling", "fingerprint", keys.Fingerprint(key))
+	return proofResult{bound: true, fingerprint: keys.Fingerprint(key)}, nil
+}
+
+// sdpSHA256 reads an SDP fingerprint as sdpFacts keeps it ("sha-256 AB:CD:…").
+func sdpSHA256(fp string) ([32]byte, bool) {
+	var sum [32]byte
+	algo, value, ok := strings.Cut(fp, " ")
+	if !ok || !strings.EqualFold(algo, "sha-256") {
+		return sum, false
+	}
+	raw, err := hex.DecodeString(strings.ReplaceAll(value, ":", ""))
+	if err != nil || len(raw) != len(sum) || len(value) != 3*len(sum)-1 {
+		return sum, false
+	}
+	copy(sum[:], raw)
+	return sum, true
 }
 
 // askProof asks the rtchat proof and checks it with key ("" for trust on first use: the

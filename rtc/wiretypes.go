@@ -19,6 +19,19 @@ type rtchatInfo struct {
 	Role Role      `json:"role,omitempty"`
 	Pipe string    `json:"pipe,omitempty"`
 	Seal *sealInfo `json:"seal,omitempty"`
+	// Bind: the sender takes the signal proof (signalProofVersion): a signed offer or answer
+	// that verified with the pin, plus DTLS, proves the peer without rtchat.prove. Older
+	// releases leave it out and ignore it.
+	Bind int `json:"bind,omitempty"`
+}
+
+// signalProofVersion is the version of the signal proof we announce in rtchatInfo.Bind.
+const signalProofVersion = 1
+
+// takesSignalProof: the sender verifies signaling that carries the Bound claim (older rtchat
+// releases would find its signature bad, so they never get it).
+func (u userInfo) takesSignalProof() bool {
+	return u.isRTChat() && u.RTChat.Bind >= signalProofVersion
 }
 
 // sealInfo is an rtchat process's sealing key (rtc/seal), signed by its identity key over
@@ -85,7 +98,9 @@ type signalSig struct {
 	Role       Role   `json:"role,omitempty"`
 	Pipe       string `json:"pipe,omitempty"`
 	Restart    bool   `json:"restart,omitempty"`
-	Sig        string `json:"sig"`
+	// Bound: the sender takes this exchange as our proof of identity (proof.Signal.Bound).
+	Bound bool   `json:"bound,omitempty"`
+	Sig   string `json:"sig"`
 }
 
 type sessionDesc struct {

@@ -114,6 +114,12 @@ type Signal struct {
 	// Seal: sealed messages, the sender's and the target's process keys (base64url, joined
 	// by "."), so that the signature says to whom the sender sealed it (rtc/seal).
 	Seal string
+	// Bound: the sender takes this exchange as the target's proof of identity (signal proof,
+	// docs/rtchat-protocol.md): an offer says "I verified your sealing key with the key I
+	// pinned for your name, and your signed answer will prove you"; an answer says "your
+	// offer verified with the key I pinned for your name: it proved you". Signed only when
+	// set, so a message without it is the same bytes as before the field existed.
+	Bound bool
 }
 
 // Message is the byte string that is signed.
@@ -122,10 +128,17 @@ func (s Signal) Message() []byte {
 	if s.Restart {
 		kind += " restart"
 	}
-	return Fields([]byte(SignalDomain), []byte(kind), []byte(s.Room),
+	fields := [][]byte{[]byte(SignalDomain), []byte(kind), []byte(s.Room),
 		[]byte(s.Sender), []byte(s.Target), []byte(strconv.FormatInt(s.TS, 10)),
-		[]byte(s.Nonce), []byte(s.OfferNonce), []byte(s.Role), []byte(s.Pipe), []byte(s.SDP), []byte(s.Seal))
+		[]byte(s.Nonce), []byte(s.OfferNonce), []byte(s.Role), []byte(s.Pipe), []byte(s.SDP), []byte(s.Seal)}
+	if s.Bound {
+		fields = append(fields, []byte(BoundField))
+	}
+	return Fields(fields...)
 }
+
+// BoundField is the field a Signal with Bound set adds at the end of what is signed.
+const BoundField = "bound"
 
 // Sign signs the message with sign (an identity's Sign) and returns the base64url signature.
 func (s Signal) Sign(sign func([]byte) ([]byte, error)) (string, error) {

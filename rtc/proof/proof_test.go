@@ -47,6 +47,22 @@ func signed(t testing.TB, id *keys.Identity, s Signal) string {
 	return sig
 }
 
+// TestSignalMessageWithoutClaimUnchanged: a signal without the Bound claim is signed over the
+// same bytes as before the claim existed, so older rtchat peers still verify it.
+func TestSignalMessageWithoutClaimUnchanged(t *testing.T) {
+	s := Signal{Kind: KindOffer, Room: "r", Sender: "a(1)", Target: "b(1)", TS: 5, Nonce: "n",
+		Role: "ask", SDP: "v=0", Seal: "k1.k2"}
+	old := Fields([]byte(SignalDomain), []byte("offer"), []byte("r"), []byte("a(1)"), []byte("b(1)"),
+		[]byte("5"), []byte("n"), nil, []byte("ask"), nil, []byte("v=0"), []byte("k1.k2"))
+	if !bytes.Equal(s.Message(), old) {
+		t.Fatal("a signal without the claim is not signed over the v3 message")
+	}
+	s.Bound = true
+	if !bytes.Equal(s.Message(), append(old, Fields([]byte(BoundField))...)) {
+		t.Fatal("the claim is not one field appended to the v3 message")
+	}
+}
+
 func TestFields(t *testing.T) {
 	got := Fields([]byte("ab"), nil, []byte("c"))
 	want := []byte{0, 0, 0, 2, 'a', 'b', 0, 0, 0, 0, 0, 0, 0, 1, 'c'}
@@ -82,6 +98,7 @@ func TestSignalMessageBindsEveryField(t *testing.T) {
 		"sdp":        func(s *Signal) { s.SDP = "v=1" },
 		"restart":    func(s *Signal) { s.Restart = true },
 		"seal":       func(s *Signal) { s.Seal = "k1.k3" },
+		"bound":      func(s *Signal) { s.Bound = true },
 		"shifted":    func(s *Signal) { s.Room, s.Sender = "ra", "(1)" },
 	}
 	for name, mutate := range mutations {
@@ -90,6 +107,13 @@ func TestSignalMessageBindsEveryField(t *testing.T) {
 		if err := s.Verify(a.PublicJWK, sig); !errors.Is(err, ErrBadSignature) {
 			t.Errorf("%s changed: Verify = %v, want ErrBadSignature", name, err)
 		}
+	}
+	// And the other way: a signature with the claim does not verify without it (stripping
+	// the claim would make the peer wait for a proof it never asks; adding it would skip one).
+	withClaim := base
+	withClaim.Bound = true
+	if err := base.Verify(a.PublicJWK, signed(t, a, withClaim)); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("claim stripped: Verify = %v, want ErrBadSignature", err)
 	}
 	for name, bad := range map[string]string{"not base64": "!!", "empty": "", "huge": string(make([]byte, 5000))} {
 		if err := base.Verify(a.PublicJWK, bad); !errors.Is(err, ErrBadSignature) {
