@@ -122,6 +122,7 @@ func (s *slot) isOpen() bool {
 // proofResult is what verifying a peer established.
 type proofResult struct {
 	bound       bool   // the rtchat proof, bound to this connection
+	signal      bool   // proved by the signed signaling (signalProof), not by rtchat.prove
 	fingerprint string // of the key it proved
 	pinned      bool   // the key was pinned now (tofu)
 	unverified  bool   // no key to prove: a keyless client let in by --trust unverified

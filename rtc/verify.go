@@ -199,7 +199,7 @@ func (p *peer) signalProof(key string) (proofResult, error) {
 		return proofResult{}, p.mismatchErr("(its DTLS certificate is not the one its signed SDP names)")
 	}
 	p.log.Debug("verified by the signed signaling", "fingerprint", keys.Fingerprint(key))
-	return proofResult{bound: true, fingerprint: keys.Fingerprint(key)}, nil
+	return proofResult{bound: true, signal: true, fingerprint: keys.Fingerprint(key)}, nil
 }
 
 // sdpSHA256 reads an SDP fingerprint as sdpFacts keeps it ("sha-256 AB:CD:…").
