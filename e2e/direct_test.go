@@ -67,7 +67,8 @@ func inOwnNetns(t *testing.T) bool {
 		t.Skipf("cannot make a network namespace with iptables here (root needed): %v\n%s", err, out)
 	}
 	cmd := exec.Command("unshare", "-n", os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), "RTCHAT_E2E_NETNS=1", "RTCHAT_E2E_BIN="+rtchatBin, "RTCHAT_E2E_IMPOSTOR="+impostorBin(t))
+	cmd.Env = append(os.Environ(), "RTCHAT_E2E_NETNS=1", "RTCHAT_E2E_BIN="+rtchatBin, "RTCHAT_E2E_IMPOSTOR="+impostorBin(t),
+		"RTCHAT_E2E_TURNMITM="+turnMITMBin(t))
 	out, err := cmd.CombinedOutput()
 	t.Logf("in a network namespace of its own:\n%s", out)
 	if err != nil {
