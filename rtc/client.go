@@ -91,6 +91,10 @@ type Config struct {
 	OnEvent func(Event)
 
 	eventCap int // the event queue's size (0: eventQueueCap); tests set less
+	// noSignalProof makes the client behave as the release before the signal proof
+	// (docs/rtchat-protocol.md): it announces no bind and proves every peer with
+	// rtchat.prove. Tests use it to check that the two still interoperate.
+	noSignalProof bool
 	// OnBadTransition hears of every state transition the table does not have (always a
 	// bug of ours, peerstate.go; the move is logged at error level and not made): tests
 	// fail on one. Called on the peer's owner goroutine; it must not block.
@@ -347,6 +351,9 @@ func (c *Client) emit(e Event) {
 func (c *Client) myInfo() userInfo {
 	si := c.seal.info()
 	info := userInfo{PublicKeyString: c.cfg.Identity.PublicJWK, RTChat: &rtchatInfo{V: protocolVersion, Role: c.cfg.Role, Seal: &si, Bind: signalProofVersion}}
+	if c.cfg.noSignalProof {
+		info.RTChat.Bind = 0
+	}
 	if c.cfg.Role.spec().pipe {
 		info.RTChat.Pipe = c.cfg.PipeTo
 	}

@@ -86,6 +86,7 @@ type clientOpts struct {
 	reconnect  time.Duration // Config.Reconnect
 	onEvent    func(Event)   // instead of recording events in testClient.events
 	eventCap   int           // Config.eventCap
+	noSigProof bool          // Config.noSignalProof: the release before the signal proof
 }
 
 type testClient struct {
@@ -129,6 +130,7 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		OnQuestion:    o.onQuestion,
 		Reconnect:     o.reconnect,
 		eventCap:      o.eventCap,
+		noSignalProof: o.noSigProof,
 		OnBadTransition: func(err error) {
 			badMu.Lock()
 			bad = append(bad, err)

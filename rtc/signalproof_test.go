@@ -106,3 +106,47 @@ func TestSDPSHA256(t *testing.T) {
 		}
 	}
 }
+
+// TestSignalProofOlderPeer: a process of the release before the signal proof (no bind in its
+// presence, rtchat.prove for everyone) and a current one, pinned to each other, in both
+// roles: each dial succeeds; the older side never gets a claim it could not verify, and the
+// current side verifies it from the signaling but waits for its verified message.
+func TestSignalProofOlderPeer(t *testing.T) {
+	for _, oldListens := range []bool{true, false} {
+		name := "older dialer"
+		if oldListens {
+			name = "older listener"
+		}
+		t.Run(name, func(t *testing.T) {
+			_, url := startBroker(t)
+			room := uniqueRoom(t)
+			aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+			var logA, logB proveCounter
+			bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK},
+				log: logB.logger(), noSigProof: oldListens,
+				onQuestion: func(context.Context, *Peer, string, json.RawMessage) (any, error) { return "ok", nil }})
+			alice := startClient(t, url, room, aID, clientOpts{role: RoleAsk, pins: map[string]string{"bob": bID.PublicJWK},
+				log: logA.logger(), noSigProof: !oldListens})
+			p, err := alice.Dial(ctxFor(t, 20*time.Second), "bob")
+			if err != nil {
+				t.Fatalf("Dial: %v", err)
+			}
+			if _, err := p.Ask(ctxFor(t, 10*time.Second), "x", 1); err != nil {
+				t.Fatalf("Ask: %v", err)
+			}
+			if e := bob.waitEvent(t, EventVerified, 5*time.Second, nil); e.Bare != "alice" || !e.Bound {
+				t.Fatalf("bob verified %+v", e)
+			}
+			older, current := &logB, &logA
+			if !oldListens {
+				older, current = &logA, &logB
+			}
+			if older.has("verified by the signed signaling") {
+				t.Error("the older release took the signal proof")
+			}
+			if !current.has("verified by the signed signaling") {
+				t.Error("the current release did not verify the older peer by its signed signaling")
+			}
+		})
+	}
+}

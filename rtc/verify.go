@@ -151,7 +151,7 @@ func (p *peer) verify(ctx context.Context) (proofResult, error) {
 			msg:  fmt.Sprintf("%s connected as a web page, but %q is pinned as an rtchat peer: only rtchat's proof bound to the connection verifies it", p.remote, p.bare),
 			hint: fmt.Sprintf("if %s now uses the RTChat web page, pin it as one: rtchat keys register --web %s JWK", p.bare, p.bare)}
 	case pinned && p.rt:
-		if p.sigKey != "" && pin.Kind == keys.KindRTChat && pin.Key == p.sigKey {
+		if p.sigKey != "" && pin.Kind == keys.KindRTChat && pin.Key == p.sigKey && !p.c.cfg.noSignalProof {
 			return p.signalProof(pin.Key)
 		}
 		res, err := p.askProof(ctx, pin.Key)
