@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -181,10 +182,18 @@ func Start(ctx context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// envSignalProof=0 is Config.noSignalProof for a whole process: a developer knob to measure
+// the signal proof against rtchat.prove in one run (scripts/bench-net.sh -v), not for
+// users. It only ever makes verification take the longer way.
+const envSignalProof = "RTCHAT_SIGNAL_PROOF"
+
 // newClient checks cfg and builds a Client that is not yet connected to anything.
 func newClient(cfg Config) (*Client, error) {
 	if cfg.Identity == nil {
 		return nil, errors.New("no identity")
+	}
+	if os.Getenv(envSignalProof) == "0" {
+		cfg.noSignalProof = true
 	}
 	if cfg.Store == nil {
 		return nil, errors.New("no key store")
