@@ -59,6 +59,8 @@ var layers = map[string][]string{
 	"e2e/peers/barebones": {},
 	// The direct path's impostor needs nothing of ours: it is a TLS server with its own key.
 	"e2e/attack/tlsimpostor": {},
+	// The malicious TURN server needs nothing of ours: a relay with DTLS of its own.
+	"e2e/attack/turnmitm": {},
 }
 
 // banned third-party imports per package (prefix match): the command layer never talks to
