@@ -100,6 +100,8 @@ type world struct {
 	ids  map[string]string
 	// extraEnv is added to every rtchat process's environment (benchmark variants).
 	extraEnv []string
+	// benchTURN: the benchmark's /turn profile (relayed rtchat, TCP through labtool tcprelay).
+	benchTURN bool
 }
 
 // newWorld builds a lab with these homes, starts the broker and coturn, and makes the
