@@ -238,13 +238,19 @@ func tcprelay(args []string) error {
 		return err
 	}
 	fmt.Println("ready")
+	return relayOnce(l, *to, *cc)
+}
+
+// relayOnce accepts one connection on l (and closes l), connects onward to to and copies
+// both ways until both directions ended.
+func relayOnce(l net.Listener, to, cc string) error {
 	in, err := l.Accept()
 	l.Close()
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := dialCC(*to, *cc)
+	out, err := dialCC(to, cc)
 	if err != nil {
 		return err
 	}
