@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -67,6 +68,40 @@ func TURNURL(transport string) string {
 // addresses on ServerIP. The certificate names ServerIP too, so turns: URLs use the
 // address. rtchat trusts the test CA through RTCHAT_ICE_CA=CAFile.
 func (l *Lab) StartTURN(ctx context.Context) (*TURN, error) {
+	return l.StartTURNWith(ctx, TURNConfig{})
+}
+
+// TURNConfig changes the lab's coturn.
+type TURNConfig struct {
+	// RelayBuffer, when > 0, raises every socket buffer coturn asks for (SO_RCVBUF,
+	// SO_SNDBUF) to at least this many bytes (within net.core.rmem_max/wmem_max). coturn
+	// 4.6 gives the relay sockets of its allocations, which receive what a peer sends to a
+	// relayed client, a fixed 64 KiB with no option to change it (its listening sockets get
+	// 2 MiB); a sender that sends a window in bursts overflows them (docs/benchmarks.md,
+	// "Through TURN"). This needs a C compiler (cc): a small LD_PRELOAD library around
+	// setsockopt, built into the lab's directory.
+	RelayBuffer int
+}
+
+// sockbufShim is the LD_PRELOAD library of TURNConfig.RelayBuffer: setsockopt with a
+// smaller SO_RCVBUF or SO_SNDBUF than LAB_SOCKBUF_MIN asks for LAB_SOCKBUF_MIN instead.
+const sockbufShim = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+int setsockopt(int fd, int level, int opt, const void *val, socklen_t len) {
+	static int (*real)(int, int, int, const void *, socklen_t);
+	if (!real) real = (int (*)(int, int, int, const void *, socklen_t))dlsym(RTLD_NEXT, "setsockopt");
+	const char *m = getenv("LAB_SOCKBUF_MIN");
+	int min = m ? atoi(m) : 0;
+	if (level == SOL_SOCKET && (opt == SO_RCVBUF || opt == SO_SNDBUF) && len == sizeof(int) && *(const int *)val < min)
+		return real(fd, level, opt, &min, sizeof min);
+	return real(fd, level, opt, val, len);
+}
+`
+
+// StartTURNWith is StartTURN with changes to coturn.
+func (l *Lab) StartTURNWith(ctx context.Context, tc TURNConfig) (*TURN, error) {
 	bin, err := exec.LookPath("turnserver")
 	if err != nil {
 		return nil, fmt.Errorf("the network lab needs coturn: apt-get install coturn (see .ci/run): %w", err)
@@ -101,7 +136,19 @@ func (l *Lab) StartTURN(ctx context.Context) (*TURN, error) {
 		"--pidfile", filepath.Join(l.cfg.Dir, "turnserver.pid"),
 		"--min-port", "49152", "--max-port", "65535",
 	}
-	p, err := l.StartProc(ctx, l.inet, bin, args...)
+	var env []string
+	if tc.RelayBuffer > 0 {
+		src, err := l.WriteFile("sockbuf.c", []byte(sockbufShim))
+		if err != nil {
+			return nil, err
+		}
+		lib := filepath.Join(l.cfg.Dir, "sockbuf.so")
+		if out, err := exec.CommandContext(ctx, "cc", "-shared", "-fPIC", "-O2", "-o", lib, src, "-ldl").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("coturn's larger relay buffers need a C compiler (cc): %w: %s", err, out)
+		}
+		env = append(os.Environ(), "LD_PRELOAD="+lib, "LAB_SOCKBUF_MIN="+strconv.Itoa(tc.RelayBuffer))
+	}
+	p, err := l.StartProcWith(ctx, l.inet, func(c *exec.Cmd) { c.Env = env }, bin, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -13,13 +13,15 @@
 #          scripts/bench-net.sh --share [-p PROFILE] [-r RUNS] [-n SIZE] [-v VARIANTS]
 #     --share   instead: rtchat and one TCP CUBIC flow at the same time over one bottleneck
 #               (default 50ms/20mbit, 16MiB each): what a variant costs other traffic
-#     PROFILES  comma-separated RTT[/LOSS%][/RATE], default
-#               50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms
+#     PROFILES  comma-separated RTT[/LOSS%][/RATE][/turn], default
+#               50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms; /turn: symmetric NATs, rtchat
+#               relayed by coturn, each TCP copy through a TCP relay at coturn's place
 #     SIZE      bytes at 0% loss (default 64MiB; a quarter at ≥0.5% loss, a sixteenth at ≥2%)
 #     VARIANTS  ';'-separated NAME:ENV..., default "default:" (rtchat as built); e.g.
 #               "default:;w1m:RTCHAT_SCTP_RCVBUF=1048576;ca4:RTCHAT_SCTP_CASTEP=4912"
 #               (the knobs are in rtc/iceconf/window.go and congestion.go)
 #   e.g.   scripts/bench-net.sh -p 50ms,200ms -r 3
+#          scripts/bench-net.sh -p 50ms/turn,200ms/turn,50ms/0.5%/turn -r 3
 set -euo pipefail
 profiles="50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms" runs=3 size=64MiB variants="default:" out="" share=0
 while [ $# -gt 0 ]; do

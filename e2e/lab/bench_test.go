@@ -25,7 +25,14 @@ import (
 // knobs of rtc/iceconf/window.go). It prints every measurement and, per profile, the ratios
 // rtchat ÷ TCP (min/median/max over the runs), and appends JSON lines to RTCHAT_BENCH_OUT.
 //
-//	RTCHAT_BENCH_PROFILES  "50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms" (RTT[/LOSS%][/RATE])
+//	RTCHAT_BENCH_PROFILES  "50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms" (RTT[/LOSS%][/RATE][/turn])
+//
+// A profile with /turn puts both homes behind symmetric NATs, so that rtchat (STUN and
+// TURN over UDP configured, as in TestLabSymmetricTURN) must relay through the lab's
+// coturn, and sends each TCP copy through a TCP relay at coturn's place (labtool tcprelay
+// on the TURN server's address): both cross the same links and a userspace hop there. It
+// also reports coturn's CPU seconds and UDP receive-buffer drops during each rtchat run.
+//
 //	RTCHAT_BENCH_RUNS      3
 //	RTCHAT_BENCH_SIZE      bytes at 0% loss, "64MiB" (a quarter with ≥0.5% loss, a sixteenth with ≥2%)
 //	RTCHAT_BENCH_VARIANTS  ";"-separated rtchat variants, each "name:K=V K=V" ("default:" = as shipped)
@@ -72,6 +79,7 @@ type profile struct {
 	rtt  time.Duration
 	loss float64 // percent, at alice's router, each direction
 	rate string
+	turn bool // relayed: symmetric NATs, TURN for rtchat, labtool tcprelay for TCP
 }
 
 func parseProfile(s string) (profile, error) {
@@ -90,6 +98,8 @@ func parseProfile(s string) (profile, error) {
 				return p, fmt.Errorf("profile %q: %v", s, err)
 			}
 			p.loss = v
+		case part == "turn":
+			p.turn = true
 		default:
 			p.rate = part
 		}
@@ -152,16 +162,25 @@ type measurement struct {
 	Path         string  `json:"path,omitempty"`
 	// rtchat only: datagrams the receiving host's kernel dropped because the ICE socket's
 	// receive buffer was full (Udp RcvbufErrors in bob's namespace over the run).
-	RcvbufDrops int64  `json:"rcvbuf_drops"`
-	Error       string `json:"error,omitempty"`
+	RcvbufDrops int64 `json:"rcvbuf_drops"`
+	// /turn profiles, rtchat only: coturn's CPU seconds (user+system) and the internet
+	// namespace's Udp RcvbufErrors (coturn's sockets) over the run.
+	RelayCPU   float64 `json:"relay_cpu_s,omitempty"`
+	RelayDrops int64   `json:"relay_rcvbuf_drops,omitempty"`
+	Error      string  `json:"error,omitempty"`
 }
 
 func benchProfile(t *testing.T, pr profile, n int64, runs int, variants []variant, out *os.File) []string {
 	link := lab.Link{Delay: pr.rtt / 4}
 	linkA := link
 	linkA.Loss, linkA.Rate = pr.loss, pr.rate
+	nat := lab.Cone
+	if pr.turn {
+		nat = lab.Symmetric
+	}
 	w := newWorld(t, time.Duration(runs)*(4+2*time.Duration(len(variants)))*time.Minute,
-		lab.Home{Name: "a", NAT: lab.Cone, Link: linkA}, lab.Home{Name: "b", NAT: lab.Cone, Link: link})
+		lab.Home{Name: "a", NAT: nat, Link: linkA}, lab.Home{Name: "b", NAT: nat, Link: link})
+	w.benchTURN = pr.turn
 	if err := w.lab.ForwardTCP(w.ctx, "b", 0, 5001); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +191,11 @@ func benchProfile(t *testing.T, pr profile, n int64, runs int, variants []varian
 			m.MBps = float64(n) / m.Seconds / 1e6
 		}
 		all[m.Tool] = append(all[m.Tool], m)
-		t.Logf("%s run %d %-22s %7.2f MB/s  %s rcvbuf drops %d%s", pr.name, m.Run, m.Tool, m.MBps, m.Path, m.RcvbufDrops, m.Error)
+		relay := ""
+		if pr.turn && strings.HasPrefix(m.Tool, "rtchat") {
+			relay = fmt.Sprintf(", coturn %.2f CPU-s, %d drops", m.RelayCPU, m.RelayDrops)
+		}
+		t.Logf("%s run %d %-22s %7.2f MB/s  %s rcvbuf drops %d%s%s", pr.name, m.Run, m.Tool, m.MBps, m.Path, m.RcvbufDrops, relay, m.Error)
 		if out != nil {
 			b, _ := json.Marshal(m)
 			fmt.Fprintln(out, string(b))
@@ -250,9 +273,25 @@ func (w *world) tcpRun(n int64, cc string) measurement {
 		m.Error = err.Error()
 		return m
 	}
+	to := w.lab.Public("b") + ":5001"
+	if w.benchTURN {
+		// Through a TCP relay where coturn runs (see TestNetBench), onward with the same
+		// congestion control.
+		relay, err := w.lab.StartProc(w.ctx, w.lab.Inet(), toolBin, "tcprelay", "-listen", lab.ServerIP+":5002", "-to", to, "-cc", cc)
+		if err != nil {
+			m.Error = err.Error()
+			return m
+		}
+		defer relay.Kill()
+		if err := relay.WaitOutput(w.ctx, "ready"); err != nil {
+			m.Error = err.Error()
+			return m
+		}
+		to = lab.ServerIP + ":5002"
+	}
 	ctx, cancel := context.WithTimeout(w.ctx, 10*time.Minute)
 	defer cancel()
-	cmd := lab.Command(ctx, w.lab.Host("a", 0), toolBin, "tcpsend", "-to", w.lab.Public("b")+":5001", "-n", strconv.FormatInt(n, 10), "-cc", cc)
+	cmd := lab.Command(ctx, w.lab.Host("a", 0), toolBin, "tcpsend", "-to", to, "-n", strconv.FormatInt(n, 10), "-cc", cc)
 	b, err := cmd.Output()
 	if err != nil {
 		m.Error = fmt.Sprint(err, string(errText(err)))
@@ -282,6 +321,11 @@ func errText(err error) []byte {
 func (w *world) rtchatRun(n int64, v variant, rtt time.Duration) (m measurement) {
 	m = measurement{Tool: "rtchat:" + v.name}
 	ice := lab.STUN(false)
+	if w.benchTURN {
+		ice += "," + lab.TURNURL("udp")
+		cpu0, drops0 := w.turnCPU(), w.rcvbufErrors(w.lab.Inet())
+		defer func() { m.RelayCPU, m.RelayDrops = w.turnCPU()-cpu0, w.rcvbufErrors(w.lab.Inet())-drops0 }()
+	}
 	a := &pipeEnd{name: "alice", peer: "bob", ns: w.lab.Host("a", 0), ice: ice, seed: 1, size: n}
 	b := &pipeEnd{name: "bob", peer: "alice", ns: w.lab.Host("b", 0), ice: ice, seed: 2, size: 0}
 	drops0 := w.rcvbufErrors(w.lab.Host("b", 0))
@@ -308,6 +352,24 @@ func (w *world) rtchatRun(n int64, v variant, rtt time.Duration) (m measurement)
 		m.Path = fmt.Sprintf("%v⇄%v", p["local"], p["remote"])
 	}
 	return m
+}
+
+// turnCPU is coturn's CPU time so far (user+system seconds, /proc/PID/stat; `ip netns
+// exec` execs coturn, so the process is the one started).
+func (w *world) turnCPU() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", w.turn.Proc.Cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
 }
 
 // rcvbufErrors reads Udp RcvbufErrors of a namespace.

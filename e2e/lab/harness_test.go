@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,8 @@ type world struct {
 	ids  map[string]string
 	// extraEnv is added to every rtchat process's environment (benchmark variants).
 	extraEnv []string
+	// benchTURN: the benchmark's /turn profile (relayed rtchat, TCP through labtool tcprelay).
+	benchTURN bool
 }
 
 // newWorld builds a lab with these homes, starts the broker and coturn, and makes the
@@ -142,7 +145,15 @@ func newWorld(t *testing.T, deadline time.Duration, homes ...lab.Home) *world {
 	if _, err := l.StartBroker(ctx, rtchatBin); err != nil {
 		t.Fatal(err)
 	}
-	w.turn, err = l.StartTURN(ctx)
+	// RTCHAT_LAB_TURN_RELAYBUF=BYTES: coturn's relay sockets get at least BYTES of buffer
+	// (lab.TURNConfig; the benchmark's /turn profiles with a better-provisioned relay).
+	var tc lab.TURNConfig
+	if v := os.Getenv("RTCHAT_LAB_TURN_RELAYBUF"); v != "" {
+		if tc.RelayBuffer, err = strconv.Atoi(v); err != nil {
+			t.Fatalf("RTCHAT_LAB_TURN_RELAYBUF: %v", err)
+		}
+	}
+	w.turn, err = l.StartTURNWith(ctx, tc)
 	needLab(t, err)
 	if dir := os.Getenv("RTCHAT_LAB_PCAP"); dir != "" {
 		// Debugging: every packet in the internet namespace and on each home's LAN.

@@ -13,6 +13,10 @@
 //	    sends BYTES pseudo-random bytes (64,000-byte writes) with the given congestion control
 //	    and prints {"bytes","seconds","sha256","cc"}; seconds include waiting for the receiver's
 //	    digest, so they cover delivery, not just the local socket buffer.
+//	labtool tcprelay -listen ADDR -to ADDR [-cc cubic|bbr|reno]
+//	    accepts one TCP connection, connects onward to ADDR with the given congestion
+//	    control and copies both ways (half-closes passed on), then exits: the TCP baseline
+//	    of a TURN-relayed path, run where coturn runs (the benchmark's /turn profiles).
 //
 // Why a delay line and not netem: this kernel has no sch_netem; pion's vnet only simulates
 // a network inside one Go process, so it cannot carry real rtchat binaries, coturn and the
@@ -47,7 +51,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fatal(errors.New("usage: labtool delayline|tcprecv|tcpsend ..."))
+		fatal(errors.New("usage: labtool delayline|tcprecv|tcpsend|tcprelay ..."))
 	}
 	var err error
 	switch os.Args[1] {
@@ -57,6 +61,8 @@ func main() {
 		err = tcprecv(os.Args[2:])
 	case "tcpsend":
 		err = tcpsend(os.Args[2:])
+	case "tcprelay":
+		err = tcprelay(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
@@ -219,6 +225,63 @@ func tcprecv(args []string) error {
 	return json.NewEncoder(os.Stdout).Encode(tcpReport{Bytes: n, Seconds: secs, MBps: float64(n) / secs / 1e6, SHA256: hex.EncodeToString(sum)})
 }
 
+// tcprelay is a TCP relay for one connection, as a relay server (croc's, a TURN server's
+// TCP allocation) would be: two TCP connections joined in userspace at the relay's place.
+func tcprelay(args []string) error {
+	fs := flag.NewFlagSet("tcprelay", flag.ExitOnError)
+	listen := fs.String("listen", "", "address to listen on")
+	to := fs.String("to", "", "address to relay to")
+	cc := fs.String("cc", "", "congestion control of the onward connection (empty: the kernel default)")
+	_ = fs.Parse(args)
+	l, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	fmt.Println("ready")
+	return relayOnce(l, *to, *cc)
+}
+
+// relayOnce accepts one connection on l (and closes l), connects onward to to and copies
+// both ways until both directions ended.
+func relayOnce(l net.Listener, to, cc string) error {
+	in, err := l.Accept()
+	l.Close()
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := dialCC(to, cc)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	errs := make(chan error, 2)
+	pass := func(dst, src *net.TCPConn) {
+		_, err := io.Copy(dst, src) // splice(2) on Linux
+		errs <- errors.Join(err, dst.CloseWrite())
+	}
+	go pass(out, in.(*net.TCPConn))
+	go pass(in.(*net.TCPConn), out)
+	return errors.Join(<-errs, <-errs)
+}
+
+// dialCC connects with a congestion control ("": the kernel's default).
+func dialCC(to, cc string) (*net.TCPConn, error) {
+	d := net.Dialer{Timeout: 10 * time.Second}
+	if cc != "" {
+		d.Control = func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION, cc) })
+			return errors.Join(err, serr)
+		}
+	}
+	c, err := d.Dial("tcp", to)
+	if err != nil {
+		return nil, err
+	}
+	return c.(*net.TCPConn), nil
+}
+
 func tcpsend(args []string) error {
 	fs := flag.NewFlagSet("tcpsend", flag.ExitOnError)
 	to := fs.String("to", "", "receiver address")
@@ -229,22 +292,14 @@ func tcpsend(args []string) error {
 	if err != nil {
 		return err
 	}
-	d := net.Dialer{Timeout: 10 * time.Second}
-	if *cc != "" {
-		d.Control = func(_, _ string, rc syscall.RawConn) error {
-			var serr error
-			err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION, *cc) })
-			return errors.Join(err, serr)
-		}
-	}
-	c, err := d.Dial("tcp", *to)
+	c, err := dialCC(*to, *cc)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	used := *cc
-	if tc, ok := c.(*net.TCPConn); ok && used == "" {
-		if rc, err := tc.SyscallConn(); err == nil {
+	if used == "" {
+		if rc, err := c.SyscallConn(); err == nil {
 			_ = rc.Control(func(fd uintptr) { used, _ = unix.GetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION) })
 		}
 	}
@@ -264,7 +319,7 @@ func tcpsend(args []string) error {
 		}
 		left -= k
 	}
-	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+	if err := c.CloseWrite(); err != nil {
 		return err
 	}
 	got := make([]byte, 32)
