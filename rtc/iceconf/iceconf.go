@@ -65,13 +65,25 @@ type Config struct {
 	// byte). The core may set it for connections with rtchat peers; web pages are not
 	// known to speak it (pion falls back when the peer's SDP lacks it).
 	SNAP bool
+
+	// pacer spreads the ICE checks of this Config's connections that connect at the same
+	// time (checks.go). Parse sets it; a Config literal checks at CheckInterval throughout.
+	pacer *checkPacer
 }
 
 // Loopback is the configuration tests and one-machine setups use.
-func Loopback() Config { return Config{Mode: ModeLoopback} }
+func Loopback() Config { return Config{Mode: ModeLoopback, pacer: &checkPacer{}} }
 
 // Parse interprets the --ice flag value.
 func Parse(list string) (Config, error) {
+	c, err := parse(list)
+	if err == nil {
+		c.pacer = &checkPacer{}
+	}
+	return c, err
+}
+
+func parse(list string) (Config, error) {
 	s := strings.TrimSpace(list)
 	switch strings.ToLower(s) {
 	case "":

@@ -303,7 +303,7 @@ func (g *ICEGatherer) addressRewriteOptions(candidateType ice.CandidateType) ([]
 }
 
 func (g *ICEGatherer) timeoutOptions() []ice.AgentOption {
-	opts := make([]ice.AgentOption, 0, 8)
+	opts := make([]ice.AgentOption, 0, 9)
 
 	if g.api.settingEngine.timeout.ICEDisconnectedTimeout != nil {
 		opts = append(opts, ice.WithDisconnectedTimeout(*g.api.settingEngine.timeout.ICEDisconnectedTimeout))
@@ -328,6 +328,9 @@ func (g *ICEGatherer) timeoutOptions() []ice.AgentOption {
 	}
 	if g.api.settingEngine.timeout.ICESTUNGatherTimeout != nil {
 		opts = append(opts, ice.WithSTUNGatherTimeout(*g.api.settingEngine.timeout.ICESTUNGatherTimeout))
+	}
+	if g.api.settingEngine.timeout.ICECheckInterval != nil {
+		opts = append(opts, ice.WithCheckInterval(*g.api.settingEngine.timeout.ICECheckInterval))
 	}
 
 	return opts

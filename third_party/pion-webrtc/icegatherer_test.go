@@ -2678,3 +2678,103 @@ func startTrickleRenomination(
 	assert.NoError(t, offerSender.flushSrflx())
 	assert.NoError(t, answerSender.flushSrflx())
 }
+
+// The check interval reaches the agent: two offerers check an answerer whose responses are
+// all dropped, one with a 10ms interval and one with the default (200ms). Each stops after
+// maxReq+1 binding requests; the fast one must deliver all of them while the default one
+// has delivered fewer (it needs maxReq*200ms). Both run at once, so a slow machine slows
+// both alike.
+func TestICEGatherer_CheckInterval(t *testing.T) { //nolint:cyclop
+	lim := test.TimeOut(time.Second * 20)
+	defer lim.Stop()
+
+	report := test.CheckRoutines(t)
+	defer report()
+
+	const maxReq uint16 = 10
+
+	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "1.2.3.0/24", LoggerFactory: logging.NewDefaultLoggerFactory()})
+	if !assert.NoError(t, err) {
+		return
+	}
+	answerers := map[string]bool{"1.2.3.5": true, "1.2.3.7": true}
+	router.AddChunkFilter(func(c vnet.Chunk) bool {
+		// Drop everything the answerers send: the offerers never see a response.
+		if addr, ok := c.SourceAddr().(*net.UDPAddr); ok {
+			return !answerers[addr.IP.String()]
+		}
+
+		return true
+	})
+
+	type side struct {
+		pc       *PeerConnection
+		requests atomic.Uint32
+	}
+	newPair := func(offerIP, answerIP string, interval time.Duration) (*side, *PeerConnection, bool) {
+		offerNet, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{offerIP}})
+		if !assert.NoError(t, err) {
+			return nil, nil, false
+		}
+		answerNet, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{answerIP}})
+		if !assert.NoError(t, err) {
+			return nil, nil, false
+		}
+		if !assert.NoError(t, router.AddNet(offerNet)) || !assert.NoError(t, router.AddNet(answerNet)) {
+			return nil, nil, false
+		}
+		offerS := SettingEngine{}
+		offerS.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+		offerS.SetICEMaxBindingRequests(maxReq)
+		offerS.SetNetworkTypes([]NetworkType{NetworkTypeUDP4})
+		offerS.SetNet(offerNet)
+		if interval > 0 {
+			offerS.SetICECheckInterval(interval)
+		}
+		answer := &side{}
+		answerS := SettingEngine{}
+		answerS.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+		answerS.SetNetworkTypes([]NetworkType{NetworkTypeUDP4})
+		answerS.SetNet(answerNet)
+		answerS.SetICEBindingRequestHandler(func(_ *stun.Message, _, _ ice.Candidate, _ *ice.CandidatePair) bool {
+			answer.requests.Add(1)
+
+			return false
+		})
+		pcOffer, err := NewAPI(WithSettingEngine(offerS)).NewPeerConnection(Configuration{})
+		if !assert.NoError(t, err) {
+			return nil, nil, false
+		}
+		if answer.pc, err = NewAPI(WithSettingEngine(answerS)).NewPeerConnection(Configuration{}); !assert.NoError(t, err) {
+			return nil, nil, false
+		}
+
+		return answer, pcOffer, true
+	}
+	fast, fastOffer, ok := newPair("1.2.3.4", "1.2.3.5", 10*time.Millisecond)
+	if !ok {
+		return
+	}
+	defer closePairNow(t, fastOffer, fast.pc)
+	slow, slowOffer, ok := newPair("1.2.3.6", "1.2.3.7", 0)
+	if !ok {
+		return
+	}
+	defer closePairNow(t, slowOffer, slow.pc)
+
+	if !assert.NoError(t, router.Start()) {
+		return
+	}
+	defer func() {
+		assert.NoError(t, router.Stop())
+	}()
+
+	assert.NoError(t, signalPair(slowOffer, slow.pc))
+	assert.NoError(t, signalPair(fastOffer, fast.pc))
+
+	all := uint32(maxReq) + 1
+	for fast.requests.Load() < all {
+		time.Sleep(5 * time.Millisecond)
+	}
+	assert.Less(t, slow.requests.Load(), all, "the default interval sent as many checks as a 10ms one")
+}

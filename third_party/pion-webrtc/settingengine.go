@@ -44,6 +44,7 @@ type SettingEngine struct {
 		ICEPrflxAcceptanceMinWait *time.Duration
 		ICERelayAcceptanceMinWait *time.Duration
 		ICESTUNGatherTimeout      *time.Duration
+		ICECheckInterval          *time.Duration
 	}
 	renomination renominationSettings
 	candidates   struct {
@@ -273,6 +274,14 @@ func (e *SettingEngine) SetRelayAcceptanceMinWait(t time.Duration) {
 // SetSTUNGatherTimeout sets the ICESTUNGatherTimeout.
 func (e *SettingEngine) SetSTUNGatherTimeout(t time.Duration) {
 	e.timeout.ICESTUNGatherTimeout = &t
+}
+
+// SetICECheckInterval sets how often the ICE agent runs connectivity checks while it is
+// connecting (ice.WithCheckInterval; the default is 200ms). Once connected, the keepalive
+// interval applies instead. Every tick checks each pair still in progress once, so a shorter
+// interval also spends a pair's binding requests (SetICEMaxBindingRequests) sooner.
+func (e *SettingEngine) SetICECheckInterval(interval time.Duration) {
+	e.timeout.ICECheckInterval = &interval
 }
 
 // SetEphemeralUDPPortRange limits the pool of ephemeral ports that
