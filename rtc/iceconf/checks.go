@@ -102,7 +102,11 @@ func (c Config) fastChecks(se *webrtc.SettingEngine) (time.Duration, func()) {
 	if c.Mode == ModeLoopback {
 		return 0, nil
 	}
-	d, done := c.pacer.start(base)
+	var pacer *checkPacer
+	if c.shared != nil {
+		pacer = &c.shared.pacer
+	}
+	d, done := pacer.start(base)
 	se.SetICECheckInterval(d)
 	se.SetICEMaxBindingRequests(maxBindingRequests(d))
 	return d, done

@@ -71,7 +71,7 @@ func TestParseGivesPacer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.pacer == nil {
+		if c.shared == nil {
 			t.Errorf("Parse(%q): no check pacer", s)
 		}
 	}

@@ -66,19 +66,26 @@ type Config struct {
 	// known to speak it (pion falls back when the peer's SDP lacks it).
 	SNAP bool
 
-	// pacer spreads the ICE checks of this Config's connections that connect at the same
-	// time (checks.go). Parse sets it; a Config literal checks at CheckInterval throughout.
-	pacer *checkPacer
+	// shared is what the copies of one parsed Config share: the pacer that spreads the ICE
+	// checks of connections connecting at the same time (checks.go) and the spare
+	// connection (spare.go). Parse and Loopback set it; a Config literal has none (checks
+	// at CheckInterval throughout, no spare).
+	shared *shared
+}
+
+type shared struct {
+	pacer checkPacer
+	spare spare
 }
 
 // Loopback is the configuration tests and one-machine setups use.
-func Loopback() Config { return Config{Mode: ModeLoopback, pacer: &checkPacer{}} }
+func Loopback() Config { return Config{Mode: ModeLoopback, shared: &shared{}} }
 
 // Parse interprets the --ice flag value.
 func Parse(list string) (Config, error) {
 	c, err := parse(list)
 	if err == nil {
-		c.pacer = &checkPacer{}
+		c.shared = &shared{}
 	}
 	return c, err
 }

@@ -87,6 +87,18 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if conn := c.takeSpare(log); conn != nil {
+		return conn, nil
+	}
+	return c.newConn(log, 0)
+}
+
+// newConn is NewConn without the spare; pool 1 gathers at once (ICECandidatePoolSize), before
+// the offer or answer is set.
+func (c Config) newConn(log *slog.Logger, pool uint8) (*Conn, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	lf := slogFactory{log: log}
 	se := webrtc.SettingEngine{LoggerFactory: lf}
 	se.DetachDataChannels()
@@ -142,7 +154,7 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 	interval, doneConnecting := c.fastChecks(&se)
 
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: c.Servers})
+	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: c.Servers, ICECandidatePoolSize: pool})
 	if err != nil {
 		if doneConnecting != nil {
 			doneConnecting()
