@@ -78,6 +78,9 @@ func (c Config) takeSpare(log *slog.Logger) *Conn {
 	if conn == nil {
 		return nil
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if age := time.Since(at); age > SpareMaxAge {
 		log.Debug("ice spare too old", "age", age)
 		_ = conn.Close()
