@@ -18,14 +18,15 @@ import (
 // the setting is fixed when the PeerConnection is built; a web page's connection is built
 // anew. It is used only within SpareMaxAge of its gathering: a NAT forgets an idle mapping
 // (RFC 4787 asks for at least 2 minutes, some keep 30 s), and then the spare's
-// server-reflexive candidate would be stale. One spare per Config: the first connection of
-// a pipe or an ask; the later ones of a room gather as before.
+// server-reflexive candidate would be stale. One spare per Config at a time: taking it
+// starts the next.
 const SpareMaxAge = 20 * time.Second
 
 // Developer knob (scripts/bench-net.sh variants): RTCHAT_ICE_SPARE=0 builds no spare.
 const envICESpare = "RTCHAT_ICE_SPARE"
 
 type spare struct {
+	wg     sync.WaitGroup // refills under way
 	mu     sync.Mutex
 	conn   *Conn
 	at     time.Time
@@ -87,10 +88,21 @@ func (c Config) takeSpare(log *slog.Logger) *Conn {
 		return nil
 	}
 	log.Debug("ice spare used", "age", time.Since(at))
+	// The next one gathers now: when both processes start at once, both offer and the
+	// tie-break's loser answers on a new connection a round trip later.
+	s.mu.Lock()
+	if !s.closed {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c.Prewarm(log)
+		}()
+	}
+	s.mu.Unlock()
 	return conn
 }
 
-// Release closes an unused spare and builds no more. Idempotent.
+// Release closes an unused spare and builds no more (waiting for one being built). Idempotent.
 func (c Config) Release() error {
 	if c.shared == nil {
 		return nil
@@ -100,6 +112,7 @@ func (c Config) Release() error {
 	conn := s.conn
 	s.conn, s.closed = nil, true
 	s.mu.Unlock()
+	s.wg.Wait() // a refill sees closed and closes what it built
 	if conn == nil {
 		return nil
 	}

@@ -8,9 +8,10 @@ import (
 )
 
 // plant puts a loopback connection where Prewarm puts the spare (Prewarm builds none for
-// loopback, and tests bind nothing but 127.0.0.1).
+// loopback, and tests bind nothing but 127.0.0.1, so the refill after a take is off).
 func plant(t *testing.T, c Config, age time.Duration) *Conn {
 	t.Helper()
+	t.Setenv(envICESpare, "0")
 	conn, err := Loopback().newConn(nil, 1)
 	if err != nil {
 		t.Fatal(err)
