@@ -55,3 +55,6 @@ replace github.com/mochi-mqtt/server/v2 => ./third_party/mochi-server
 
 // A patched copy of pion/sctp v1.12.0 (third_party/pion-sctp/README.rtchat.md): a loss-tolerant congestion control.
 replace github.com/pion/sctp => ./third_party/pion-sctp
+
+// A patched copy of pion/webrtc v4.2.26 (third_party/pion-webrtc/README.rtchat.md): SettingEngine.SetICECheckInterval.
+replace github.com/pion/webrtc/v4 => ./third_party/pion-webrtc

@@ -161,11 +161,14 @@ func Start(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The first connection's candidates are gathered while the broker connects.
+	c.cfg.ICE.Prewarm(c.cfg.Log)
 	m, err := signal.Dial(ctx, signal.Config{
 		BrokerURL: c.cfg.Broker, Topic: c.topic, Logger: c.cfg.Log, ConnectTimeout: c.cfg.BrokerTimeout,
 		Classify: c.classify,
 	})
 	if err != nil {
+		_ = c.cfg.ICE.Release()
 		c.endLife()
 		c.events.close(ctx)
 		return nil, err
@@ -173,6 +176,7 @@ func Start(ctx context.Context, cfg Config) (*Client, error) {
 	c.mqtt = m
 	if <-c.seal.ready; c.seal.err != nil {
 		_ = m.Close(ctx)
+		_ = c.cfg.ICE.Release()
 		c.endLife()
 		c.events.close(ctx)
 		return nil, c.seal.err
@@ -274,6 +278,7 @@ func (c *Client) Close(ctx context.Context) error {
 	} else {
 		err = c.mqtt.Close(ctx)
 	}
+	err = errors.Join(err, c.cfg.ICE.Release())
 	c.endLife()
 	c.wg.Wait()
 	c.events.close(ctx) // the last events (who left) reach the reader before Close returns

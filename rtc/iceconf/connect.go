@@ -27,6 +27,8 @@ const (
 //	RTCHAT_DTLS_HELLOVERIFY=1           keep DTLS's HelloVerifyRequest cookie round trip
 //	RTCHAT_SCTP_SNAP=1                  SCTP association set up from the SDPs (sctp-init), no
 //	                                    INIT/COOKIE round trips (only when both sides offer it)
+//	RTCHAT_ICE_CHECK, RTCHAT_ICE_SPARE  the check interval and the spare connection
+//	                                    (checks.go, spare.go)
 const (
 	envICEWait     = "RTCHAT_ICE_WAIT"
 	envHelloVerify = "RTCHAT_DTLS_HELLOVERIFY"

@@ -65,13 +65,32 @@ type Config struct {
 	// byte). The core may set it for connections with rtchat peers; web pages are not
 	// known to speak it (pion falls back when the peer's SDP lacks it).
 	SNAP bool
+
+	// shared is what the copies of one parsed Config share: the pacer that spreads the ICE
+	// checks of connections connecting at the same time (checks.go) and the spare
+	// connection (spare.go). Parse and Loopback set it; a Config literal has none (checks
+	// at CheckInterval throughout, no spare).
+	shared *shared
+}
+
+type shared struct {
+	pacer checkPacer
+	spare spare
 }
 
 // Loopback is the configuration tests and one-machine setups use.
-func Loopback() Config { return Config{Mode: ModeLoopback} }
+func Loopback() Config { return Config{Mode: ModeLoopback, shared: &shared{}} }
 
 // Parse interprets the --ice flag value.
 func Parse(list string) (Config, error) {
+	c, err := parse(list)
+	if err == nil {
+		c.shared = &shared{}
+	}
+	return c, err
+}
+
+func parse(list string) (Config, error) {
 	s := strings.TrimSpace(list)
 	switch strings.ToLower(s) {
 	case "":

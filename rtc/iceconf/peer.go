@@ -31,9 +31,11 @@ type Conn struct {
 	RecvBuffer int
 	SendBuffer int
 
-	mux     ice.UDPMux
-	closeMu sync.Mutex
-	closed  bool
+	mux ice.UDPMux
+	// doneConnecting ends this connection's turn in its Config's check pacer (checks.go).
+	doneConnecting func()
+	closeMu        sync.Mutex
+	closed         bool
 }
 
 // BufferCapped reports whether the kernel granted less receive buffer than requested
@@ -45,6 +47,9 @@ func (c *Conn) BufferCapped() bool { return c.RecvBuffer > 0 && c.RecvBuffer < 2
 func (c *Conn) Cleanup() error {
 	c.closeMu.Lock()
 	defer c.closeMu.Unlock()
+	if c.doneConnecting != nil {
+		c.doneConnecting()
+	}
 	if c.closed || c.mux == nil {
 		return nil
 	}
@@ -79,6 +84,18 @@ func (c Config) NewPeerConnection(log *slog.Logger) (*webrtc.PeerConnection, fun
 // and use the configured servers. pion gathers server-reflexive (STUN) candidates on
 // sockets of their own and opens one per TURN client; those get the 4 MiB buffers too.
 func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if conn := c.takeSpare(log); conn != nil {
+		return conn, nil
+	}
+	return c.newConn(log, 0)
+}
+
+// newConn is NewConn without the spare; pool 1 gathers at once (ICECandidatePoolSize), before
+// the offer or answer is set.
+func (c Config) newConn(log *slog.Logger, pool uint8) (*Conn, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -134,16 +151,23 @@ func (c Config) NewConn(log *slog.Logger) (*Conn, error) {
 	window := sizeSCTPWindow(&se, c.Mode, rcv)
 	chooseCongestionControl(&se)
 	fastConnect(&se, c.Mode, c.SNAP)
+	interval, doneConnecting := c.fastChecks(&se)
 
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: c.Servers})
+	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: c.Servers, ICECandidatePoolSize: pool})
 	if err != nil {
+		if doneConnecting != nil {
+			doneConnecting()
+		}
 		_ = mux.Close()
 		return nil, err
 	}
-	conn := &Conn{PC: pc, mux: mux}
+	conn := &Conn{PC: pc, mux: mux, doneConnecting: doneConnecting}
+	if doneConnecting != nil {
+		watchConnecting(pc, doneConnecting)
+	}
 	conn.RecvBuffer, conn.SendBuffer = rec.buffers()
-	log.Debug("ice sockets", "mode", c.Mode, "rcvbuf", conn.RecvBuffer, "sndbuf", conn.SendBuffer, "sctp_window", window)
+	log.Debug("ice sockets", "mode", c.Mode, "check_interval", interval, "rcvbuf", conn.RecvBuffer, "sndbuf", conn.SendBuffer, "sctp_window", window)
 	return conn, nil
 }
 
