@@ -85,6 +85,9 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 			cfg.DirectPunch = v
 		}
 	}
+	if v, ok := g.lookupEnv(directCCEnv); ok {
+		cfg.DirectCC = v // measurements: e.g. cubic beside the kernel's bbr
+	}
 	if prefix, ok := g.lookupEnv(testBugLogEnv); ok && prefix != "" {
 		cfg.OnBadTransition = bugReporter(prefix)
 	}
@@ -263,6 +266,9 @@ func bugReporter(prefix string) func(error) {
 // "always" whenever ICE connected without a relay (the lab's fallback case across a
 // symmetric NAT), "off" never (benchmarks); unset, when both NATs keep ports.
 const directPunchEnv = "RTCHAT_DIRECT_PUNCH"
+
+// directCCEnv names the direct connection's TCP congestion control (Linux; benchmarks).
+const directCCEnv = "RTCHAT_DIRECT_CC"
 
 // testBudgetEnv lowers the core's budgets of connections not yet verified (tests only:
 // a room of a few processes then exceeds them, as a room of dozens exceeds the real ones).

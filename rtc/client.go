@@ -82,6 +82,9 @@ type Config struct {
 	// DirectPunch: whether the direct path is tried across NATs by TCP hole punching
 	// (PunchAuto, PunchAlways, PunchOff; directpath.go).
 	DirectPunch string
+	// DirectCC names the direct connection's TCP congestion control (Linux; "": the
+	// kernel's default). For measurements.
+	DirectCC string
 	// PendingBudget, when positive, lowers both budgets of connections not yet verified
 	// (strangers' and vouched, see admit) to it: for tests of what happens past them.
 	PendingBudget int

@@ -217,7 +217,7 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 	if route == routeNone {
 		return decline("why", why)
 	}
-	cfg := direct.Config{Decider: p.offerer, Log: p.log}
+	cfg := direct.Config{Decider: p.offerer, Congestion: p.c.cfg.DirectCC, Log: p.log}
 	decideWait := directDecideWait
 	if route == routeLAN {
 		cfg.Listen = p.hostAddrs()

@@ -114,7 +114,10 @@ type Config struct {
 	// PunchFrom is the local IPv4 address the punch port is bound to (invalid: every
 	// address, so that the route to the peer picks the interface).
 	PunchFrom netip.Addr
-	Log       *slog.Logger
+	// Congestion names the TCP congestion control of the chosen connection (Linux; "":
+	// the kernel's default). For measurements.
+	Congestion string
+	Log        *slog.Logger
 }
 
 // Session is one side of one attempt: a fresh certificate and the listeners.
@@ -483,6 +486,9 @@ func (s *Session) handshake(ctx context.Context, c *tls.Conn, found func(verifie
 		s.log.Debug("direct: wrong application protocol", "remote", c.RemoteAddr())
 		s.drop(c)
 		return
+	}
+	if err := setCongestion(c, s.cfg.Congestion); err != nil {
+		s.log.Debug("direct: congestion control not set", "cc", s.cfg.Congestion, "err", err)
 	}
 	found(verified{conn: c})
 }
