@@ -231,6 +231,7 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 		}
 		if path, ok := (&Peer{p: p}).Path(); ok && path.RTT > 0 {
 			decideWait = min(directDecideWait+punchRTTs*path.RTT, punchWaitMax)
+			cfg.PathRTT = path.RTT
 		}
 	}
 	sess, err := direct.Listen(cfg)

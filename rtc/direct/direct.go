@@ -117,7 +117,10 @@ type Config struct {
 	// Congestion names the TCP congestion control of the chosen connection (Linux; "":
 	// the kernel's default). For measurements.
 	Congestion string
-	Log        *slog.Logger
+	// PathRTT is the round trip ICE measured on the path the punch takes (0: unknown); a
+	// punched connection whose kernel saw a much shorter one is repaired (cc_linux.go).
+	PathRTT time.Duration
+	Log     *slog.Logger
 }
 
 // Session is one side of one attempt: a fresh certificate and the listeners.
@@ -489,6 +492,9 @@ func (s *Session) handshake(ctx context.Context, c *tls.Conn, found func(verifie
 	}
 	if err := setCongestion(c, s.cfg.Congestion); err != nil {
 		s.log.Debug("direct: congestion control not set", "cc", s.cfg.Congestion, "err", err)
+	}
+	if did, err := fixSimultaneousOpenRTT(c, s.cfg.PathRTT); did != "" || err != nil {
+		s.log.Debug("direct: simultaneous open", "repaired", did, "err", err)
 	}
 	found(verified{conn: c})
 }
