@@ -12,20 +12,7 @@ import (
 // path's (here loopback's microseconds against a claimed hour) leaves BBR for CUBIC; one
 // that already runs CUBIC, or whose path RTT is unknown, is left alone.
 func TestFixSimultaneousOpenRTT(t *testing.T) {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); b := make([]byte, 1); _, _ = c.Read(b) }()
-		}
-	}()
+	ln, _ := countingListener(t, func(c net.Conn) { defer c.Close(); b := make([]byte, 1); _, _ = c.Read(b) })
 	dial := func() net.Conn {
 		c, err := net.Dial("tcp4", ln.Addr().String())
 		if err != nil {

@@ -118,35 +118,21 @@ func TestPunchImpostorRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var accepted, completed atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			go func() {
-				defer c.Close()
-				tc := tls.Client(c, &tls.Config{Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true, //nolint:gosec
-					MinVersion: tls.VersionTLS13, NextProtos: []string{alpn}})
-				_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
-				if tc.Handshake() != nil {
-					return
-				}
-				_, _ = tc.Write([]byte{markReady})
-				var b [1]byte
-				if _, err := tc.Read(b[:]); err == nil {
-					completed.Add(1) // it read Use: the decider took it
-				}
-			}()
+	var completed atomic.Int32
+	ln, accepted := countingListener(t, func(c net.Conn) {
+		defer c.Close()
+		tc := tls.Client(c, &tls.Config{Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true, //nolint:gosec
+			MinVersion: tls.VersionTLS13, NextProtos: []string{alpn}})
+		_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+		if tc.Handshake() != nil {
+			return
 		}
-	}()
+		_, _ = tc.Write([]byte{markReady})
+		var b [1]byte
+		if _, err := tc.Read(b[:]); err == nil {
+			completed.Add(1) // it read Use: the decider took it
+		}
+	})
 	fo := f.Offer()
 	fo.Punch = []string{ln.Addr().String()}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
@@ -166,22 +152,7 @@ func TestPunchImpostorRefused(t *testing.T) {
 // never dialled.
 func TestPunchNotAllowedNotDialled(t *testing.T) {
 	d, f := punchPair(t)
-	var dialled atomic.Int32
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			dialled.Add(1)
-			c.Close()
-		}
-	}()
+	ln, dialled := countingListener(t, func(c net.Conn) { c.Close() })
 	fo := f.Offer()
 	fo.Punch = []string{ln.Addr().String()}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
