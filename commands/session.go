@@ -78,6 +78,16 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 			cfg.PendingBudget = n
 		}
 	}
+	if v, ok := g.lookupEnv(directPunchEnv); ok {
+		// Experiments and the lab's fallback case: "always" or "off" (default: auto).
+		switch v {
+		case rtc.PunchAlways, rtc.PunchOff:
+			cfg.DirectPunch = v
+		}
+	}
+	if v, ok := g.lookupEnv(directCCEnv); ok {
+		cfg.DirectCC = v // measurements: e.g. cubic beside the kernel's bbr
+	}
 	if prefix, ok := g.lookupEnv(testBugLogEnv); ok && prefix != "" {
 		cfg.OnBadTransition = bugReporter(prefix)
 	}
@@ -251,6 +261,14 @@ func bugReporter(prefix string) func(error) {
 		fmt.Fprintf(f, "BUG: %v\n", err)
 	}
 }
+
+// directPunchEnv overrides when the pipe's direct path is tried by TCP hole punching:
+// "always" whenever ICE connected without a relay (the lab's fallback case across a
+// symmetric NAT), "off" never (benchmarks); unset, when both NATs keep ports.
+const directPunchEnv = "RTCHAT_DIRECT_PUNCH"
+
+// directCCEnv names the direct connection's TCP congestion control (Linux; benchmarks).
+const directCCEnv = "RTCHAT_DIRECT_CC"
 
 // testBudgetEnv lowers the core's budgets of connections not yet verified (tests only:
 // a room of a few processes then exceeds them, as a room of dozens exceeds the real ones).

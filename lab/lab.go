@@ -74,7 +74,10 @@ type Home struct {
 	NAT      NAT
 	Hosts    int  // hosts on the LAN (default 1)
 	BlockUDP bool // the router lets no UDP out (TURN over TCP/TLS only)
-	Link     Link
+	// TCPRandom: the router maps each TCP connection to a random public port (symmetric
+	// for TCP) while UDP stays as NAT says: ICE gets through a Cone, TCP hole punching does not.
+	TCPRandom bool
+	Link      Link
 }
 
 // Config describes a lab.
@@ -298,7 +301,7 @@ func (l *Lab) buildHome(ctx context.Context, h *home) error {
 			}
 		}
 	}
-	l.logf("lab: home %s: %s NAT, public %s, hosts %v, link %+v, udp blocked %v", h.Name, h.NAT, h.public, h.hosts, h.Link, h.BlockUDP)
+	l.logf("lab: home %s: %s NAT (tcp random %v), public %s, hosts %v, link %+v, udp blocked %v", h.Name, h.NAT, h.TCPRandom, h.public, h.hosts, h.Link, h.BlockUDP)
 	return nil
 }
 
@@ -308,6 +311,9 @@ func (h *home) ruleset() string {
 	masq := "masquerade"
 	if h.NAT == Symmetric {
 		masq = "masquerade fully-random"
+	}
+	if h.TCPRandom {
+		masq = "meta l4proto tcp masquerade fully-random\n  oifname \"wan0\" " + masq
 	}
 	fmt.Fprintf(&b, "table ip labnat {\n chain post {\n  type nat hook postrouting priority srcnat; policy accept;\n  oifname \"wan0\" %s\n }\n chain pre {\n  type nat hook prerouting priority dstnat; policy accept;\n }\n}\n", masq)
 	b.WriteString("table inet labfilter {\n chain fw {\n  type filter hook forward priority filter; policy drop;\n")

@@ -80,6 +80,12 @@ type Config struct {
 	// Direct: RolePipe may move the stream to a verified direct TLS connection when the
 	// peers reach each other (directpath.go); false keeps it on the WebRTC channel.
 	Direct bool
+	// DirectPunch: whether the direct path is tried across NATs by TCP hole punching
+	// (PunchAuto, PunchAlways, PunchOff; directpath.go).
+	DirectPunch string
+	// DirectCC names the direct connection's TCP congestion control (Linux; "": the
+	// kernel's default). For measurements.
+	DirectCC string
 	// PendingBudget, when positive, lowers both budgets of connections not yet verified
 	// (strangers' and vouched, see admit) to it: for tests of what happens past them.
 	PendingBudget int

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,28 @@ const (
 	// directDecideWait bounds the decider's attempt once both offers are known: a blocked
 	// or filtered path falls back to WebRTC after this long.
 	directDecideWait = time.Second
+	// punchRTTs and punchWaitMax: a hole punching attempt needs about 3 round trips after
+	// the decider has both offers (the follower's offer may come half a round trip after
+	// it has ours, then TCP, TLS and the markers), so the decider waits directDecideWait
+	// plus punchRTTs round trips as ICE measured them, at most punchWaitMax.
+	punchRTTs    = 4
+	punchWaitMax = 4 * time.Second
+)
+
+// Punch modes (Config.DirectPunch).
+const (
+	PunchAuto   = ""       // punch when ICE connected through NATs that keep the peer's port
+	PunchAlways = "always" // punch whenever ICE connected without a relay (tests: the fallback)
+	PunchOff    = "off"    // never punch: only host ⇄ host pairs try the direct path
+)
+
+// directRoute is how a direct connection may be made.
+type directRoute int
+
+const (
+	routeNone  directRoute = iota // no attempt
+	routeLAN                      // listen on our host addresses, dial the peer's
+	routePunch                    // TCP hole punching through both NATs
 )
 
 // directFrame is a direct path control frame on the rtchat channel.
@@ -120,6 +143,9 @@ func (p *peer) onDirectFrame(typ string, frame []byte) {
 		if len(f.Addrs) > 16 {
 			f.Addrs = f.Addrs[:16]
 		}
+		if len(f.Punch) > 16 {
+			f.Punch = f.Punch[:16]
+		}
 		d.offer = &f.Offer
 		close(got)
 	case ctlDirectOff:
@@ -180,20 +206,44 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: direct.Offer{V: direct.Version}})
 		return webrtcPath()
 	}
-	if why := p.directUnlikely(); why != "" {
+	decline := func(why ...any) (*stream.Stream, string, error) {
 		// Declining costs nothing: the peer goes on over WebRTC as soon as it reads this,
 		// and we need not wait for its offer (no connection can be made without ours).
-		p.log.Debug("direct: no attempt", "why", why)
+		p.log.Debug("direct: no attempt", why...)
 		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: direct.Offer{V: direct.Version}})
 		return webrtcPath()
 	}
-	sess, err := direct.Listen(direct.Config{Decider: p.offerer, Listen: p.hostAddrs(), Log: p.log})
+	route, why, pair := p.directRoute()
+	if route == routeNone {
+		return decline("why", why)
+	}
+	cfg := direct.Config{Decider: p.offerer, Congestion: p.c.cfg.DirectCC, Log: p.log}
+	decideWait := directDecideWait
+	if route == routeLAN {
+		cfg.Listen = p.hostAddrs()
+	} else {
+		cfg.Punch = p.punchAddrs()
+		if pair != nil && pair.Local != nil && pair.Local.Typ == webrtc.ICECandidateTypeSrflx {
+			// The base of our server-reflexive candidate: the address the NAT maps.
+			if a, err := netip.ParseAddr(pair.Local.RelatedAddress); err == nil && a.Is4() && !a.IsUnspecified() {
+				cfg.PunchFrom = a
+			}
+		}
+		if path, ok := (&Peer{p: p}).Path(); ok && path.RTT > 0 {
+			decideWait = min(directDecideWait+punchRTTs*path.RTT, punchWaitMax)
+			cfg.PathRTT = path.RTT
+		}
+	}
+	sess, err := direct.Listen(cfg)
 	if err != nil {
-		p.log.Debug("direct: no attempt", "err", err)
-		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: direct.Offer{V: direct.Version}})
-		return webrtcPath()
+		return decline("err", err)
 	}
 	defer sess.Close()
+	if route == routePunch && len(sess.Offer().Punch) == 0 {
+		return decline("why", "no port to punch from (no public IPv4 address, or no SO_REUSEPORT here)")
+	}
+	p.log.Debug("direct: attempt", "route", map[directRoute]string{routeLAN: "lan", routePunch: "punch"}[route],
+		"offer", sess.Offer(), "decide_wait", decideWait)
 	if err := p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: sess.Offer()}); err != nil {
 		return nil, "", err
 	}
@@ -227,7 +277,7 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 	allowed := p.remoteAddrs()
 	var ch *direct.Channel
 	if p.offerer {
-		dctx, cancel := context.WithTimeout(ctx, directDecideWait)
+		dctx, cancel := context.WithTimeout(ctx, decideWait)
 		c, err := sess.Decide(dctx, peerOffer, func(a netip.Addr) bool { return allowed[a] })
 		cancel()
 		if err != nil {
@@ -280,24 +330,78 @@ func (p *peer) hostAddrs() []netip.Addr {
 	return out
 }
 
-// directUnlikely says why a direct connection would almost surely not come up ("" when it
-// may): ICE itself connected through a NAT's mapping or a TURN relay rather than between
-// two host addresses, so the peer's addresses are not reachable from here, and trying
-// would hold the pipe's first byte for directDecideWait (about 1 s across home NATs). Both
-// ends see the same selected pair, so they decline alike (either declining is enough).
-func (p *peer) directUnlikely() string {
+// directRoute says how a direct connection may come up, from the pair ICE selected, or
+// why it would almost surely not (then trying would only hold the pipe's first byte for
+// the decider's wait):
+//   - host ⇄ host (or unknown): the peers reach each other's host addresses (routeLAN);
+//   - through a TURN relay: nothing but the relay gets through (routeNone);
+//   - through NATs (srflx, prflx): hole punching (routePunch), if the peer's NAT maps
+//     endpoint-independently: the address ICE reaches it at is the server-reflexive one
+//     its STUN server saw. A symmetric NAT gives every destination a new port, so its
+//     public port for us is a peer-reflexive one the STUN server never saw, and a punch
+//     toward a guessed TCP port would fail after the whole wait.
+//
+// Each end checks the other's NAT, and either declining is enough, so the attempt is made
+// only when both NATs look endpoint-independent.
+func (p *peer) directRoute() (directRoute, string, *webrtc.ICECandidatePair) {
 	sctp := p.pc.SCTP()
 	if sctp == nil || sctp.Transport() == nil {
-		return ""
+		return routeLAN, "", nil
 	}
 	pair, err := sctp.Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil || pair.Local == nil || pair.Remote == nil {
-		return "" // unknown: try
+		return routeLAN, "", nil // unknown: try
 	}
-	if pair.Local.Typ != webrtc.ICECandidateTypeHost || pair.Remote.Typ != webrtc.ICECandidateTypeHost {
-		return fmt.Sprintf("ICE connected %s ⇄ %s, not between host addresses", pair.Local.Typ, pair.Remote.Typ)
+	if pair.Local.Typ == webrtc.ICECandidateTypeHost && pair.Remote.Typ == webrtc.ICECandidateTypeHost {
+		return routeLAN, "", pair
 	}
-	return ""
+	how := fmt.Sprintf("ICE connected %s ⇄ %s", pair.Local.Typ, pair.Remote.Typ)
+	switch {
+	case pair.Local.Typ == webrtc.ICECandidateTypeRelay || pair.Remote.Typ == webrtc.ICECandidateTypeRelay:
+		return routeNone, how + " (relayed)", pair
+	case p.c.cfg.DirectPunch == PunchOff:
+		return routeNone, how + ", not between host addresses (punching off)", pair
+	case p.c.cfg.DirectPunch == PunchAlways:
+		return routePunch, "", pair
+	}
+	remote, err := netip.ParseAddr(pair.Remote.Address)
+	if err != nil {
+		return routeNone, how, pair
+	}
+	at := netip.AddrPortFrom(remote.Unmap(), pair.Remote.Port)
+	if !p.remoteSrflx()[at] {
+		return routeNone, fmt.Sprintf("%s: the peer's NAT maps it to %s, not to its server-reflexive address (a symmetric NAT)", how, at), pair
+	}
+	return routePunch, "", pair
+}
+
+// remoteSrflx are the server-reflexive candidates (address and port) of the peer's signed SDP.
+func (p *peer) remoteSrflx() map[netip.AddrPort]bool {
+	out := map[netip.AddrPort]bool{}
+	if rd := p.pc.RemoteDescription(); rd != nil {
+		for _, c := range candidates(rd.SDP) {
+			if c.typ == "srflx" {
+				out[c.at] = true
+			}
+		}
+	}
+	return out
+}
+
+// punchAddrs are the IPv4 addresses of our own server-reflexive candidates: where the
+// peer's SYNs must go.
+func (p *peer) punchAddrs() []netip.Addr {
+	var out []netip.Addr
+	seen := map[netip.Addr]bool{}
+	if ld := p.pc.LocalDescription(); ld != nil {
+		for _, c := range candidates(ld.SDP) {
+			if a := c.at.Addr(); c.typ == "srflx" && a.Is4() && !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 // remoteAddrs are the addresses of the peer's candidates in its verified (signed) SDP,
@@ -319,6 +423,24 @@ func (p *peer) remoteAddrs() map[netip.Addr]bool {
 // are skipped.
 func candidateAddrs(text string) map[netip.Addr]string {
 	out := map[netip.Addr]string{}
+	for _, c := range candidates(text) {
+		ip := c.at.Addr()
+		if _, seen := out[ip]; !seen || c.typ == "host" {
+			out[ip] = c.typ
+		}
+	}
+	return out
+}
+
+// sdpCandidate is one candidate line's address, port and type.
+type sdpCandidate struct {
+	at  netip.AddrPort
+	typ string
+}
+
+// candidates returns the candidates of an SDP with an IP address (mDNS hostnames skipped).
+func candidates(text string) []sdpCandidate {
+	var out []sdpCandidate
 	var d sdp.SessionDescription
 	if d.UnmarshalString(text) != nil {
 		return out
@@ -336,10 +458,11 @@ func candidateAddrs(text string) map[netip.Addr]string {
 			if err != nil {
 				continue
 			}
-			ip = ip.Unmap()
-			if _, seen := out[ip]; !seen || f[7] == "host" {
-				out[ip] = f[7]
+			port, err := strconv.ParseUint(f[5], 10, 16)
+			if err != nil {
+				continue
 			}
+			out = append(out, sdpCandidate{at: netip.AddrPortFrom(ip.Unmap(), uint16(port)), typ: f[7]})
 		}
 	}
 	add(d.Attributes)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"net/netip"
 	"runtime"
 	"runtime/metrics"
 	"testing"
@@ -187,5 +188,37 @@ func TestBulkHeapRaisesGoal(t *testing.T) {
 	}
 	if len(heapBallast) != ballastBytes {
 		t.Fatalf("ballast of %d bytes", len(heapBallast))
+	}
+}
+
+// TestCandidatesOfSDP: the direct path reads addresses, ports and types from the signed
+// SDP's candidate lines (hole punching needs the srflx ports); hostnames and malformed
+// lines are skipped.
+func TestCandidatesOfSDP(t *testing.T) {
+	sdpText := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" +
+		"m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n" +
+		"a=candidate:1 1 udp 2130706431 192.168.1.10 40000 typ host\r\n" +
+		"a=candidate:2 1 udp 1694498815 203.0.113.6 41000 typ srflx raddr 192.168.1.10 rport 40000\r\n" +
+		"a=candidate:3 1 udp 2130706431 abc.local 40001 typ host\r\n" +
+		"a=candidate:4 1 udp 16777215 198.51.100.2 50000 typ relay raddr 203.0.113.6 rport 41001\r\n" +
+		"a=candidate:5 1 udp 2130706431 ::ffff:10.0.0.1 99999 typ host\r\n" +
+		"a=candidate:6 1 udp 2130706431 2001:db8::1 40002 typ host\r\n"
+	got := map[string]string{}
+	for _, c := range candidates(sdpText) {
+		got[c.at.String()] = c.typ
+	}
+	want := map[string]string{
+		"192.168.1.10:40000": "host", "203.0.113.6:41000": "srflx", "198.51.100.2:50000": "relay", "[2001:db8::1]:40002": "host",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("candidates %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("candidates %v, want %v", got, want)
+		}
+	}
+	if a := candidateAddrs(sdpText); a[netip.MustParseAddr("203.0.113.6")] != "srflx" || len(a) != 4 {
+		t.Fatalf("candidateAddrs %v", a)
 	}
 }

@@ -9,8 +9,10 @@
 # profile the ratios rtchat ÷ TCP (min/median/max) and the round trips before the first
 # byte. Needs root, iproute2, nftables, conntrack, coturn (see .ci/run).
 #
-#   usage: scripts/bench-net.sh [-p PROFILES] [-r RUNS] [-n SIZE] [-v VARIANTS] [-o FILE.jsonl]
+#   usage: scripts/bench-net.sh [-p PROFILES] [-r RUNS] [-n SIZE] [-v VARIANTS] [-o FILE.jsonl] [--cpu]
 #          scripts/bench-net.sh --share [-p PROFILE] [-r RUNS] [-n SIZE] [-v VARIANTS]
+#     --cpu     also CPU per byte (CPU-s per GiB, sender + receiver, from rusage): adds a TCP
+#               copy without hashing (tcp-plain) per run and a 0-byte pipe per variant (set-up)
 #     --share   instead: rtchat and one TCP CUBIC flow at the same time over one bottleneck
 #               (default 50ms/20mbit, 16MiB each): what a variant costs other traffic
 #     PROFILES  comma-separated RTT[/LOSS%][/RATE][/turn], default
@@ -19,11 +21,12 @@
 #     SIZE      bytes at 0% loss (default 64MiB; a quarter at ≥0.5% loss, a sixteenth at ≥2%)
 #     VARIANTS  ';'-separated NAME:ENV..., default "default:" (rtchat as built); e.g.
 #               "default:;w1m:RTCHAT_SCTP_RCVBUF=1048576;ca4:RTCHAT_SCTP_CASTEP=4912"
-#               (the knobs are in rtc/iceconf/window.go and congestion.go)
+#               (the knobs are in rtc/iceconf/window.go and congestion.go); words starting
+#               with "--" are pipe flags: "direct:;webrtc:--direct=false" measures both paths
 #   e.g.   scripts/bench-net.sh -p 50ms,200ms -r 3
 #          scripts/bench-net.sh -p 50ms/turn,200ms/turn,50ms/0.5%/turn -r 3
 set -euo pipefail
-profiles="50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms" runs=3 size=64MiB variants="default:" out="" share=0
+profiles="50ms,50ms/0.5%,50ms/2%,50ms/100mbit,100ms,200ms" runs=3 size=64MiB variants="default:" out="" share=0 cpu=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -p) profiles=$2; shift 2 ;;
@@ -32,7 +35,8 @@ while [ $# -gt 0 ]; do
     -v) variants=$2; shift 2 ;;
     -o) out=$2; shift 2 ;;
     --share) share=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --cpu) cpu=1; shift ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "bench-net.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -49,7 +53,7 @@ if [ "$share" = 1 ]; then
   exit "${PIPESTATUS[0]}"
 fi
 RTCHAT_BENCH=1 RTCHAT_LAB=1 RTCHAT_BENCH_PROFILES=$profiles RTCHAT_BENCH_RUNS=$runs RTCHAT_BENCH_SIZE=$size \
-  RTCHAT_BENCH_VARIANTS=$variants RTCHAT_BENCH_OUT=$out \
+  RTCHAT_BENCH_VARIANTS=$variants RTCHAT_BENCH_OUT=$out RTCHAT_BENCH_CPU=$cpu \
   go test ./e2e/lab -run '^TestNetBench$' -count=1 -v -timeout 6h |
-  grep -E 'MB/s|÷|first byte|^(---|ok|FAIL|PASS)|Error|error'
+  grep -E 'MB/s|÷|first byte|cpu|^(---|ok|FAIL|PASS)|Error|error'
 exit "${PIPESTATUS[0]}"

@@ -35,7 +35,14 @@ import (
 //
 //	RTCHAT_BENCH_RUNS      3
 //	RTCHAT_BENCH_SIZE      bytes at 0% loss, "64MiB" (a quarter with ≥0.5% loss, a sixteenth with ≥2%)
-//	RTCHAT_BENCH_VARIANTS  ";"-separated rtchat variants, each "name:K=V K=V" ("default:" = as shipped)
+//	RTCHAT_BENCH_VARIANTS  ";"-separated rtchat variants, each "name:K=V K=V --flag" ("default:" = as
+//	                       shipped; words starting with "--" are arguments of both pipes, e.g.
+//	                       "direct:;webrtc:--direct=false" measures both paths of the pipe)
+//	RTCHAT_BENCH_CPU       1: also CPU per byte: every transfer's CPU seconds (sender +
+//	                       receiver, from the processes' rusage) per GiB; each run adds a TCP
+//	                       CUBIC copy without hashing ("tcp-plain", the copy alone) and each
+//	                       variant one 0-byte pipe per profile, whose CPU (the set-up) is
+//	                       subtracted for rtchat's per-byte figure
 func TestNetBench(t *testing.T) {
 	if os.Getenv("RTCHAT_BENCH") != "1" {
 		t.Skip("RTCHAT_BENCH=1 runs the network benchmark (scripts/bench-net.sh)")
@@ -110,6 +117,7 @@ func parseProfile(s string) (profile, error) {
 type variant struct {
 	name string
 	env  []string
+	args []string // pipe arguments (words starting with "--")
 }
 
 func parseVariants(s string) []variant {
@@ -120,7 +128,15 @@ func parseVariants(s string) []variant {
 			continue
 		}
 		name, kv, _ := strings.Cut(item, ":")
-		vs = append(vs, variant{name: name, env: strings.Fields(kv)})
+		v := variant{name: name}
+		for _, f := range strings.Fields(kv) {
+			if strings.HasPrefix(f, "--") {
+				v.args = append(v.args, f)
+			} else {
+				v.env = append(v.env, f)
+			}
+		}
+		vs = append(vs, v)
 	}
 	return vs
 }
@@ -168,6 +184,20 @@ type measurement struct {
 	RelayCPU   float64 `json:"relay_cpu_s,omitempty"`
 	RelayDrops int64   `json:"relay_rcvbuf_drops,omitempty"`
 	Error      string  `json:"error,omitempty"`
+	// CPU seconds (user + system) of the sending and the receiving process together, and
+	// that per GiB moved (rtchat: the whole process, set-up included).
+	CPU       float64 `json:"cpu_s,omitempty"`
+	CPUPerGiB float64 `json:"cpu_s_per_gib,omitempty"`
+	// Transport is what carried an rtchat pipe, as its summary says (direct, webrtc).
+	Transport string `json:"transport,omitempty"`
+}
+
+// cpuOf is a finished process's CPU seconds (user + system), 0 if unknown.
+func cpuOf(st *os.ProcessState) float64 {
+	if st == nil {
+		return 0
+	}
+	return (st.UserTime() + st.SystemTime()).Seconds()
 }
 
 func benchProfile(t *testing.T, pr profile, n int64, runs int, variants []variant, out *os.File) []string {
@@ -190,20 +220,40 @@ func benchProfile(t *testing.T, pr profile, n int64, runs int, variants []varian
 		if m.Seconds > 0 {
 			m.MBps = float64(n) / m.Seconds / 1e6
 		}
+		if m.CPU > 0 && m.Bytes > 0 {
+			m.CPUPerGiB = m.CPU / (float64(m.Bytes) / (1 << 30))
+		}
 		all[m.Tool] = append(all[m.Tool], m)
 		relay := ""
 		if pr.turn && strings.HasPrefix(m.Tool, "rtchat") {
 			relay = fmt.Sprintf(", coturn %.2f CPU-s, %d drops", m.RelayCPU, m.RelayDrops)
 		}
-		t.Logf("%s run %d %-22s %7.2f MB/s  %s rcvbuf drops %d%s%s", pr.name, m.Run, m.Tool, m.MBps, m.Path, m.RcvbufDrops, relay, m.Error)
+		t.Logf("%s run %d %-22s %7.2f MB/s  %s %s rcvbuf drops %d%s, cpu %.3f s (%.1f s/GiB)%s", pr.name, m.Run, m.Tool, m.MBps, m.Path, m.Transport,
+			m.RcvbufDrops, relay, m.CPU, m.CPUPerGiB, m.Error)
 		if out != nil {
 			b, _ := json.Marshal(m)
 			fmt.Fprintln(out, string(b))
 		}
 	}
+	withCPU := os.Getenv("RTCHAT_BENCH_CPU") == "1"
+	setupCPU := map[string]float64{}
+	if withCPU {
+		// The set-up's CPU (keys, MQTT, ICE, DTLS, the proof, the direct path's attempt): one
+		// 0-byte pipe per variant, subtracted below so that rtchat's figure is per byte.
+		for _, v := range variants {
+			m := w.rtchatRun(0, v, pr.rtt)
+			setupCPU[v.name] = m.CPU
+			t.Logf("%s %-22s set-up cpu %.3f s (0-byte pipe, %s)%s", pr.name, "rtchat:"+v.name, m.CPU, m.Transport, m.Error)
+		}
+	}
 	for run := 1; run <= runs; run++ {
 		for _, cc := range []string{"", "cubic"} {
 			m := w.tcpRun(n, cc)
+			m.Run = run
+			emit(m)
+		}
+		if withCPU {
+			m := w.tcpRunPlain(n, "cubic", true)
 			m.Run = run
 			emit(m)
 		}
@@ -235,8 +285,37 @@ func benchProfile(t *testing.T, pr profile, n int64, runs int, variants []varian
 			}
 		}
 		lines = append(lines, fmt.Sprintf("%-14s %-26s first byte after %s round trips", pr.name, tool, minMedMax(rtts)))
+		if withCPU {
+			var per, ratios []float64
+			for i, m := range all[tool] {
+				if m.CPU <= 0 || m.Error != "" {
+					continue
+				}
+				c := (m.CPU - setupCPU[v.name]) / (float64(m.Bytes) / (1 << 30))
+				per = append(per, c)
+				if i < len(all["tcp-plain"]) && all["tcp-plain"][i].CPUPerGiB > 0 {
+					ratios = append(ratios, c/all["tcp-plain"][i].CPUPerGiB)
+				}
+			}
+			var transports []string
+			for _, m := range all[tool] {
+				transports = append(transports, m.Transport)
+			}
+			lines = append(lines, fmt.Sprintf("%-14s %-26s cpu per byte %s CPU-s/GiB (set-up %.2f CPU-s subtracted), ÷ tcp-plain %s (tcp-plain %s CPU-s/GiB); transport %v",
+				pr.name, tool, minMedMax(per), setupCPU[v.name], minMedMax(ratios), minMedMax(cpuPerGiB(all["tcp-plain"])), transports))
+		}
 	}
 	return lines
+}
+
+func cpuPerGiB(ms []measurement) []float64 {
+	var v []float64
+	for _, m := range ms {
+		if m.CPUPerGiB > 0 {
+			v = append(v, m.CPUPerGiB)
+		}
+	}
+	return v
 }
 
 func mbps(ms []measurement) []float64 {
@@ -257,13 +336,21 @@ func minMedMax(v []float64) string {
 }
 
 // tcpRun moves n bytes from alice's host to bob's over TCP (bob's router forwards 5001).
-func (w *world) tcpRun(n int64, cc string) measurement {
+func (w *world) tcpRun(n int64, cc string) measurement { return w.tcpRunPlain(n, cc, false) }
+
+// tcpRunPlain is tcpRun; plain sends zeros and hashes nothing (tool "tcp-plain"), so
+// that its CPU is the copy's alone.
+func (w *world) tcpRunPlain(n int64, cc string, plain bool) (m measurement) {
 	tool := "tcp-default"
 	if cc != "" {
 		tool = "tcp-" + cc
 	}
-	m := measurement{Tool: tool}
-	recv, err := w.lab.StartProc(w.ctx, w.lab.Host("b", 0), toolBin, "tcprecv", "-listen", ":5001")
+	var plainArg []string
+	if plain {
+		tool, plainArg = "tcp-plain", []string{"-plain"}
+	}
+	m = measurement{Tool: tool}
+	recv, err := w.lab.StartProc(w.ctx, w.lab.Host("b", 0), toolBin, append([]string{"tcprecv", "-listen", ":5001"}, plainArg...)...)
 	if err != nil {
 		m.Error = err.Error()
 		return m
@@ -291,11 +378,15 @@ func (w *world) tcpRun(n int64, cc string) measurement {
 	}
 	ctx, cancel := context.WithTimeout(w.ctx, 10*time.Minute)
 	defer cancel()
-	cmd := lab.Command(ctx, w.lab.Host("a", 0), toolBin, "tcpsend", "-to", to, "-n", strconv.FormatInt(n, 10), "-cc", cc)
+	cmd := lab.Command(ctx, w.lab.Host("a", 0), toolBin, append([]string{"tcpsend", "-to", to, "-n", strconv.FormatInt(n, 10), "-cc", cc}, plainArg...)...)
 	b, err := cmd.Output()
 	if err != nil {
 		m.Error = fmt.Sprint(err, string(errText(err)))
 		return m
+	}
+	// The receiver ends once it sent its digest.
+	if code, err := recv.Wait(ctx); err == nil && code == 0 {
+		m.CPU = cpuOf(cmd.ProcessState) + cpuOf(recv.Cmd.ProcessState)
 	}
 	var rep struct {
 		Seconds float64 `json:"seconds"`
@@ -334,7 +425,7 @@ func (w *world) rtchatRun(n int64, v variant, rtt time.Duration) (m measurement)
 	w.extraEnv = append(append([]string(nil), saved...), v.env...)
 	defer func() { w.extraEnv = saved }()
 	start := time.Now()
-	w.startPipe(a, b, "--timeout", "60s")
+	w.startPipe(a, b, append([]string{"--timeout", "60s"}, v.args...)...)
 	if err := b.sink.waitBytes(w.ctx, 1, b.proc); err == nil {
 		m.FirstByte = time.Since(start).Seconds()
 		m.FirstByteRTT = m.FirstByte / rtt.Seconds()
@@ -347,7 +438,9 @@ func (w *world) rtchatRun(n int64, v variant, rtt time.Duration) (m measurement)
 	}
 	if s := r.summary[0]; s != nil {
 		m.Seconds, _ = s["seconds"].(float64)
+		m.Transport, _ = s["transport"].(string)
 	}
+	m.CPU = cpuOf(a.proc.Cmd.ProcessState) + cpuOf(b.proc.Cmd.ProcessState)
 	if p := jsonObject(r.stderr[0], "path"); p != nil {
 		m.Path = fmt.Sprintf("%v⇄%v", p["local"], p["remote"])
 	}

@@ -16,9 +16,15 @@ type wantPath struct {
 	relayVia string // "": any; else the relay_protocol of the side whose local is relay
 	check    func(local, remote string) bool
 	what     string
-	// transport is what must carry the pipe: "direct" (a verified TLS connection, tried
-	// only when ICE connected host ⇄ host) or "webrtc" (then tried not at all).
+	// transport is what must carry the pipe: "direct" (a verified TLS connection) or
+	// "webrtc" (then tried not at all, unless fallback).
 	transport string
+	// route: how the direct connection must come up: "lan" (host addresses) or "punch"
+	// (TCP hole punching through both NATs).
+	route string
+	// fallback: a punch is tried, fails, and the decider says so within its bound; the
+	// pipe stays on WebRTC.
+	fallback bool
 }
 
 // pipeCase runs a 16 MiB pipe both ways between alice on nsA and bob on nsB, checks exit
@@ -54,11 +60,17 @@ func pipeCase(t *testing.T, w *world, nsA, nsB, iceA, iceB string, want wantPath
 		if sum["transport"] != want.transport {
 			t.Errorf("%s: the pipe went %v, want %s", e.name, sum["transport"], want.transport)
 		}
-		// Across NATs the direct path is not even tried: it would hold the first byte for
-		// about a second and then fail.
-		if tried := !strings.Contains(r.stderr[i], "direct: no attempt"); want.transport == "webrtc" && tried {
+		// Where no direct connection can come up (a relay, a symmetric NAT) it is not even
+		// tried: it would hold the first byte for a second or more and then fail.
+		if tried := !strings.Contains(r.stderr[i], "direct: no attempt"); want.transport == "webrtc" && !want.fallback && tried {
 			t.Errorf("%s tried the direct path over %s ⇄ %s", e.name, local, remote)
 		}
+		if want.route != "" && !strings.Contains(r.stderr[i], "route="+want.route) {
+			t.Errorf("%s: no direct attempt by route %s", e.name, want.route)
+		}
+	}
+	if want.fallback && !strings.Contains(r.stderr[0]+r.stderr[1], "direct: no connection, carrying on over WebRTC") {
+		t.Errorf("no side tried the direct path and fell back to WebRTC")
 	}
 	if want.relayVia != "" && relayVia != want.relayVia {
 		t.Errorf("relayed over %q, want %q", relayVia, want.relayVia)
@@ -90,17 +102,30 @@ func TestLabSameLAN(t *testing.T) {
 	w := newWorld(t, 2*time.Minute, lab.Home{Name: "a", NAT: lab.Cone, Hosts: 2})
 	ice := lab.STUN(false)
 	pipeCase(t, w, w.lab.Host("a", 0), w.lab.Host("a", 1), ice, ice, wantPath{
-		check: func(l, r string) bool { return l == "host" && r == "host" }, what: "host ⇄ host, no relay", transport: "direct"})
+		check: func(l, r string) bool { return l == "host" && r == "host" }, what: "host ⇄ host, no relay", transport: "direct", route: "lan"})
 }
 
 // TestLabConeSTUN: two homes behind endpoint-independent NATs (the same private range in
-// both) meet through STUN: server-reflexive candidates, no relay.
+// both) meet through STUN: server-reflexive candidates, no relay; the pipe then moves to
+// a direct TLS connection by TCP hole punching (the NATs keep TCP source ports too).
 func TestLabConeSTUN(t *testing.T) {
 	w := newWorld(t, 2*time.Minute,
 		lab.Home{Name: "a", NAT: lab.Cone}, lab.Home{Name: "b", NAT: lab.Cone})
 	ice := lab.STUN(false)
 	pipeCase(t, w, w.lab.Host("a", 0), w.lab.Host("b", 0), ice, ice, wantPath{
-		check: notHostPair, what: "a NAT-mapped pair (srflx/prflx), no relay", transport: "webrtc"})
+		check: notHostPair, what: "a NAT-mapped pair (srflx/prflx), no relay", transport: "direct", route: "punch"})
+}
+
+// TestLabConeTCPRandomFallback: ICE gets through two cone NATs over UDP, but bob's router
+// maps every TCP connection to a random port (symmetric for TCP), so the punch is tried
+// and no TCP connection forms: the decider gives up within its bound, says so, and the
+// pipe moves every byte over WebRTC.
+func TestLabConeTCPRandomFallback(t *testing.T) {
+	w := newWorld(t, 2*time.Minute,
+		lab.Home{Name: "a", NAT: lab.Cone}, lab.Home{Name: "b", NAT: lab.Cone, TCPRandom: true})
+	ice := lab.STUN(false)
+	pipeCase(t, w, w.lab.Host("a", 0), w.lab.Host("b", 0), ice, ice, wantPath{
+		check: notHostPair, what: "a NAT-mapped pair (srflx/prflx), no relay", transport: "webrtc", route: "punch", fallback: true})
 }
 
 // TestLabSymmetricTURN: both homes behind symmetric NATs (a new random port per

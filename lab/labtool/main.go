@@ -201,6 +201,7 @@ type tcpReport struct {
 func tcprecv(args []string) error {
 	fs := flag.NewFlagSet("tcprecv", flag.ExitOnError)
 	listen := fs.String("listen", "", "address to listen on")
+	plain := fs.Bool("plain", false, "discard without hashing (CPU per byte of the copy alone; answers a zero digest)")
 	_ = fs.Parse(args)
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -214,13 +215,20 @@ func tcprecv(args []string) error {
 	}
 	defer c.Close()
 	h := sha256.New()
+	var dst io.Writer = h
+	if *plain {
+		dst = io.Discard
+	}
 	t0 := time.Now()
-	n, err := io.CopyBuffer(h, c, make([]byte, 1<<20))
+	n, err := io.CopyBuffer(dst, onlyReader{c}, make([]byte, 1<<20))
 	if err != nil {
 		return err
 	}
 	secs := time.Since(t0).Seconds()
 	sum := h.Sum(nil)
+	if *plain {
+		sum = make([]byte, sha256.Size)
+	}
 	_, _ = c.Write(sum)
 	return json.NewEncoder(os.Stdout).Encode(tcpReport{Bytes: n, Seconds: secs, MBps: float64(n) / secs / 1e6, SHA256: hex.EncodeToString(sum)})
 }
@@ -287,6 +295,7 @@ func tcpsend(args []string) error {
 	to := fs.String("to", "", "receiver address")
 	size := fs.String("n", "16MiB", "bytes (suffix KiB, MiB, GiB)")
 	cc := fs.String("cc", "", "congestion control (cubic, bbr, reno; empty: the kernel default)")
+	plain := fs.Bool("plain", false, "send zeros without hashing (the receiver must run with -plain too)")
 	_ = fs.Parse(args)
 	n, err := parseSize(*size)
 	if err != nil {
@@ -312,8 +321,10 @@ func tcpsend(args []string) error {
 		if k > left {
 			k = left
 		}
-		_, _ = src.Read(buf[:k])
-		h.Write(buf[:k])
+		if !*plain {
+			_, _ = src.Read(buf[:k])
+			h.Write(buf[:k])
+		}
 		if _, err := c.Write(buf[:k]); err != nil {
 			return err
 		}
@@ -328,6 +339,9 @@ func tcpsend(args []string) error {
 	}
 	secs := time.Since(t0).Seconds()
 	sum := h.Sum(nil)
+	if *plain {
+		sum = make([]byte, sha256.Size)
+	}
 	if !bytes.Equal(got, sum) {
 		return errors.New("the receiver's sha256 differs")
 	}
@@ -351,3 +365,9 @@ func parseSize(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// onlyReader hides a connection's WriteTo, so that io.CopyBuffer to io.Discard still reads
+// every byte through our buffer (as a real consumer would) rather than being skipped.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }

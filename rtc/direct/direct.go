@@ -13,6 +13,14 @@
 // when it writes Use; the follower when it reads it. The decider that commits to nothing
 // within its deadline says so over the verified channel ("off"), so the follower never
 // guesses: it falls back only on that word, or when it never wrote Ready at all.
+//
+// Across NATs the listeners on host addresses cannot be reached, so a side may also punch
+// (Config.Punch): it listens on one TCP port with SO_REUSEPORT, announces its public
+// addresses with that port (a NAT that keeps the source port, as Linux masquerade and many
+// home routers do, maps it to the same public port), and dials the peer's punch addresses
+// from that port until a SYN crosses: a TCP simultaneous open, or an ordinary connection
+// when one side's SYN comes second. Such a connection has no client and server by
+// direction, so on it the decider is the TLS server and the follower the TLS client.
 package direct
 
 import (
@@ -33,6 +41,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -73,6 +82,9 @@ type Offer struct {
 	V     int      `json:"v"`
 	Cert  string   `json:"cert,omitempty"`  // base64url (no padding) SHA-256 of our certificate, DER
 	Addrs []string `json:"addrs,omitempty"` // host:port we accept connections on
+	// Punch lists public IPv4:port we punch from: the peer dials them from its own punch
+	// port (and only from it), as we dial its.
+	Punch []string `json:"punch,omitempty"`
 }
 
 // Enabled reports whether the offer proposes the direct path.
@@ -96,7 +108,19 @@ type Config struct {
 	// Listen lists the local addresses to accept connections on (port 0: any free port);
 	// the caller takes them from its own ICE host candidates.
 	Listen []netip.Addr
-	Log    *slog.Logger
+	// Punch lists our public IPv4 addresses (the caller takes them from its server-reflexive
+	// ICE candidates) to announce with our punch port; empty: no hole punching.
+	Punch []netip.Addr
+	// PunchFrom is the local IPv4 address the punch port is bound to (invalid: every
+	// address, so that the route to the peer picks the interface).
+	PunchFrom netip.Addr
+	// Congestion names the TCP congestion control of the chosen connection (Linux; "":
+	// the kernel's default). For measurements.
+	Congestion string
+	// PathRTT is the round trip ICE measured on the path the punch takes (0: unknown); a
+	// punched connection whose kernel saw a much shorter one is repaired (cc_linux.go).
+	PathRTT time.Duration
+	Log     *slog.Logger
 }
 
 // Session is one side of one attempt: a fresh certificate and the listeners.
@@ -107,6 +131,10 @@ type Session struct {
 	lns   []net.Listener
 	addrs []string
 	log   *slog.Logger
+	// punchLn holds the punch port (nil: no punching); punch is what we announce with it.
+	punchLn    net.Listener
+	punch      []string
+	punchDials atomic.Int32 // dials made from the punch port (tests)
 
 	mu     sync.Mutex
 	conns  map[net.Conn]bool // every connection not (yet) handed to the caller
@@ -141,7 +169,38 @@ func Listen(cfg Config) (*Session, error) {
 		s.lns = append(s.lns, ln)
 		s.addrs = append(s.addrs, ln.Addr().String())
 	}
+	if err := s.listenPunch(); err != nil {
+		s.log.Debug("direct: cannot punch", "err", err)
+	}
 	return s, nil
+}
+
+// listenPunch takes a TCP port for hole punching and makes the punch addresses.
+func (s *Session) listenPunch() error {
+	var pub []netip.Addr
+	for _, a := range s.cfg.Punch {
+		if a = a.Unmap(); a.Is4() && usable(a) && len(pub) < maxAddrs {
+			pub = append(pub, a)
+		}
+	}
+	if len(pub) == 0 || !punchSupported {
+		return nil
+	}
+	from := netip.IPv4Unspecified()
+	if s.cfg.PunchFrom.Is4() {
+		from = s.cfg.PunchFrom
+	}
+	lc := net.ListenConfig{Control: reuseControl}
+	ln, err := lc.Listen(context.Background(), "tcp4", netip.AddrPortFrom(from, 0).String())
+	if err != nil {
+		return err
+	}
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	s.punchLn = ln
+	for _, a := range pub {
+		s.punch = append(s.punch, netip.AddrPortFrom(a, port).String())
+	}
+	return nil
 }
 
 // usable: an address we can announce and dial without an interface zone.
@@ -151,7 +210,8 @@ func usable(a netip.Addr) bool {
 
 // Offer is what this side announces.
 func (s *Session) Offer() Offer {
-	return Offer{V: Version, Cert: base64.RawURLEncoding.EncodeToString(s.sum[:]), Addrs: append([]string(nil), s.addrs...)}
+	return Offer{V: Version, Cert: base64.RawURLEncoding.EncodeToString(s.sum[:]),
+		Addrs: append([]string(nil), s.addrs...), Punch: append([]string(nil), s.punch...)}
 }
 
 // newCert makes a fresh ECDSA P-256 self-signed certificate for one attempt.
@@ -255,6 +315,9 @@ func (s *Session) Close() {
 	for _, ln := range s.lns {
 		_ = ln.Close()
 	}
+	if s.punchLn != nil {
+		_ = s.punchLn.Close()
+	}
 	s.wg.Wait()
 }
 
@@ -280,40 +343,22 @@ func (s *Session) connect(ctx context.Context, peer Offer, allowed func(netip.Ad
 		return err
 	}
 	for _, ln := range s.lns {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return // closed
-				}
-				if !s.track(c) {
-					_ = c.Close()
-					continue
-				}
-				s.wg.Add(1)
-				go func() {
-					defer s.wg.Done()
-					s.handshake(ctx, tls.Server(c, s.tlsConfig(sum, true)), found)
-				}()
-			}
-		}()
+		s.accept(ctx, ln, func(c net.Conn) *tls.Conn { return tls.Server(c, s.tlsConfig(sum, true)) }, found)
 	}
-	n := 0
-	for _, a := range peer.Addrs {
-		if n >= maxAddrs {
-			break
+	if s.punchLn != nil {
+		s.accept(ctx, s.punchLn, func(c net.Conn) *tls.Conn { return s.punchTLS(c, sum) }, found)
+		for _, ap := range dialable(peer.Punch, allowed, s.log) {
+			if !ap.Addr().Is4() {
+				continue // our punch port is IPv4
+			}
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				s.punchDial(ctx, ap, sum, found)
+			}()
 		}
-		if len(a) > maxAddrBytes {
-			continue
-		}
-		ap, err := netip.ParseAddrPort(a)
-		if err != nil || !usable(ap.Addr()) || ap.Port() == 0 || (allowed != nil && !allowed(ap.Addr())) {
-			s.log.Debug("direct: not dialling", "addr", a)
-			continue
-		}
-		n++
+	}
+	for _, ap := range dialable(peer.Addrs, allowed, s.log) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -333,6 +378,101 @@ func (s *Session) connect(ctx context.Context, peer Offer, allowed func(netip.Ad
 	return nil
 }
 
+// dialable are the addresses of list that we may dial: at most maxAddrs well-formed ones
+// whose IP allowed admits (the caller's: the peer's signed ICE candidates).
+func dialable(list []string, allowed func(netip.Addr) bool, log *slog.Logger) []netip.AddrPort {
+	var out []netip.AddrPort
+	for _, a := range list {
+		if len(out) >= maxAddrs {
+			break
+		}
+		if len(a) > maxAddrBytes {
+			continue
+		}
+		ap, err := netip.ParseAddrPort(a)
+		if err != nil || !usable(ap.Addr()) || ap.Port() == 0 || (allowed != nil && !allowed(ap.Addr())) {
+			log.Debug("direct: not dialling", "addr", a)
+			continue
+		}
+		out = append(out, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+	}
+	return out
+}
+
+// accept hands each connection ln accepts, wrapped by wrap, to a handshake, until ln closes.
+func (s *Session) accept(ctx context.Context, ln net.Listener, wrap func(net.Conn) *tls.Conn, found func(verified)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return // closed
+			}
+			if !s.track(c) {
+				_ = c.Close()
+				continue
+			}
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				s.handshake(ctx, wrap(c), found)
+			}()
+		}
+	}()
+}
+
+// punchTLS: on a connection of the punch port the decider is the TLS server and the
+// follower the client, whoever's SYN came first (a simultaneous open has no accepting
+// side). This way round the follower's Ready travels with its last handshake flight.
+func (s *Session) punchTLS(c net.Conn, sum [sha256.Size]byte) *tls.Conn {
+	if s.cfg.Decider {
+		return tls.Server(c, s.tlsConfig(sum, true))
+	}
+	return tls.Client(c, s.tlsConfig(sum, false))
+}
+
+// Backoff between dials of one punch address: a NAT may answer a SYN that reaches it
+// before the peer's own SYN opened its mapping with a reset, and the dial must then be
+// repeated soon, while the peer's NAT still expects us.
+const (
+	punchBackoffMin = 20 * time.Millisecond
+	punchBackoffMax = 250 * time.Millisecond
+)
+
+// punchDial dials ap from the punch port until a connection forms or ctx ends. A SYN the
+// peer's NAT drops needs no repeat: the peer's own SYN then crosses ours (the kernel
+// answers it on our half-open socket); only a dial that fails is repeated.
+func (s *Session) punchDial(ctx context.Context, ap netip.AddrPort, sum [sha256.Size]byte, found func(verified)) {
+	d := net.Dialer{LocalAddr: s.punchLn.Addr(), Control: reuseControl}
+	back := punchBackoffMin
+	for tries := 1; ; tries++ {
+		s.punchDials.Add(1)
+		c, err := d.DialContext(ctx, "tcp4", ap.String())
+		if err == nil {
+			s.log.Debug("direct: punched", "remote", ap, "dials", tries)
+			if !s.track(c) {
+				_ = c.Close()
+				return
+			}
+			s.handshake(ctx, s.punchTLS(c, sum), found)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Debug("direct: punch dial failed", "remote", ap, "err", err)
+		t := time.NewTimer(back)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+		back = min(2*back, punchBackoffMax)
+	}
+}
+
 // handshake runs TLS on c (the pin is in its config) within ctx.
 func (s *Session) handshake(ctx context.Context, c *tls.Conn, found func(verified)) {
 	dl := time.Now().Add(handshakeTimeout)
@@ -349,6 +489,12 @@ func (s *Session) handshake(ctx context.Context, c *tls.Conn, found func(verifie
 		s.log.Debug("direct: wrong application protocol", "remote", c.RemoteAddr())
 		s.drop(c)
 		return
+	}
+	if err := setCongestion(c, s.cfg.Congestion); err != nil {
+		s.log.Debug("direct: congestion control not set", "cc", s.cfg.Congestion, "err", err)
+	}
+	if did, err := fixSimultaneousOpenRTT(c, s.cfg.PathRTT); did != "" || err != nil {
+		s.log.Debug("direct: simultaneous open", "repaired", did, "err", err)
 	}
 	found(verified{conn: c})
 }

@@ -122,6 +122,29 @@ func TestRefusingAddressFallsBack(t *testing.T) {
 	}
 }
 
+// countingListener accepts on a loopback port until the test ends, counts the connections
+// and hands each to serve on a goroutine of its own.
+func countingListener(t *testing.T, serve func(net.Conn)) (net.Listener, *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var n atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			go serve(c)
+		}
+	}()
+	return ln, &n
+}
+
 func closedPort(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -266,22 +289,7 @@ func TestOfferHashIsTheCertificate(t *testing.T) {
 // TestNotAllowedNotDialled: an address the caller does not allow (not among the peer's ICE
 // candidates) is never dialled.
 func TestNotAllowedNotDialled(t *testing.T) {
-	var dialled atomic.Int32
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			dialled.Add(1)
-			c.Close()
-		}
-	}()
+	ln, dialled := countingListener(t, func(c net.Conn) { c.Close() })
 	d, err := Listen(Config{Decider: true})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,11 @@
 // a follower (it writes Ready) if any handshake ever completes, then reads whatever comes.
 // It is written against docs/rtchat-protocol.md, not rtchat's code.
 //
+// With -punch it attacks the hole-punched direct path, where the TLS roles go by decider
+// and follower rather than by who connected: it waits briefly for the victim's ClientHello
+// and answers as a server, and when none comes (the victim is the decider, a TLS server)
+// it starts the handshake itself as a client, with its own client certificate.
+//
 // Status goes to stdout as NDJSON, one object per line: {"event":"ready","addr":…} once
 // listening, {"event":"accepted"}, {"event":"handshake-failed","err":…},
 // {"event":"handshake-ok"}, {"event":"read","bytes":N} (application bytes it could read
@@ -13,6 +18,7 @@
 package main
 
 import (
+	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -23,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"os"
 	"os/signal"
 	"sync"
@@ -44,6 +51,7 @@ func emit(v map[string]any) {
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "address to accept the redirected connections on")
+	punch := flag.Bool("punch", false, "take either TLS role: server if the victim speaks first, else client")
 	flag.Parse()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -61,7 +69,13 @@ func main() {
 		NextProtos:   []string{"rtchat-direct/1"},
 		ClientAuth:   tls.RequestClientCert, // take whatever the victim offers
 	}
-	ln, err := tls.Listen("tcp", *listen, cfg)
+	clientCfg := &tls.Config{
+		Certificates:       cfg.Certificates,
+		MinVersion:         tls.VersionTLS13,
+		NextProtos:         cfg.NextProtos,
+		InsecureSkipVerify: true, //nolint:gosec // an impostor takes any server
+	}
+	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fatal(err)
 	}
@@ -84,21 +98,42 @@ func main() {
 		emit(map[string]any{"event": "accepted", "from": c.RemoteAddr().String()})
 		go func() {
 			defer c.Close()
+			tc := tls.Server(c, cfg)
+			if *punch {
+				// Does the victim speak first (a TLS client)?
+				br := bufio.NewReader(c)
+				_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+				_, perr := br.Peek(1)
+				pc := &peeked{Conn: c, r: br}
+				if perr != nil {
+					tc = tls.Client(pc, clientCfg)
+				} else {
+					tc = tls.Server(pc, cfg)
+				}
+			}
 			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-			if err := c.(*tls.Conn).Handshake(); err != nil {
+			if err := tc.Handshake(); err != nil {
 				failed.Add(1)
 				emit(map[string]any{"event": "handshake-failed", "err": err.Error()})
 				return
 			}
 			completed.Add(1)
 			emit(map[string]any{"event": "handshake-ok"})
-			_, _ = c.Write([]byte{'R'}) // as the follower would
-			n, _ := io.Copy(io.Discard, c)
+			_, _ = tc.Write([]byte{'R'}) // as the follower would
+			n, _ := io.Copy(io.Discard, tc)
 			read.Add(n)
 			emit(map[string]any{"event": "read", "bytes": n})
 		}()
 	}
 }
+
+// peeked is a connection whose first bytes were peeked into r.
+type peeked struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (p *peeked) Read(b []byte) (int, error) { return p.r.Read(b) }
 
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "tlsimpostor:", err)
