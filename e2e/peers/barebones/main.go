@@ -42,6 +42,11 @@ type peer struct {
 	pc   *webrtc.PeerConnection
 	mu   sync.Mutex
 	dcs  map[string]*webrtc.DataChannel
+	// open labels and what was sent on a label before its channel opened: a line typed
+	// while the offerer already counts us joined (its side opens first) is sent on open,
+	// not dropped, so tests can type as soon as the other side reports the join.
+	open    map[string]bool
+	pending map[string][][]byte
 }
 
 type client struct {
@@ -154,7 +159,7 @@ func (c *client) answer(from string, offer webrtc.SessionDescription) error {
 	if err != nil {
 		return err
 	}
-	p := &peer{name: from, pc: pc, dcs: map[string]*webrtc.DataChannel{}}
+	p := &peer{name: from, pc: pc, dcs: map[string]*webrtc.DataChannel{}, open: map[string]bool{}, pending: map[string][][]byte{}}
 	c.mu.Lock()
 	if old := c.peers[from]; old != nil {
 		_ = old.pc.Close()
@@ -166,6 +171,15 @@ func (c *client) answer(from string, offer webrtc.SessionDescription) error {
 		p.mu.Lock()
 		p.dcs[label] = dc
 		p.mu.Unlock()
+		dc.OnOpen(func() {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			for _, b := range p.pending[label] {
+				_ = dc.SendText(string(b))
+			}
+			delete(p.pending, label)
+			p.open[label] = true
+		})
 		dc.OnMessage(func(m webrtc.DataChannelMessage) {
 			if !m.IsString {
 				return
@@ -200,13 +214,15 @@ func (c *client) answer(from string, offer webrtc.SessionDescription) error {
 }
 
 func (p *peer) send(label string, v any) {
+	b, _ := json.Marshal(v)
 	p.mu.Lock()
-	dc := p.dcs[label]
-	p.mu.Unlock()
-	if dc == nil {
+	if !p.open[label] {
+		p.pending[label] = append(p.pending[label], b)
+		p.mu.Unlock()
 		return
 	}
-	b, _ := json.Marshal(v)
+	dc := p.dcs[label]
+	p.mu.Unlock()
 	_ = dc.SendText(string(b))
 }
 
