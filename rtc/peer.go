@@ -354,6 +354,13 @@ func (p *peer) start(in *offerInput) error {
 	p.pc, p.cleanup = pc, cleanup
 	p.aborted = make(chan struct{})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.post(evPCState{s}, true) })
+	// -v: ICE's own view, for a connection that does not come back.
+	pc.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) { p.log.Debug("ICE state", "state", s.String()) })
+	if sctp := pc.SCTP(); sctp != nil && sctp.Transport() != nil {
+		sctp.Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+			p.log.Debug("ICE pair selected", "pair", pair.String())
+		})
+	}
 	if p.offerer {
 		// Only the offerer creates channels (§5.2).
 		pc.OnDataChannel(func(dc *webrtc.DataChannel) { _ = dc.Close() })
@@ -405,13 +412,21 @@ func (p *peer) signalDesc(desc webrtc.SessionDescription, offerNonce string, res
 	p.goWork(func() {
 		t := time.NewTimer(10 * time.Second)
 		defer t.Stop()
+		complete := true
 		select {
 		case <-gathered:
 		case <-t.C: // send what we have; host candidates come first
+			complete = false
 		case <-p.done:
 			return
 		}
 		sdp := p.pc.LocalDescription().SDP
+		if restart {
+			// -v: what a reconnection offers (a stale address here explains a restart that
+			// never connects).
+			p.log.Debug("ICE restart candidates", "offer", p.offerer, "gathering_complete", complete,
+				"candidates", sdpCandidates(sdp))
+		}
 		var err error
 		if p.offerer {
 			var data offerData

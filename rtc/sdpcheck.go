@@ -90,3 +90,22 @@ func checkSDP(text string) (sdpFacts, error) {
 	}
 	return f, nil
 }
+
+// sdpCandidates lists an SDP's candidates as "typ address:port transport" (for logs).
+func sdpCandidates(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=candidate:")
+		if !ok {
+			continue
+		}
+		// foundation component transport priority address port typ TYPE ...
+		f := strings.Fields(v)
+		if len(f) < 8 {
+			out = append(out, v)
+			continue
+		}
+		out = append(out, f[7]+" "+f[4]+":"+f[5]+" "+strings.ToLower(f[2]))
+	}
+	return out
+}

@@ -236,7 +236,10 @@ func (w *world) start(ns, name, ice string, stdin io.Reader, stdout io.Writer, a
 	w.t.Cleanup(func() {
 		p.Kill()
 		if w.t.Failed() {
-			w.t.Logf("rtchat %v as %s in %s, stderr:\n%s", args, name, ns, tailLines(p.Stderr.String(), 60))
+			// The whole log, for a failure that began long before its last lines.
+			path := filepath.Join(os.TempDir(), "rtchat-lab-"+strings.ReplaceAll(w.t.Name(), "/", "_")+fmt.Sprintf("-%s-%d.log", name, p.Cmd.Process.Pid))
+			_ = os.WriteFile(path, []byte(p.Stderr.String()), 0o600)
+			w.t.Logf("rtchat %v as %s in %s, stderr (tail; whole log in %s):\n%s", args, name, ns, path, tailLines(p.Stderr.String(), 60))
 		}
 	})
 	return p

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -144,6 +145,9 @@ type Server struct {
 	Log          *slog.Logger         // minimal no-alloc logger
 	hooks        *Hooks               // hooks contains hooks for extra functionality such as auth and persistent storage
 	inlineClient *Client              // inlineClient is a special client used for inline subscriptions and inline Publish
+	// rtchat patch 0002: a session takeover and the end of the taken-over connection
+	// decide under this lock which of them cleans the session up.
+	takeoverMu sync.Mutex
 }
 
 // loop contains interval tickers for the system events loop.
@@ -485,10 +489,18 @@ func (s *Server) attachClient(cl *Client, listener string) error {
 	expire := (cl.Properties.ProtocolVersion == 5 && cl.Properties.Props.SessionExpiryInterval == 0) || (cl.Properties.ProtocolVersion < 5 && cl.Properties.Clean)
 	s.hooks.OnDisconnect(cl, err, expire)
 
-	if expire && !cl.IsTakenOver() {
-		cl.ClearInflights()
-		s.UnsubscribeClient(cl)
-		s.Clients.Delete(cl.ID) // [MQTT-4.1.0-2] ![MQTT-3.1.2-23]
+	if expire {
+		// rtchat patch 0002: checked and cleaned up under takeoverMu. Unlocked, this
+		// connection could find itself not taken over just before a takeover marked it,
+		// and then delete the client ID from Clients after the new connection was added
+		// under it: the new connection got its SUBACKs and no message ever again.
+		s.takeoverMu.Lock()
+		if !cl.IsTakenOver() {
+			cl.ClearInflights()
+			s.UnsubscribeClient(cl)
+			s.Clients.Delete(cl.ID) // [MQTT-4.1.0-2] ![MQTT-3.1.2-23]
+		}
+		s.takeoverMu.Unlock()
 	}
 
 	return err
@@ -560,16 +572,23 @@ func (s *Server) validateConnect(cl *Client, pk packets.Packet) packets.Code {
 // connection ID. If clean is true, the state of any previously existing client
 // session is abandoned.
 func (s *Server) inheritClientSession(pk packets.Packet, cl *Client) bool {
-	if existing, ok := s.Clients.Get(cl.ID); ok {
+	// rtchat patch 0002: the existing client is marked taken over before it is
+	// disconnected, under takeoverMu, so that its own end (attachClient) either cleaned
+	// it up completely before (and it is no longer in Clients) or leaves it alone.
+	s.takeoverMu.Lock()
+	existing, ok := s.Clients.Get(cl.ID)
+	if ok {
+		existing.State.isTakenOver.Store(true)
+	}
+	s.takeoverMu.Unlock()
+	if ok {
 		_ = s.DisconnectClient(existing, packets.ErrSessionTakenOver)                                   // [MQTT-3.1.4-3]
 		if pk.Connect.Clean || (existing.Properties.Clean && existing.Properties.ProtocolVersion < 5) { // [MQTT-3.1.2-4] [MQTT-3.1.4-4]
-			s.UnsubscribeClient(existing)
+			s.unsubscribeClient(existing, false) // marked already: the topics index too
 			existing.ClearInflights()
-			existing.State.isTakenOver.Store(true) // only set isTakenOver after unsubscribe has occurred
-			return false                           // [MQTT-3.2.2-3]
+			return false // [MQTT-3.2.2-3]
 		}
 
-		existing.State.isTakenOver.Store(true)
 		if existing.State.Inflight.Len() > 0 {
 			cl.State.Inflight = existing.State.Inflight.Clone() // [MQTT-3.1.2-5]
 			if cl.State.Inflight.maximumReceiveQuota == 0 && cl.ops.options.Capabilities.ReceiveMaximum != 0 {
@@ -1358,6 +1377,12 @@ func (s *Server) processUnsubscribe(cl *Client, pk packets.Packet) error {
 
 // UnsubscribeClient unsubscribes a client from all of their subscriptions.
 func (s *Server) UnsubscribeClient(cl *Client) {
+	s.unsubscribeClient(cl, cl.IsTakenOver())
+}
+
+// unsubscribeClient is UnsubscribeClient; keepTopics leaves the topics index alone (a
+// taken-over client's entries there are its successor's). rtchat patch 0002.
+func (s *Server) unsubscribeClient(cl *Client, keepTopics bool) {
 	i := 0
 	filterMap := cl.State.Subscriptions.GetAll()
 	filters := make([]packets.Subscription, len(filterMap))
@@ -1365,7 +1390,7 @@ func (s *Server) UnsubscribeClient(cl *Client) {
 		cl.State.Subscriptions.Delete(k)
 	}
 
-	if cl.IsTakenOver() {
+	if keepTopics {
 		return
 	}
 
