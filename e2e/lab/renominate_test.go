@@ -1,6 +1,7 @@
 package lab_test
 
 import (
+	"context"
 	"regexp"
 	"testing"
 	"time"
@@ -11,32 +12,34 @@ import (
 // Between rtchat peers with a TURN server, ICE accepts a relayed pair without waiting and
 // renominates a direct pair that succeeds later (rtc/iceconf/connect.go).
 
-// TestLabConeTURN: two cone NATs with STUN and TURN configured: the direct pair, which
-// succeeds before any relayed one, carries the connection, and the pipe moves to the
-// direct path by hole punching as without TURN.
-func TestLabConeTURN(t *testing.T) {
-	w := newWorld(t, 2*time.Minute,
-		lab.Home{Name: "a", NAT: lab.Cone}, lab.Home{Name: "b", NAT: lab.Cone})
-	ice := lab.STUN(false) + "," + lab.TURNURL("udp")
-	pipeCase(t, w, w.lab.Host("a", 0), w.lab.Host("b", 0), ice, ice, wantPath{
-		check: notHostPair, what: "a NAT-mapped pair (srflx/prflx), no relay", transport: "direct", route: "punch"})
-}
-
 var pairLine = regexp.MustCompile(`msg="ice pair selected" local=(\w+) remote=(\w+)`)
 
-// TestLabRenominateToDirect: the same homes, but the direct pairs are held back (their
-// nomination wait raised to 2 s by RTCHAT_ICE_WAIT) so that the relayed pair is nominated
-// first; renomination must then move both sides to a direct pair while the pipe's data
-// flows, every byte arriving. Without renomination (RTCHAT_ICE_RENOMINATE=0) the
-// connection stays relayed and this fails.
+// TestLabRenominateToDirect: two cone NATs, STUN and TURN configured. alice's router drops
+// every packet between the two homes' public addresses until ICE has selected a pair, so
+// that a relayed pair is nominated first and the direct pairs succeed only later, as a
+// direct pair whose checks are lost at first would. Renomination must then move both sides
+// to a direct pair while the pipe's data flows, every byte arriving. Without renomination
+// (RTCHAT_ICE_RENOMINATE=0) the connection stays relayed and this fails.
 func TestLabRenominateToDirect(t *testing.T) {
 	w := newWorld(t, 2*time.Minute,
 		lab.Home{Name: "a", NAT: lab.Cone}, lab.Home{Name: "b", NAT: lab.Cone})
-	w.extraEnv = append(w.extraEnv, "RTCHAT_ICE_WAIT=2s,2s,0s")
+	ra, pb := w.lab.Router("a"), w.lab.Public("b")
+	for _, dir := range []string{"saddr", "daddr"} {
+		if _, err := w.lab.Output(w.ctx, ra, "nft", "add", "rule", "inet", "laboutage", "fw", "ip", dir, pb, "counter", "drop"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ice := lab.STUN(false) + "," + lab.TURNURL("udp")
-	a := &pipeEnd{name: "alice", peer: "bob", ns: w.lab.Host("a", 0), ice: ice, seed: 1, size: pipeSize}
-	b := &pipeEnd{name: "bob", peer: "alice", ns: w.lab.Host("b", 0), ice: ice, seed: 2, size: pipeSize}
+	a := &pipeEnd{name: "alice", peer: "bob", ns: w.lab.Host("a", 0), ice: ice, seed: 1, size: bigPipe}
+	b := &pipeEnd{name: "bob", peer: "alice", ns: w.lab.Host("b", 0), ice: ice, seed: 2, size: 1 << 20}
 	w.startPipe(a, b)
+	if err := a.proc.Stderr.WaitFor(w.ctx, `msg="ice pair selected"`); err != nil {
+		t.Fatalf("no pair selected: %v\n%s", err, tailLines(a.proc.Stderr.String(), 30))
+	}
+	if _, err := w.lab.Output(context.Background(), ra, "nft", "flush", "chain", "inet", "laboutage", "fw"); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("direct path open")
 	r := w.waitPipe(a, b)
 	w.checkPipe(a, b, r)
 	for i, e := range []*pipeEnd{a, b} {

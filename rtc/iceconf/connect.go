@@ -47,7 +47,9 @@ const (
 
 // Developer knobs (scripts/bench-net.sh, not for users):
 //
-//	RTCHAT_ICE_WAIT=SRFLX,PRFLX,RELAY  the nomination waits ("pion" for pion's 500ms,1s,2s)
+//	RTCHAT_ICE_WAIT=SRFLX,PRFLX,RELAY[,HOST]  the nomination waits ("pion" for pion's
+//	                                    500ms,1s,2s; HOST, 0 unless given: lab tests hold
+//	                                    the direct pairs back with it)
 //	RTCHAT_DTLS_HELLOVERIFY=1           keep DTLS's HelloVerifyRequest cookie round trip
 //	RTCHAT_SCTP_SNAP=1                  SCTP association set up from the SDPs (sctp-init), no
 //	                                    INIT/COOKIE round trips (only when both sides offer it)
@@ -68,7 +70,7 @@ func fastConnect(se *webrtc.SettingEngine, c Config, log *slog.Logger) {
 	if c.Mode == ModeLoopback {
 		return
 	}
-	waits := []time.Duration{SrflxWait, PrflxWait, RelayWait}
+	waits := []time.Duration{SrflxWait, PrflxWait, RelayWait, -1}
 	if c.renominates() {
 		if err := se.SetICERenomination(webrtc.WithRenominationInterval(RenominateInterval)); err != nil {
 			log.Debug("ice renomination", "err", err)
@@ -89,6 +91,9 @@ func fastConnect(se *webrtc.SettingEngine, c Config, log *slog.Logger) {
 		se.SetSrflxAcceptanceMinWait(waits[0])
 		se.SetPrflxAcceptanceMinWait(waits[1])
 		se.SetRelayAcceptanceMinWait(waits[2])
+		if waits[3] >= 0 {
+			se.SetHostAcceptanceMinWait(waits[3])
+		}
 	}
 	// The HelloVerifyRequest cookie protects a DTLS server from spoofed ClientHellos; ICE
 	// has already verified the peer's address (connectivity checks with the SDP's
