@@ -37,8 +37,9 @@ const (
 // nothing to renominate away from) and only with rtchat peers (Config.SNAP): a browser
 // does not renominate, so a web page's connection keeps RelayWait. Once connected, pion
 // evaluates renomination on its keepalive tick (2 s): it checks every pair not failed
-// again, and switches to a succeeded pair of better type or of at least 10 ms less round
-// trip, no sooner than RenominateInterval after the checks started or after the last
+// again, and switches to a succeeded pair whose score (candidate types, round trip) is 15 %
+// higher or whose round trip is at least 10 ms less (pion's rule: so it may also move
+// between two direct or two relayed pairs), no sooner than RenominateInterval after the checks started or after the last
 // switch. DTLS and SCTP run over the ICE connection whatever pair carries it.
 const (
 	RelayWaitRenominating = 0
