@@ -150,7 +150,7 @@ func (c Config) newConn(log *slog.Logger, pool uint8) (*Conn, error) {
 	rcv, _ := rec.buffers()
 	window := sizeSCTPWindow(&se, c.Mode, rcv)
 	chooseCongestionControl(&se)
-	fastConnect(&se, c.Mode, c.SNAP)
+	fastConnect(&se, c, log)
 	interval, doneConnecting := c.fastChecks(&se)
 
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se))
@@ -166,6 +166,7 @@ func (c Config) newConn(log *slog.Logger, pool uint8) (*Conn, error) {
 	if doneConnecting != nil {
 		watchConnecting(pc, doneConnecting)
 	}
+	logPairs(pc, log)
 	conn.RecvBuffer, conn.SendBuffer = rec.buffers()
 	log.Debug("ice sockets", "mode", c.Mode, "check_interval", interval, "rcvbuf", conn.RecvBuffer, "sndbuf", conn.SendBuffer, "sctp_window", window)
 	return conn, nil
