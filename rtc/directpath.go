@@ -220,7 +220,7 @@ func (pr *Peer) StreamPath() string {
 	d := &pr.p.direct
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.early {
+	if d.early && d.sw != nil {
 		if d.sw.Moved() {
 			return PathDirect
 		}
