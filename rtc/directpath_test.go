@@ -70,18 +70,20 @@ func pipePair(t *testing.T, directA, directB bool, tune ...func(*Config)) (pa, p
 	return xa.p, xb.p, xa.s, xb.s
 }
 
+// seededBytes is n pseudo-random bytes of a seed.
+func seededBytes(seed, seed2 uint64, n int) []byte {
+	p := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, seed2))
+	for i := range p {
+		p[i] = byte(r.Uint32())
+	}
+	return p
+}
+
 // transfer moves n pseudo-random bytes each way at once and checks them.
 func transfer(t *testing.T, sa, sb *stream.Stream, n int) {
 	t.Helper()
-	data := func(seed uint64) []byte {
-		p := make([]byte, n)
-		r := rand.New(rand.NewPCG(seed, 7))
-		for i := range p {
-			p[i] = byte(r.Uint32())
-		}
-		return p
-	}
-	da, db := data(1), data(2)
+	da, db := seededBytes(1, 7, n), seededBytes(2, 7, n)
 	errs := make(chan error, 4)
 	sums := make(chan [2][32]byte, 2)
 	for _, x := range []struct {
@@ -190,15 +192,7 @@ func TestPipeStartsBeforeDirectPath(t *testing.T) {
 	t.Cleanup(release)
 	pa, pb, sa, sb := pipePair(t, true, true, func(c *Config) { c.directHold = hold })
 	const n, first = 2 << 20, 100_000
-	data := func(seed uint64) []byte {
-		p := make([]byte, n)
-		r := rand.New(rand.NewPCG(seed, 9))
-		for i := range p {
-			p[i] = byte(r.Uint32())
-		}
-		return p
-	}
-	da, db := data(1), data(2)
+	da, db := seededBytes(1, 9, n), seededBytes(2, 9, n)
 	type got struct {
 		sum [32]byte
 		err error

@@ -271,15 +271,7 @@ func TestSwitchStream(t *testing.T) {
 	sp := newSwitchPair(t)
 	a, b := stream.New(sp.a), stream.New(sp.b)
 	const n = 4 << 20
-	data := func(seed uint64) []byte {
-		p := make([]byte, n)
-		r := rand.New(rand.NewPCG(seed, seed))
-		for i := range p {
-			p[i] = byte(r.Uint32())
-		}
-		return p
-	}
-	da, db := data(1), data(2)
+	da, db := randomBytes(1, n), randomBytes(2, n)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	send := func(s *stream.Stream, sw *Switch, ch *Channel, p []byte, at int) {
