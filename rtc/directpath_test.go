@@ -135,6 +135,12 @@ func TestDirectPathTaken(t *testing.T) {
 	}
 	// Each side closes on its own (as two pipe processes do); a direct stream's Close waits
 	// for the peer's, so that nothing unread turns our close into a reset.
+	closeBoth(t, sa, sb)
+}
+
+// closeBoth closes both ends at once, as two pipe processes do.
+func closeBoth(t *testing.T, sa, sb *stream.Stream) {
+	t.Helper()
 	errs := make(chan error, 2)
 	go func() { errs <- sa.Close() }()
 	go func() { errs <- sb.Close() }()
@@ -256,14 +262,7 @@ func TestPipeStartsBeforeDirectPath(t *testing.T) {
 	if pa.StreamPath() != PathDirect || pb.StreamPath() != PathDirect {
 		t.Fatalf("paths after the move: alice %q, bob %q", pa.StreamPath(), pb.StreamPath())
 	}
-	errs := make(chan error, 2)
-	go func() { errs <- sa.Close() }()
-	go func() { errs <- sb.Close() }()
-	for range 2 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
+	closeBoth(t, sa, sb)
 }
 
 // TestDirectPathDeclined: one side with the direct path off: both carry on over WebRTC.
