@@ -51,7 +51,8 @@ non-zero (5). Once the stream is up the MQTT broker is no longer needed.
 When the two machines reach each other (the same machine, a LAN, a public address, or
 two NATs that keep ports, through which TCP hole punching gets) the verified peers move the
 stream to a direct TLS connection whose certificates they exchanged over the verified
-channel, which is faster and as private; --direct=false keeps it on WebRTC (a pipe on the
+channel, which is faster and as private (the bytes start on WebRTC at once and move there
+mid-stream, none lost or repeated, when it comes up); --direct=false keeps it on WebRTC (a pipe on the
 direct path does not survive a change of this machine's address). The summary says which
 carried the bytes.
 

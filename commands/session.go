@@ -85,6 +85,9 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 			cfg.DirectPunch = v
 		}
 	}
+	if v, ok := g.lookupEnv(directEarlyEnv); ok && v == "0" {
+		cfg.DirectWait = true // measurements: the first byte after the negotiation, as before
+	}
 	if v, ok := g.lookupEnv(directCCEnv); ok {
 		cfg.DirectCC = v // measurements: e.g. cubic beside the kernel's bbr
 	}
@@ -266,6 +269,10 @@ func bugReporter(prefix string) func(error) {
 // "always" whenever ICE connected without a relay (the lab's fallback case across a
 // symmetric NAT), "off" never (benchmarks); unset, when both NATs keep ports.
 const directPunchEnv = "RTCHAT_DIRECT_PUNCH"
+
+// directEarlyEnv=0 makes the pipe wait for the direct path's negotiation before its first
+// byte instead of starting on WebRTC and moving (benchmarks: the old behaviour).
+const directEarlyEnv = "RTCHAT_DIRECT_EARLY"
 
 // directCCEnv names the direct connection's TCP congestion control (Linux; benchmarks).
 const directCCEnv = "RTCHAT_DIRECT_CC"

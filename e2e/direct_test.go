@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -25,25 +26,80 @@ func pipeSummaryPath(t *testing.T, p *proc) string {
 	return findBenchSummary(t, p.stderr.String()).Path
 }
 
-// TestPipeDirectBothWays: two pipe processes on one machine take the verified direct path,
-// say so in their summaries, and deliver every byte both ways; with --direct=false the same
-// pipe stays on the WebRTC data channel.
+// TestPipeDirectBothWays: two pipe processes on one machine start on WebRTC at once, move
+// to the verified direct path mid-transfer when it commits, say so in their summaries, and
+// deliver every byte both ways; with --direct=false the same pipe stays on the WebRTC data
+// channel.
 func TestPipeDirectBothWays(t *testing.T) {
 	t.Parallel()
-	for _, c := range []struct {
-		flags []string
-		path  string
-	}{{[]string{"--json"}, "direct"}, {[]string{"--json", "--direct=false"}, "webrtc"}} {
-		t.Run(c.path, func(t *testing.T) {
-			t.Parallel()
-			w := newWorld(t)
-			w.friends("alice", "bob")
-			pa, pb := pipeBoth(t, w, "alice", "bob", 3<<20+17, 1<<20, false, c.flags...)
-			if pa, pb := pipeSummaryPath(t, pa), pipeSummaryPath(t, pb); pa != c.path || pb != c.path {
-				t.Fatalf("summaries say alice %q, bob %q; want %q", pa, pb, c.path)
+	t.Run("direct", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t)
+		w.friends("alice", "bob")
+		const na, nb = 3<<20 + 17, 1 << 20
+		inA, inB := newGated(newPRNG(1, na), 1<<20), newGated(newPRNG(2, nb), 300_000)
+		t.Cleanup(inA.open)
+		t.Cleanup(inB.open)
+		outA, outB := newSink(), newSink()
+		pa := w.startPipe("alice", "bob", inA, outA, "-v", "--json")
+		pb := w.startPipe("bob", "alice", inB, outB, "-v", "--json")
+		// The first bytes arrive (over WebRTC, or the direct path if it was that quick);
+		// then both sides commit, and the rest moves on the direct path.
+		if err := outB.waitCount(w.ctx, pb, 1<<20); err != nil {
+			t.Fatal(err)
+		}
+		if err := outA.waitCount(w.ctx, pa, 300_000); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []*proc{pa, pb} {
+			if err := p.waitFor(w.ctx, p.stderr, "pipe on the direct path"); err != nil {
+				t.Fatal(err)
 			}
-		})
+		}
+		inA.open()
+		inB.open()
+		mustExit(t, w.ctx, pa, "alice", 0)
+		mustExit(t, w.ctx, pb, "bob", 0)
+		if outB.count() != na || outA.count() != nb || outB.sum() != inA.r.sum() || outA.sum() != inB.r.sum() {
+			t.Fatalf("bytes differ: alice sent %d %s, bob got %d %s; bob sent %d %s, alice got %d %s",
+				na, inA.r.sum(), outB.count(), outB.sum(), nb, inB.r.sum(), outA.count(), outA.sum())
+		}
+		if pa, pb := pipeSummaryPath(t, pa), pipeSummaryPath(t, pb); pa != "direct" || pb != "direct" {
+			t.Fatalf("summaries say alice %q, bob %q; want direct", pa, pb)
+		}
+	})
+	t.Run("webrtc", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t)
+		w.friends("alice", "bob")
+		pa, pb := pipeBoth(t, w, "alice", "bob", 3<<20+17, 1<<20, false, "--json", "--direct=false")
+		if pa, pb := pipeSummaryPath(t, pa), pipeSummaryPath(t, pb); pa != "webrtc" || pb != "webrtc" {
+			t.Fatalf("summaries say alice %q, bob %q; want webrtc", pa, pb)
+		}
+	})
+}
+
+// gated is a stdin that stops after its first at bytes until the test opens it.
+type gated struct {
+	r        *prngReader
+	at       int64
+	gate     chan struct{}
+	openOnce sync.Once
+}
+
+func newGated(r *prngReader, at int64) *gated {
+	return &gated{r: r, at: at, gate: make(chan struct{})}
+}
+
+func (g *gated) open() { g.openOnce.Do(func() { close(g.gate) }) }
+
+func (g *gated) Read(p []byte) (int, error) {
+	if n := g.r.n.Load(); n >= g.at {
+		<-g.gate
+	} else if int64(len(p)) > g.at-n {
+		p = p[:g.at-n]
 	}
+	return g.r.Read(p)
 }
 
 // inOwnNetns re-runs the calling test in a new network namespace (unshare -n) and reports

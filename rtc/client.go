@@ -86,6 +86,13 @@ type Config struct {
 	// DirectCC names the direct connection's TCP congestion control (Linux; "": the
 	// kernel's default). For measurements.
 	DirectCC string
+	// DirectWait: the pipe waits for the direct path's negotiation before its first byte
+	// (the behaviour before it could start on WebRTC and move; for measurements). It is
+	// what every pipe does with a peer that cannot move.
+	DirectWait bool
+	// directHold, in tests, holds the direct path's negotiation after the offers until
+	// it is closed: the pipe must not wait for it.
+	directHold chan struct{}
 	// PendingBudget, when positive, lowers both budgets of connections not yet verified
 	// (strangers' and vouched, see admit) to it: for tests of what happens past them.
 	PendingBudget int

@@ -87,6 +87,10 @@ type directState struct {
 	stream  *stream.Stream
 	path    string
 	err     error
+	// sw is the pipe slot's Switch; early, that both sides announced Switch: the pipe
+	// started on WebRTC at once and moves when the negotiation commits.
+	sw    *direct.Switch
+	early bool
 }
 
 // chans returns the state's channels, making them on first use. Callers hold mu.
@@ -113,9 +117,13 @@ func (p *peer) startDirect() {
 		return
 	}
 	d.started = true
+	d.sw = s.sw
 	d.mu.Unlock()
 	p.goWork(func() {
 		st, path, err := p.negotiateDirect(p.ctx, s.stream)
+		// Whatever happened, the Switch is settled now: if it did not commit, it never
+		// moves (and a marker from the peer fails the stream rather than stalling it).
+		s.sw.Settle(nil)
 		d.mu.Lock()
 		d.stream, d.path, d.err = st, path, err
 		d.mu.Unlock()
@@ -156,33 +164,68 @@ func (p *peer) onDirectFrame(typ string, frame []byte) {
 	}
 }
 
-// pipeStream is the stream Peer.Stream returns once the negotiation started at
-// establishment settled: the direct path when both sides take it, else the WebRTC
-// channel's.
-func (p *peer) pipeStream(ctx context.Context, _ *slot) (*stream.Stream, error) {
+// pipeStream is the stream Peer.Stream returns. When both sides can move the stream
+// (their offers say Switch), that is the WebRTC channel's at once, as soon as the peer's
+// offer says so: it moves to the direct path if the negotiation commits. Otherwise it is
+// the stream the negotiation settled on: the direct path when both sides take it, else
+// the WebRTC channel's.
+func (p *peer) pipeStream(ctx context.Context, s *slot) (*stream.Stream, error) {
 	d := &p.direct
 	d.mu.Lock()
-	d.chans()
+	got, _ := d.chans()
 	ready := d.ready
 	d.mu.Unlock()
-	select {
-	case <-ready:
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		return d.stream, d.err
-	case <-p.done:
-		return nil, p.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: waiting for the pipe stream of %s", ErrTimeout, p.remote)
+	if p.c.cfg.DirectWait {
+		got = nil // never early: wait for the negotiation
+	}
+	for {
+		select {
+		case <-got:
+			d.mu.Lock()
+			early := p.earlyPipe(*d.offer)
+			d.early = early
+			d.mu.Unlock()
+			if !early {
+				got = nil // an older peer: wait for the negotiation
+				continue
+			}
+			bulkHeap()
+			return s.stream, nil
+		case <-ready:
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			return d.stream, d.err
+		case <-p.done:
+			return nil, p.err
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: waiting for the pipe stream of %s", ErrTimeout, p.remote)
+		}
 	}
 }
 
+// earlyPipe: both sides announced Switch (the peer's offer arrived and says so, and we
+// did not turn it off), so the pipe runs on the slot's Switch.
+func (p *peer) earlyPipe(peer direct.Offer) bool { return !p.c.cfg.DirectWait && peer.Switch }
+
+// ourOffer is our offer with what this side supports besides.
+func (p *peer) ourOffer(o direct.Offer) direct.Offer {
+	o.Switch = !p.c.cfg.DirectWait
+	return o
+}
+
 // StreamPath says which path carries the pipe stream: PathDirect or PathWebRTC ("" before
-// Stream returned).
+// Stream returned). A stream that started on WebRTC says PathDirect once either direction
+// moved.
 func (pr *Peer) StreamPath() string {
 	d := &pr.p.direct
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.early && d.sw != nil {
+		if d.sw.Moved() {
+			return PathDirect
+		}
+		return PathWebRTC
+	}
 	return d.path
 }
 
@@ -203,14 +246,14 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 	}
 	if !p.c.cfg.Direct {
 		// Tell the peer at once, so it does not wait for an offer.
-		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: direct.Offer{V: direct.Version}})
+		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: p.ourOffer(direct.Offer{V: direct.Version})})
 		return webrtcPath()
 	}
 	decline := func(why ...any) (*stream.Stream, string, error) {
 		// Declining costs nothing: the peer goes on over WebRTC as soon as it reads this,
 		// and we need not wait for its offer (no connection can be made without ours).
 		p.log.Debug("direct: no attempt", why...)
-		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: direct.Offer{V: direct.Version}})
+		_ = p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: p.ourOffer(direct.Offer{V: direct.Version})})
 		return webrtcPath()
 	}
 	route, why, pair := p.directRoute()
@@ -244,7 +287,7 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 	}
 	p.log.Debug("direct: attempt", "route", map[directRoute]string{routeLAN: "lan", routePunch: "punch"}[route],
 		"offer", sess.Offer(), "decide_wait", decideWait)
-	if err := p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: sess.Offer()}); err != nil {
+	if err := p.sendFrame(labelControl, directFrame{Type: ctlDirect, Offer: p.ourOffer(sess.Offer())}); err != nil {
 		return nil, "", err
 	}
 	d := &p.direct
@@ -274,6 +317,17 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 	if !peerOffer.Enabled() {
 		return webrtcPath() // the peer declined: it knows we carry on over WebRTC too
 	}
+	early := p.earlyPipe(peerOffer)
+	d.mu.Lock()
+	d.early = early
+	d.mu.Unlock()
+	if h := p.c.cfg.directHold; h != nil {
+		select {
+		case <-h:
+		case <-ctx.Done():
+			return nil, "", p.lostErr()
+		}
+	}
 	allowed := p.remoteAddrs()
 	var ch *direct.Channel
 	if p.offerer {
@@ -295,6 +349,12 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 			ch = direct.NewChannel(c)
 		case errors.Is(err, direct.ErrDeclined) || !sess.WroteReady():
 			return webrtcPath()
+		case early:
+			// We told the decider we were ready and then lost track of it. It may have
+			// committed: then its marker fails our reading side (the Switch was settled
+			// without a connection), never a silent gap; if it did not, nothing changes.
+			p.log.Debug("direct: lost track of the decider after Ready; not moving", "err", err)
+			return webrtcPath()
 		default:
 			// We told the decider we were ready and then lost track of it: it may have
 			// committed, so guessing WebRTC could split the pipe. Fail instead.
@@ -314,6 +374,11 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 		ch.Abort()
 	})
 	p.setPath(PathDirect)
+	if early {
+		// The pipe already runs on the Switch: it moves at its next message boundary.
+		d.sw.Commit(ch)
+		return fallback, PathDirect, nil
+	}
 	return stream.New(ch), PathDirect, nil
 }
 

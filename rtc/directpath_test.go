@@ -18,15 +18,19 @@ import (
 
 // startPipeClient is a RolePipe client toward pipeTo (pinned with key) with the direct
 // path on or off.
-func startPipeClient(t *testing.T, url, room string, id *keys.Identity, pipeTo, key string, direct bool) *Client {
+func startPipeClient(t *testing.T, url, room string, id *keys.Identity, pipeTo, key string, direct bool, tune ...func(*Config)) *Client {
 	t.Helper()
 	store := keys.Open(t.TempDir())
 	if _, err := store.Pin(pipeTo, key, false); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Start(ctxFor(t, 10*time.Second), Config{Broker: url, Room: room, Identity: id, Store: store,
+	cfg := Config{Broker: url, Room: room, Identity: id, Store: store,
 		Trust: TrustKnown, ICE: iceconf.Loopback(), Role: RolePipe, PipeTo: pipeTo, Direct: direct,
-		VerifyTimeout: 10 * time.Second})
+		VerifyTimeout: 10 * time.Second}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	c, err := Start(ctxFor(t, 10*time.Second), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,13 +39,13 @@ func startPipeClient(t *testing.T, url, room string, id *keys.Identity, pipeTo, 
 }
 
 // pipePair dials both ways and returns both ends' peers and streams.
-func pipePair(t *testing.T, directA, directB bool) (pa, pb *Peer, sa, sb *stream.Stream) {
+func pipePair(t *testing.T, directA, directB bool, tune ...func(*Config)) (pa, pb *Peer, sa, sb *stream.Stream) {
 	t.Helper()
 	_, url := startBroker(t)
 	room := uniqueRoom(t)
 	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
-	a := startPipeClient(t, url, room, aID, "bob", bID.PublicJWK, directA)
-	b := startPipeClient(t, url, room, bID, "alice", aID.PublicJWK, directB)
+	a := startPipeClient(t, url, room, aID, "bob", bID.PublicJWK, directA, tune...)
+	b := startPipeClient(t, url, room, bID, "alice", aID.PublicJWK, directB, tune...)
 	type res struct {
 		p   *Peer
 		s   *stream.Stream
@@ -66,18 +70,20 @@ func pipePair(t *testing.T, directA, directB bool) (pa, pb *Peer, sa, sb *stream
 	return xa.p, xb.p, xa.s, xb.s
 }
 
+// seededBytes is n pseudo-random bytes of a seed.
+func seededBytes(seed, seed2 uint64, n int) []byte {
+	p := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, seed2))
+	for i := range p {
+		p[i] = byte(r.Uint32())
+	}
+	return p
+}
+
 // transfer moves n pseudo-random bytes each way at once and checks them.
 func transfer(t *testing.T, sa, sb *stream.Stream, n int) {
 	t.Helper()
-	data := func(seed uint64) []byte {
-		p := make([]byte, n)
-		r := rand.New(rand.NewPCG(seed, 7))
-		for i := range p {
-			p[i] = byte(r.Uint32())
-		}
-		return p
-	}
-	da, db := data(1), data(2)
+	da, db := seededBytes(1, 7, n), seededBytes(2, 7, n)
 	errs := make(chan error, 4)
 	sums := make(chan [2][32]byte, 2)
 	for _, x := range []struct {
@@ -122,12 +128,19 @@ func transfer(t *testing.T, sa, sb *stream.Stream, n int) {
 // verified direct connection, both agree on it, and the bytes arrive intact both ways.
 func TestDirectPathTaken(t *testing.T) {
 	pa, pb, sa, sb := pipePair(t, true, true)
+	waitSettled(t, pa, pb)
+	transfer(t, sa, sb, 4<<20)
 	if pa.StreamPath() != PathDirect || pb.StreamPath() != PathDirect {
 		t.Fatalf("paths: alice %q, bob %q", pa.StreamPath(), pb.StreamPath())
 	}
-	transfer(t, sa, sb, 4<<20)
 	// Each side closes on its own (as two pipe processes do); a direct stream's Close waits
 	// for the peer's, so that nothing unread turns our close into a reset.
+	closeBoth(t, sa, sb)
+}
+
+// closeBoth closes both ends at once, as two pipe processes do.
+func closeBoth(t *testing.T, sa, sb *stream.Stream) {
+	t.Helper()
 	errs := make(chan error, 2)
 	go func() { errs <- sa.Close() }()
 	go func() { errs <- sb.Close() }()
@@ -136,6 +149,120 @@ func TestDirectPathTaken(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// waitSettled waits until both peers' direct path negotiations ended.
+func waitSettled(t *testing.T, peers ...*Peer) {
+	t.Helper()
+	for _, p := range peers {
+		d := &p.p.direct
+		d.mu.Lock()
+		d.chans()
+		ready := d.ready
+		d.mu.Unlock()
+		select {
+		case <-ready:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the direct path's negotiation did not end")
+		}
+	}
+}
+
+// settled reports whether a peer's direct path negotiation ended.
+func settled(p *Peer) bool {
+	d := &p.p.direct
+	d.mu.Lock()
+	d.chans()
+	ready := d.ready
+	d.mu.Unlock()
+	select {
+	case <-ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// TestPipeStartsBeforeDirectPath: the pipe's bytes flow both ways while the direct path's
+// negotiation is still held (before, Stream waited for it: this test then failed in
+// pipePair), and once it commits the stream moves mid-transfer with every byte intact.
+func TestPipeStartsBeforeDirectPath(t *testing.T) {
+	hold := make(chan struct{})
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(hold)
+		}
+	}
+	t.Cleanup(release)
+	pa, pb, sa, sb := pipePair(t, true, true, func(c *Config) { c.directHold = hold })
+	const n, first = 2 << 20, 100_000
+	da, db := seededBytes(1, 9, n), seededBytes(2, 9, n)
+	type got struct {
+		sum [32]byte
+		err error
+	}
+	recv := func(s *stream.Stream, firstDone chan<- struct{}) <-chan got {
+		out := make(chan got, 1)
+		go func() {
+			h := sha256.New()
+			if _, err := io.CopyN(h, s, first); err != nil {
+				out <- got{err: err}
+				return
+			}
+			close(firstDone)
+			_, err := io.Copy(h, s)
+			out <- got{[32]byte(h.Sum(nil)), err}
+		}()
+		return out
+	}
+	fa, fb := make(chan struct{}), make(chan struct{})
+	ra, rb := recv(sa, fa), recv(sb, fb)
+	wa, wb := make(chan error, 1), make(chan error, 1)
+	go func() { _, err := sa.Write(da[:first]); wa <- err }()
+	go func() { _, err := sb.Write(db[:first]); wb <- err }()
+	for _, c := range []chan struct{}{fa, fb} {
+		select {
+		case <-c:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the first bytes did not arrive while the negotiation was held")
+		}
+	}
+	if err := errors.Join(<-wa, <-wb); err != nil {
+		t.Fatal(err)
+	}
+	if settled(pa) || settled(pb) {
+		t.Fatal("the negotiation ended although it was held")
+	}
+	if pa.StreamPath() != PathWebRTC || pb.StreamPath() != PathWebRTC {
+		t.Fatalf("paths before the move: alice %q, bob %q", pa.StreamPath(), pb.StreamPath())
+	}
+	release()
+	waitSettled(t, pa, pb)
+	send := func(s *stream.Stream, p []byte, out chan<- error) {
+		if _, err := s.Write(p); err != nil {
+			out <- err
+			return
+		}
+		out <- s.CloseWrite(ctxFor(t, 30*time.Second))
+	}
+	go send(sa, da[first:], wa)
+	go send(sb, db[first:], wb)
+	if err := errors.Join(<-wa, <-wb); err != nil {
+		t.Fatal(err)
+	}
+	xa, xb := <-ra, <-rb
+	if xa.err != nil || xb.err != nil {
+		t.Fatalf("alice read: %v, bob read: %v", xa.err, xb.err)
+	}
+	if xa.sum != sha256.Sum256(db) || xb.sum != sha256.Sum256(da) {
+		t.Fatal("received other bytes than were sent")
+	}
+	if pa.StreamPath() != PathDirect || pb.StreamPath() != PathDirect {
+		t.Fatalf("paths after the move: alice %q, bob %q", pa.StreamPath(), pb.StreamPath())
+	}
+	closeBoth(t, sa, sb)
 }
 
 // TestDirectPathDeclined: one side with the direct path off: both carry on over WebRTC.
@@ -154,11 +281,12 @@ func TestDirectPathDeclined(t *testing.T) {
 // instead of hanging on a connection nobody verifies any more.
 func TestDirectPathEndsWithConnection(t *testing.T) {
 	pa, pb, sa, sb := pipePair(t, true, true)
-	if pa.StreamPath() != PathDirect {
-		t.Fatalf("path %q", pa.StreamPath())
-	}
+	waitSettled(t, pa, pb)
 	if _, err := sa.Write([]byte("hello")); err != nil {
 		t.Fatal(err)
+	}
+	if pa.StreamPath() != PathDirect {
+		t.Fatalf("path %q", pa.StreamPath())
 	}
 	buf := make([]byte, 5)
 	if _, err := io.ReadFull(sb, buf); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rtchat/rtchat/keys"
+	"github.com/rtchat/rtchat/rtc/direct"
 	"github.com/rtchat/rtchat/rtc/proof"
 	"github.com/rtchat/rtchat/rtc/signal"
 	"github.com/rtchat/rtchat/rtc/stream"
@@ -107,6 +108,7 @@ type slot struct {
 	dc     *webrtc.DataChannel
 	rwc    datachannel.ReadWriteCloser
 	stream *stream.Stream // the pipe channel
+	sw     *direct.Switch // below stream: where the pipe may move to the direct path
 	mu     sync.Mutex     // one writer at a time
 }
 
@@ -900,7 +902,11 @@ func (p *peer) onChanOpen(ev evChanOpen) {
 	}
 	s.dc, s.rwc = ev.dc, ev.rwc
 	if s.label == labelPipe {
-		s.stream = stream.New(ev.rwc)
+		// Below the stream, a Switch: the pipe may start here and move to the direct path
+		// at a marker (directpath.go); until it commits, or with an older peer, it is the
+		// plain WebRTC channel.
+		s.sw = direct.NewSwitch(ev.rwc)
+		s.stream = stream.New(s.sw)
 	} else {
 		p.wg.Add(1)
 		go p.readLoop(s)

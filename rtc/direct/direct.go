@@ -85,6 +85,10 @@ type Offer struct {
 	// Punch lists public IPv4:port we punch from: the peer dials them from its own punch
 	// port (and only from it), as we dial its.
 	Punch []string `json:"punch,omitempty"`
+	// Switch says that this side can start the pipe on the WebRTC channel at once and move
+	// it at a marker when the direct path commits (Switch). Both must say so; an older
+	// peer does not, and then the pipe waits for the negotiation before its first byte.
+	Switch bool `json:"switch,omitempty"`
 }
 
 // Enabled reports whether the offer proposes the direct path.

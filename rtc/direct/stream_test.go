@@ -25,21 +25,23 @@ func streams(t *testing.T) (a, b *stream.Stream) {
 	return a, b
 }
 
+// randomBytes is n pseudo-random bytes of a seed.
+func randomBytes(seed uint64, n int) []byte {
+	p := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, seed))
+	for i := range p {
+		p[i] = byte(r.Uint32())
+	}
+	return p
+}
+
 // TestStreamBothWaysHalfClose: the pipe's stream semantics hold on the direct path: two
 // directions at once, each ended on its own, every byte acknowledged before CloseWrite
 // returns, then a clean close of both ends.
 func TestStreamBothWaysHalfClose(t *testing.T) {
 	a, b := streams(t)
 	const n = 8 << 20
-	data := func(seed uint64) []byte {
-		p := make([]byte, n)
-		r := rand.New(rand.NewPCG(seed, seed))
-		for i := range p {
-			p[i] = byte(r.Uint32())
-		}
-		return p
-	}
-	da, db := data(1), data(2)
+	da, db := randomBytes(1, n), randomBytes(2, n)
 	send := func(s *stream.Stream, p []byte) chan error {
 		ch := make(chan error, 1)
 		go func() {

@@ -6,7 +6,8 @@
 // messages: "eof" (I will send no more data), "ack" (your eof reached my reader: my Read
 // returned io.EOF, so every byte you sent was consumed), "done" (your ack of my eof
 // arrived, so you need not wait for your stack to confirm it) and "abort:<reason>" (I gave
-// up; fail your writes). Unknown text messages are ignored.
+// up; fail your writes). Unknown text messages are ignored; "moved" is never sent: the
+// channel below may use it (rtc/direct.Switch moves the pipe to the direct path there).
 //
 // The channel must come from a PeerConnection built with detached data channels and
 // blocking writes (iceconf does both): backpressure relies on the blocking detached
