@@ -220,8 +220,11 @@ loop:
 		case r = <-got:
 			break loop
 		case <-tick.C:
-			if ahead := sp.A.Stats().Sent - sp.B.Stats().Received; ahead > maxAhead {
-				maxAhead = ahead
+			// Sent counts a message once its write returned, and the two reads are not
+			// atomic, so the reader can be counted past the writer: that is 0 ahead, not
+			// an unsigned wrap to 2^64.
+			if sent, recvd := sp.A.Stats().Sent, sp.B.Stats().Received; sent > recvd && sent-recvd > maxAhead {
+				maxAhead = sent - recvd
 			}
 			if b := ba.BufferedAmount(); b > maxBuffered {
 				maxBuffered = b
