@@ -151,17 +151,21 @@ func closeBoth(t *testing.T, sa, sb *stream.Stream) {
 	}
 }
 
+// negotiated is closed when a peer's direct path negotiation ended.
+func negotiated(p *Peer) <-chan struct{} {
+	d := &p.p.direct
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.chans()
+	return d.ready
+}
+
 // waitSettled waits until both peers' direct path negotiations ended.
 func waitSettled(t *testing.T, peers ...*Peer) {
 	t.Helper()
 	for _, p := range peers {
-		d := &p.p.direct
-		d.mu.Lock()
-		d.chans()
-		ready := d.ready
-		d.mu.Unlock()
 		select {
-		case <-ready:
+		case <-negotiated(p):
 		case <-time.After(20 * time.Second):
 			t.Fatal("the direct path's negotiation did not end")
 		}
@@ -170,13 +174,8 @@ func waitSettled(t *testing.T, peers ...*Peer) {
 
 // settled reports whether a peer's direct path negotiation ended.
 func settled(p *Peer) bool {
-	d := &p.p.direct
-	d.mu.Lock()
-	d.chans()
-	ready := d.ready
-	d.mu.Unlock()
 	select {
-	case <-ready:
+	case <-negotiated(p):
 		return true
 	default:
 		return false
