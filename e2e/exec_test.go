@@ -59,18 +59,20 @@ func execLeftovers(t *testing.T, marker string, argv ...string) []int {
 }
 
 // TestExecBudgets runs 'rtchat listen --exec' with a command that never ends, one at a time
-// and 2s each: a second question is answered "busy" at once, the first gets an error
-// answer at 2s (exit 1, not the asker's own timeout, exit 4), and the command's processes
-// are gone.
+// and 15s each: a second question is answered "busy" at once, the first gets an error
+// answer at 15s (exit 1, not the asker's own timeout, exit 4), and the command's processes
+// are gone. The budget is long because the second ask must arrive while the first command
+// runs: a new process that starts, connects and verifies took over 2s under load (the
+// budget was 2s, and the second question then found the listener idle).
 func TestExecBudgets(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.friends("alice", "bob")
 	ready, rd := execFifo(t, w)
 	w.listening("bob", "--exec", `echo "$RTCHAT_PEER $RTCHAT_TOPIC" > '`+ready+`'; sleep 100`,
-		"--exec-max", "1", "--exec-queue", "0", "--exec-timeout", "2s")
+		"--exec-max", "1", "--exec-queue", "0", "--exec-timeout", "15s")
 
-	first := w.start("alice", nil, "ask", "--topic", "slow", "bob", "x")
+	first := w.start("alice", nil, "ask", "--timeout", "60s", "--topic", "slow", "bob", "x")
 	line, err := rd.ReadString('\n')
 	if err != nil {
 		t.Fatalf("the --exec command did not start: %v\nasker: %s", err, first.stderr.String())
@@ -88,7 +90,7 @@ func TestExecBudgets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if errs := first.stderr.String(); code != 1 || !strings.Contains(errs, "the answering command timed out after 2s") {
+	if errs := first.stderr.String(); code != 1 || !strings.Contains(errs, "the answering command timed out after 15s") {
 		t.Errorf("never-ending command: ask exit %d, stderr %q; want 1 with the timeout answer", code, errs)
 	}
 	// The listener answered after its command's process group was dead and reaped.
