@@ -358,11 +358,8 @@ func (p *peer) start(in *offerInput) error {
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.post(evPCState{s}, true) })
 	// -v: ICE's own view, for a connection that does not come back.
 	pc.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) { p.log.Debug("ICE state", "state", s.String()) })
-	if sctp := pc.SCTP(); sctp != nil && sctp.Transport() != nil {
-		sctp.Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
-			p.log.Debug("ICE pair selected", "pair", pair.String())
-		})
-	}
+	// The selected pair is logged by iceconf ("ice pair selected"): pion keeps one handler,
+	// so a second one here would silence that.
 	if p.offerer {
 		// Only the offerer creates channels (§5.2).
 		pc.OnDataChannel(func(dc *webrtc.DataChannel) { _ = dc.Close() })
