@@ -468,10 +468,10 @@ func roomLineOrEnd(w *world, c, bob *proc, line string, d time.Duration) error {
 // roomForge runs one forgery against a live `rtchat connect bob` session of alice: the
 // session must survive it, and a line sent after bob handled the forgery must reach bob
 // exactly once. It returns the attacker's summary.
-func roomForge(t *testing.T, w *world, kind string) map[string]any {
+func roomForge(t *testing.T, w *world, kind string, args ...string) map[string]any {
 	w.friends("alice", "bob")
 	bob := w.listening("bob", "-v") // its log says what it turned down
-	a := roomStartAttack(t, w, "forge", "-kind", kind)
+	a := roomStartAttack(t, w, "forge", append([]string{"-kind", kind}, args...)...)
 	a.wait(w.ctx, "watching")
 	c, wr := roomConnect(t, w)
 	capt := a.wait(w.ctx, "captured")
@@ -807,7 +807,9 @@ func TestAttackRoomRace(t *testing.T) {
 // the flood pushed alice's nonce out and the replay replaced her verified connection.
 func TestAttackRoomFloodReplayedOffer(t *testing.T) {
 	t.Parallel()
-	sum := roomForge(t, newWorld(t), "floodreplay")
+	// The attacker signs and seals 4,600 offers (RSA each): at load 20 on two cores that
+	// alone took over its default 80 s, so this test gives it (and the world) longer.
+	sum := roomForge(t, newWorldDeadline(t, 4*time.Minute), "floodreplay", "-deadline", "220s")
 	if sum["flood_barrier"] != true {
 		t.Errorf("bob did not answer a probe after the flood: the replay may have raced it (summary %v)", sum)
 	}
