@@ -48,13 +48,13 @@ such as '| tar x' finishes without waiting for my side. rtchat exits 0 only when
 directions ended cleanly and PEER acknowledged every byte I sent. If PEER vanishes, the
 connection fails or PEER's output closes early, rtchat says so on stderr and exits
 non-zero (5). Once the stream is up the MQTT broker is no longer needed.
-When the two machines reach each other (the same machine, a LAN, a public address, or
-two NATs that keep ports, through which TCP hole punching gets) the verified peers move the
-stream to a direct TLS connection whose certificates they exchanged over the verified
-channel, which is faster and as private (the bytes start on WebRTC at once and move there
-mid-stream, none lost or repeated, when it comes up); --direct=false keeps it on WebRTC (a pipe on the
-direct path does not survive a change of this machine's address). The summary says which
-carried the bytes.
+When the two machines reach each other over TCP (the same machine, a LAN, a public
+address, or two NATs that keep ports, which TCP hole punching gets through), the verified
+peers move the stream to a direct TLS connection whose certificates they exchanged over the
+verified channel: faster, and as private. The bytes start on WebRTC at once and move there
+mid-stream when it comes up, none lost or repeated. A pipe on the direct path does not
+survive a change of this machine's address; --direct=false keeps it on WebRTC, which does.
+The summary says which carried the bytes.
 
 When stdin is a terminal, pipe only receives: it sends nothing and exits once PEER's
 bytes have all arrived ('rtchat pipe alice > file' ends by itself). To send what you type,
