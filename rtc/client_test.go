@@ -1,6 +1,7 @@
 package rtc
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -119,13 +120,20 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		o.trust = TrustKnown
 	}
 	tc := &testClient{id: id, store: store, news: make(chan struct{}, 1)}
+	// Every client logs at debug level into a buffer that a failing test prints: a flake
+	// seen once under load must leave its story behind.
+	logs := &testLog{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("who", id.Name)
+	if o.log != nil {
+		logger = slog.New(teeHandler{logger.Handler(), o.log.Handler()})
+	}
 	// Every test that runs real peers checks every move of their state machines against
 	// the table (peerstate.go): an illegal one fails the test.
 	var badMu sync.Mutex
 	var bad []error
 	cfg := Config{
 		Broker: brokerURL, Room: room, Identity: id, Store: store, Trust: o.trust,
-		ICE: iceconf.Loopback(), Role: o.role, PipeTo: o.pipeTo, Log: o.log,
+		ICE: iceconf.Loopback(), Role: o.role, PipeTo: o.pipeTo, Log: logger,
 		VerifyTimeout: 10 * time.Second,
 		OnQuestion:    o.onQuestion,
 		Reconnect:     o.reconnect,
@@ -160,6 +168,9 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = c.Close(ctx)
+		if t.Failed() {
+			t.Logf("log of %s:\n%s", id.Name, logs.String())
+		}
 		badMu.Lock()
 		defer badMu.Unlock()
 		for _, err := range bad {
@@ -689,6 +700,50 @@ func relay(t *testing.T, urlA, urlB, room, nameA, nameB string) {
 }
 
 // msgHook is a slog handler that reports every record's message.
+// testLog keeps a client's log for a test that fails.
+type testLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *testLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// teeHandler sends each record to two handlers.
+type teeHandler struct{ a, b slog.Handler }
+
+func (h teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.a.Enabled(ctx, l) || h.b.Enabled(ctx, l)
+}
+
+func (h teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	for _, x := range []slog.Handler{h.a, h.b} {
+		if x.Enabled(ctx, r.Level) {
+			if err := x.Handle(ctx, r.Clone()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (h teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return teeHandler{h.a.WithAttrs(as), h.b.WithAttrs(as)}
+}
+
+func (h teeHandler) WithGroup(g string) slog.Handler {
+	return teeHandler{h.a.WithGroup(g), h.b.WithGroup(g)}
+}
+
 type msgHook struct{ on func(string) }
 
 func (h *msgHook) Enabled(context.Context, slog.Level) bool { return true }
