@@ -109,6 +109,12 @@ type Config struct {
 	// (docs/rtchat-protocol.md): it announces no bind and proves every peer with
 	// rtchat.prove. Tests use it to check that the two still interoperate.
 	noSignalProof bool
+	// beforeVerify, when set, runs before this client verifies a peer (on the verifying
+	// goroutine): tests hold a verification back to reach the states between.
+	beforeVerify func(ctx context.Context, peer string)
+	// beforeOffer, when set, runs before a connection signs and publishes its first offer
+	// (after gathering; on a goroutine of the connection): tests hold an offer back.
+	beforeOffer func(peer string)
 	// OnBadTransition hears of every state transition the table does not have (always a
 	// bug of ours, peerstate.go; the move is logged at error level and not made): tests
 	// fail on one. Called on the peer's owner goroutine; it must not block.
@@ -507,14 +513,18 @@ func (p *pinCache) names() []string {
 	return out
 }
 
-// offerData is our RTCOffer's data (§3.1), signed (see proof.Signal); sealed to an rtchat
-// peer (info is its presence), in the clear with our signature for a web page.
-func (c *Client) offerData(target string, info userInfo, sdp, nonce string, restart bool) (offerData, error) {
+// offerData is our RTCOffer's data (§3.1), signed (see proof.Signal) and dated ts (0: now);
+// sealed to an rtchat peer (info is its presence), in the clear with our signature for a
+// web page.
+func (c *Client) offerData(target string, info userInfo, sdp, nonce string, restart bool, ts int64) (offerData, error) {
+	if ts == 0 {
+		ts = time.Now().UnixMilli()
+	}
 	var d offerData
 	d.UserInfo = c.myInfo()
 	d.Offer.LocalDescription = sessionDesc{Type: "offer", SDP: sdp}
 	d.Offer.Target = target
-	s := proof.Signal{Kind: proof.KindOffer, Room: c.topic, Sender: c.me, Target: target, TS: time.Now().UnixMilli(),
+	s := proof.Signal{Kind: proof.KindOffer, Room: c.topic, Sender: c.me, Target: target, TS: ts,
 		Nonce: nonce, Role: string(d.UserInfo.RTChat.Role), Pipe: d.UserInfo.RTChat.Pipe, SDP: sdp, Restart: restart}
 	rt := info.isRTChat()
 	if rt {

@@ -77,17 +77,19 @@ func uniqueRoom(t testing.TB) string {
 }
 
 type clientOpts struct {
-	role       Role
-	trust      Trust
-	pipeTo     string
-	pins       map[string]string // bare name → JWK, pinned as rtchat peers
-	webPins    map[string]string // bare name → JWK, pinned as web-page peers
-	onQuestion func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
-	log        *slog.Logger
-	reconnect  time.Duration // Config.Reconnect
-	onEvent    func(Event)   // instead of recording events in testClient.events
-	eventCap   int           // Config.eventCap
-	noSigProof bool          // Config.noSignalProof: the release before the signal proof
+	role         Role
+	trust        Trust
+	pipeTo       string
+	pins         map[string]string // bare name → JWK, pinned as rtchat peers
+	webPins      map[string]string // bare name → JWK, pinned as web-page peers
+	onQuestion   func(ctx context.Context, p *Peer, topic string, content json.RawMessage) (any, error)
+	log          *slog.Logger
+	reconnect    time.Duration                          // Config.Reconnect
+	onEvent      func(Event)                            // instead of recording events in testClient.events
+	eventCap     int                                    // Config.eventCap
+	noSigProof   bool                                   // Config.noSignalProof: the release before the signal proof
+	beforeVerify func(ctx context.Context, peer string) // Config.beforeVerify
+	beforeOffer  func(peer string)                      // Config.beforeOffer
 }
 
 type testClient struct {
@@ -139,6 +141,8 @@ func startClient(t testing.TB, brokerURL, room string, id *keys.Identity, o clie
 		Reconnect:     o.reconnect,
 		eventCap:      o.eventCap,
 		noSignalProof: o.noSigProof,
+		beforeVerify:  o.beforeVerify,
+		beforeOffer:   o.beforeOffer,
 		OnBadTransition: func(err error) {
 			badMu.Lock()
 			bad = append(bad, err)
@@ -625,9 +629,12 @@ func testGlare(t *testing.T, names [2]string, crossing bool) {
 	if xa.p.p.offerer != aInit || xb.p.p.offerer == aInit {
 		t.Fatalf("surviving connection: a offerer=%v, b offerer=%v; tie-break says a initiates=%v", xa.p.p.offerer, xb.p.p.offerer, aInit)
 	}
-	time.Sleep(300 * time.Millisecond) // let a losing connection finish closing
-	if a.numPeers() != 1 || b.numPeers() != 1 {
-		t.Fatalf("connections: %d / %d", a.numPeers(), b.numPeers())
+	// A losing connection closes on its own: wait until one is left on each side.
+	for deadline := time.Now().Add(10 * time.Second); a.numPeers() != 1 || b.numPeers() != 1; {
+		if time.Now().After(deadline) {
+			t.Fatalf("connections: %d / %d", a.numPeers(), b.numPeers())
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition, not waiting for one
 	}
 	if err := xa.p.Chat("hi from a"); err != nil {
 		t.Fatal(err)
@@ -650,6 +657,88 @@ func testGlare(t *testing.T, names [2]string, crossing bool) {
 		}
 	}
 	t.Logf("a=%s b=%s a initiates=%v; glare logged by a=%v b=%v", a.Name(), b.Name(), aInit, ga, gb)
+}
+
+// TestGlareLateOfferKeepsConnection: in glare the side that is not the tie-break initiator
+// gives its offer up and answers; the offer it gave up may still be gathering or signing.
+// Published late, it looked newer than the answer that made the live connection, and the
+// initiator (still dialing) tore that down for an offer nobody answers (CI once lost
+// TestGlare this way: both Dials timed out). zed's offer is held until the connection made
+// by bob's offer is up, then let go: it must never reach the topic.
+func TestGlareLateOfferKeepsConnection(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	sub := subscribe(t, url, room)
+	zID, bID := testIdentity(t, "zed", 0), testIdentity(t, "bob", 1)
+	held, release, dropped := make(chan struct{}, 1), make(chan struct{}), make(chan struct{}, 1)
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	zed := startClient(t, url, room, zID, clientOpts{role: RoleConnect, pins: map[string]string{"bob": bID.PublicJWK},
+		beforeOffer: func(string) {
+			select {
+			case held <- struct{}{}:
+			default:
+			}
+			<-release
+		},
+		log: slog.New(&msgHook{on: func(msg string) {
+			if strings.HasPrefix(msg, "not publishing the offer") {
+				select {
+				case dropped <- struct{}{}:
+				default:
+				}
+			}
+		}})})
+	bob := startClient(t, url, room, bID, clientOpts{role: RoleConnect, pins: map[string]string{"zed": zID.PublicJWK}})
+	zed.waitEvent(t, EventSeen, 5*time.Second, func(e Event) bool { return e.Peer == bob.Name() })
+	bob.waitEvent(t, EventSeen, 5*time.Second, func(e Event) bool { return e.Peer == zed.Name() })
+	if !bob.tb.weInitiate(bob.Name(), zed.Name()) {
+		t.Fatalf("the tie-break makes %s the initiator; the test needs bob", zed.Name())
+	}
+	zDial := make(chan error, 1)
+	go func() { _, err := zed.Dial(ctxFor(t, 20*time.Second), "bob"); zDial <- err }()
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("zed made no offer")
+	}
+	pb, err := bob.Dial(ctxFor(t, 20*time.Second), "zed")
+	if err != nil {
+		t.Fatalf("bob's Dial: %v", err)
+	}
+	if err := <-zDial; err != nil {
+		t.Fatalf("zed's Dial: %v", err)
+	}
+	once.Do(func() { close(release) })
+	// zed signs the offer it gave up and drops it: published, it would be answered by
+	// nobody, and it must in any case be older than zed's answer (signed after it).
+	select {
+	case <-dropped:
+	case <-time.After(10 * time.Second):
+		t.Error("zed did not drop the offer it gave up")
+	}
+	envs, _ := sub.payloads()
+	for _, e := range envs {
+		if e.Sender == zed.Name() && e.Subtopic == signal.SubOffer {
+			t.Errorf("zed published the offer it gave up in glare")
+		}
+	}
+	var st peerState
+	same := false
+	bob.call(func() {
+		if p := bob.peers[zed.Name()]; p != nil {
+			same, st = p == pb.p, bob.views[p].state
+		}
+	})
+	if !same || !st.established() {
+		t.Fatalf("bob's connection to zed was replaced or lost (same=%v, state %v)", same, st)
+	}
+	if err := pb.Chat("still here"); err != nil {
+		t.Fatal(err)
+	}
+	if e := zed.waitEvent(t, EventMessage, 10*time.Second, nil); e.Text != "still here" {
+		t.Fatalf("zed got %+v", e)
+	}
 }
 
 // relay joins one room on two brokers: what nameA publishes on broker A is republished on

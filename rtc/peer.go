@@ -429,7 +429,19 @@ func (p *peer) signalDesc(desc webrtc.SessionDescription, offerNonce string, res
 		var err error
 		if p.offerer {
 			var data offerData
-			if data, err = p.c.offerData(p.remote, p.info, sdp, nonce, restart); err == nil {
+			// The first offer is dated when the room made this connection, not when it is
+			// signed (after gathering): a connection we gave up in glare may still sign
+			// and publish its offer, and the peer must see it as older than our answer
+			// that replaced it (room.go: no offer older than what made a live connection).
+			ts := p.created.UnixMilli()
+			if restart {
+				ts = 0
+			} else if hold := p.c.cfg.beforeOffer; hold != nil {
+				hold(p.remote)
+			}
+			if data, err = p.c.offerData(p.remote, p.info, sdp, nonce, restart, ts); err == nil && p.isDone() {
+				p.log.Debug("not publishing the offer of a connection that is over")
+			} else if err == nil {
 				err = p.c.publish(signal.SubOffer, data)
 			} else if errors.Is(err, errSealKey) {
 				err = p.mismatchErr("(" + errSealKey.Error() + ")")
@@ -468,12 +480,22 @@ func (p *peer) republishRestart() {
 	p.restartNonces[nonce] = true
 	sdp := p.pc.LocalDescription().SDP
 	p.goWork(func() {
-		data, err := p.c.offerData(p.remote, p.info, sdp, nonce, true)
+		data, err := p.c.offerData(p.remote, p.info, sdp, nonce, true, 0)
 		if err == nil {
 			err = p.c.publish(signal.SubOffer, data)
 		}
 		p.post(evRestartSignaled{err}, true)
 	})
+}
+
+// isDone says whether the connection is over (any goroutine).
+func (p *peer) isDone() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // watch makes a channel's opening an event.
@@ -836,8 +858,15 @@ func (p *peer) requestRestart() {
 }
 
 // onRestartOffer answers the peer's ICE restart of our connection.
+//
+// Not only once established: the offerer may be established (our signed answer proved us
+// to it) while we still verify it, and its restart tears down the ICE path at once, so
+// our verification could never finish and nothing would answer its restarts. The offer
+// is signed by the pinned key (room.go) and keeps the DTLS session, whose fingerprint it
+// must name: verification goes on over the same session.
 func (p *peer) onRestartOffer(ev evRestartOffer) {
-	if p.offerer || !p.st.established() || !p.rt {
+	if p.offerer || p.st.over() || !p.remoteSet || !p.rt {
+		p.log.Debug("ignoring an ICE restart offer", "state", p.st.String())
 		return
 	}
 	if ev.facts.fingerprint != p.remoteFP {
@@ -939,6 +968,9 @@ func (p *peer) connected() {
 	p.goWork(func() {
 		ctx, cancel := context.WithTimeout(p.ctx, verify)
 		defer cancel()
+		if hold := p.c.cfg.beforeVerify; hold != nil {
+			hold(ctx, p.remote)
+		}
 		res, err := p.verify(ctx)
 		p.post(evVerifyDone{res, err}, true)
 	})

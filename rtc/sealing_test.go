@@ -1,9 +1,11 @@
 package rtc
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,6 +98,59 @@ func TestSealedRestartLeaksNothing(t *testing.T) {
 		if (e.Subtopic == signal.SubOffer || e.Subtopic == signal.SubAnswer) && !strings.Contains(data, `"sealed":"`) {
 			t.Errorf("%s from %s is not sealed", e.Subtopic, e.Sender)
 		}
+	}
+}
+
+// TestRestartWhileAnswererVerifies: the offerer is established (the signed answer proved
+// the answerer to it) and restarts ICE while the answerer still verifies it. The restart
+// tears the offerer's ICE path down at once, so an answerer that waits to be established
+// before it answers restarts never gets there: it must answer (CI once saw bob's
+// verification lag alice's restart this way: no answer, the connection lost).
+func TestRestartWhileAnswererVerifies(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	sub := subscribe(t, url, room)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	release := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}, reconnect: time.Minute,
+		beforeVerify: func(ctx context.Context, _ string) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}})
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleConnect, pins: map[string]string{"bob": bID.PublicJWK}, reconnect: time.Minute})
+	p, err := alice.Dial(ctxFor(t, 20*time.Second), "bob")
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	var st peerState
+	bob.call(func() {
+		if bp := bob.peers[alice.Name()]; bp != nil {
+			st = bob.views[bp].state
+		}
+	})
+	if st.established() {
+		t.Fatalf("bob is %v before he verified alice", st)
+	}
+	p.p.post(evPCState{webrtc.PeerConnectionStateDisconnected}, true)
+	p.p.post(evPCState{webrtc.PeerConnectionStateFailed}, true)
+	alice.waitEvent(t, EventReconnecting, 10*time.Second, nil)
+	from := func(name, sub string) func(signal.Envelope) bool {
+		return func(e signal.Envelope) bool { return e.Sender == name && e.Subtopic == sub }
+	}
+	sub.awaitN(t, 10*time.Second, "alice's restart offer", 2, from(alice.Name(), signal.SubOffer))
+	sub.awaitN(t, 10*time.Second, "bob's restart answer", 2, from(bob.Name(), signal.SubAnswer))
+	once.Do(func() { close(release) })
+	bob.waitEvent(t, EventVerified, 10*time.Second, func(e Event) bool { return e.Peer == alice.Name() })
+	alice.waitEvent(t, EventReconnected, 10*time.Second, nil)
+	if err := p.Chat("after the restart"); err != nil {
+		t.Fatal(err)
+	}
+	if e := bob.waitEvent(t, EventMessage, 10*time.Second, nil); e.Text != "after the restart" {
+		t.Fatalf("bob got %+v", e)
 	}
 }
 
