@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/pion/sdp/v3"
+	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/rtchat/rtchat/rtc/direct"
@@ -503,36 +501,20 @@ type sdpCandidate struct {
 	typ string
 }
 
-// candidates returns the candidates of an SDP with an IP address (mDNS hostnames skipped).
+// candidates returns the candidates of an SDP with an IP address (mDNS hostnames and lines
+// pion's candidate parser refuses are skipped).
 func candidates(text string) []sdpCandidate {
 	var out []sdpCandidate
-	var d sdp.SessionDescription
-	if d.UnmarshalString(text) != nil {
-		return out
-	}
-	add := func(attrs []sdp.Attribute) {
-		for _, a := range attrs {
-			if a.Key != "candidate" {
-				continue
-			}
-			f := strings.Fields(a.Value)
-			if len(f) < 8 || f[6] != "typ" {
-				continue
-			}
-			ip, err := netip.ParseAddr(f[4])
-			if err != nil {
-				continue
-			}
-			port, err := strconv.ParseUint(f[5], 10, 16)
-			if err != nil {
-				continue
-			}
-			out = append(out, sdpCandidate{at: netip.AddrPortFrom(ip.Unmap(), uint16(port)), typ: f[7]})
+	for _, v := range candidateLines(text) {
+		c, err := ice.UnmarshalCandidate(v)
+		if err != nil {
+			continue
 		}
-	}
-	add(d.Attributes)
-	for _, m := range d.MediaDescriptions {
-		add(m.Attributes)
+		ip, err := netip.ParseAddr(c.Address())
+		if err != nil {
+			continue
+		}
+		out = append(out, sdpCandidate{at: netip.AddrPortFrom(ip.Unmap(), uint16(c.Port())), typ: c.Type().String()})
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/sdp/v3"
 )
 
@@ -91,21 +92,39 @@ func checkSDP(text string) (sdpFacts, error) {
 	return f, nil
 }
 
-// sdpCandidates lists an SDP's candidates as "typ address:port transport" (for logs).
+// sdpCandidates lists an SDP's candidates as "typ address:port transport" (for logs); a
+// line pion's candidate parser refuses is listed as it is.
 func sdpCandidates(text string) []string {
 	var out []string
-	for _, line := range strings.Split(text, "\n") {
-		v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=candidate:")
-		if !ok {
-			continue
-		}
-		// foundation component transport priority address port typ TYPE ...
-		f := strings.Fields(v)
-		if len(f) < 8 {
+	for _, v := range candidateLines(text) {
+		c, err := ice.UnmarshalCandidate(v)
+		if err != nil {
 			out = append(out, v)
 			continue
 		}
-		out = append(out, f[7]+" "+f[4]+":"+f[5]+" "+strings.ToLower(f[2]))
+		out = append(out, fmt.Sprintf("%s %s:%d %s", c.Type(), c.Address(), c.Port(), strings.ToLower(c.NetworkType().NetworkShort())))
+	}
+	return out
+}
+
+// candidateLines returns the values of an SDP's a=candidate attributes (session and media
+// level), as pion's SDP parser reads them; nothing if the SDP does not parse.
+func candidateLines(text string) []string {
+	var d sdp.SessionDescription
+	if d.UnmarshalString(text) != nil {
+		return nil
+	}
+	var out []string
+	add := func(attrs []sdp.Attribute) {
+		for _, a := range attrs {
+			if a.Key == "candidate" {
+				out = append(out, a.Value)
+			}
+		}
+	}
+	add(d.Attributes)
+	for _, m := range d.MediaDescriptions {
+		add(m.Attributes)
 	}
 	return out
 }
