@@ -192,13 +192,8 @@ func (a *Association) ccOnLoss(now, sent time.Time) {
 	s := &a.lt
 	if sent.Before(s.lastReduction) {
 		// Sent before the window was last reduced (by a timeout or congestion): the same
-		// loss episode, whose reduction has been made. The window keeps growing while
-		// these chunks are repaired (as TCP does not fast-retransmit data sent before a
-		// timeout, RFC 6582 4.1): frozen, a window restarted at one MTU by a timeout
-		// stayed at a few packets while hundreds of chunks lost in the same overflow
-		// were repaired a few per round trip, for seconds.
-		s.randomRecovery = true
-		s.recoveryLosses = 0
+		// loss episode, whose reduction has been made.
+		s.randomRecovery = false
 
 		return
 	}
