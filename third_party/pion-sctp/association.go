@@ -4078,7 +4078,10 @@ func (a *Association) popPendingDataChunksToSend( //nolint:cyclop,gocognit
 
 	// track current packet size for MTU bundling so budgeting is accurate.
 	bytesInPacket := 0
-	now := time.Now()
+	var now time.Time
+	if a.pacing {
+		now = time.Now()
+	}
 
 	if a.pendingQueue.size() > 0 { //nolint:nestif
 		// RFC 4960 sec 6.1.  Transmission of DATA Chunks
