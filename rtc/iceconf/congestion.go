@@ -20,16 +20,34 @@ import (
 // sender's alone; nothing on the wire changes, so any peer (a browser) interoperates.
 const envSCTPCC = "RTCHAT_SCTP_CC"
 
+// Developer knob for measurements, not for users:
+//
+//	RTCHAT_SCTP_PACING=1  pace new SCTP DATA (default: off)
+//
+// Pacing (rtchat's patched pion/sctp, pacing.go) spreads the window over the round trip
+// instead of sending it as fast as acknowledgements allow. It was meant to keep bursts
+// from overflowing a TURN server's small relay socket (coturn's hold 64 KiB), but in the
+// lab it did not reduce coturn's drops nor raise the rate through it, and cost some CPU:
+// off until a measurement says otherwise (docs/benchmarks.md, "Pacing through TURN").
+const envSCTPPacing = "RTCHAT_SCTP_PACING"
+
 // ccFactory passes the congestion control to pion/sctp: webrtc's SettingEngine has no
 // setting for it but hands its LoggerFactory to every association, and the patched sctp
 // asks the factory.
 type ccFactory struct {
 	logging.LoggerFactory
-	cc sctp.CongestionControl
+	cc     sctp.CongestionControl
+	pacing bool
 }
 
 // SCTPCongestionControl is what the patched pion/sctp asks a LoggerFactory for.
 func (f ccFactory) SCTPCongestionControl() sctp.CongestionControl { return f.cc }
+
+// SCTPPacing is what the patched pion/sctp asks a LoggerFactory for to pace its sender.
+func (f ccFactory) SCTPPacing() bool { return f.pacing }
+
+// pacing reports whether SCTP senders pace: only with RTCHAT_SCTP_PACING=1.
+func pacing() bool { return os.Getenv(envSCTPPacing) == "1" }
 
 // congestionControl is the SCTP congestion control rtchat uses: RTCHAT_SCTP_CC, else the
 // loss-tolerant one.
@@ -43,5 +61,5 @@ func congestionControl() sctp.CongestionControl {
 // chooseCongestionControl sets the SCTP congestion control of the setting engine's
 // associations.
 func chooseCongestionControl(se *webrtc.SettingEngine) {
-	se.LoggerFactory = ccFactory{LoggerFactory: se.LoggerFactory, cc: congestionControl()}
+	se.LoggerFactory = ccFactory{LoggerFactory: se.LoggerFactory, cc: congestionControl(), pacing: pacing()}
 }

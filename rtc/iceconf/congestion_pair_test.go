@@ -62,3 +62,30 @@ func TestPairCongestionControl(t *testing.T) {
 		})
 	}
 }
+
+// RTCHAT_SCTP_PACING=1 reaches the SCTP associations of real peer connections through the
+// same logger factory, and without it they do not pace.
+func TestPairPacing(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want int
+	}{{"", 0}, {"1", 2}} {
+		t.Run("RTCHAT_SCTP_PACING="+tc.env, func(t *testing.T) {
+			t.Setenv("RTCHAT_SCTP_PACING", tc.env)
+			var logs syncBuffer
+			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug - 4}))
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			p, err := icetest.NewPair(ctx, log, "pacing")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Close(); err != nil {
+				t.Errorf("close: %v", err)
+			}
+			if got := strings.Count(logs.String(), "pacing on"); got != tc.want {
+				t.Errorf("%d associations pace, want %d", got, tc.want)
+			}
+		})
+	}
+}

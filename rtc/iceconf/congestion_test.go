@@ -36,3 +36,23 @@ func TestCongestionControlChoice(t *testing.T) {
 		}
 	}
 }
+
+// Pacing is off unless RTCHAT_SCTP_PACING=1 (a measurement knob: it did not help through
+// TURN, docs/benchmarks.md "Pacing through TURN"), and the same factory carries it.
+func TestPacingChoice(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want bool
+	}{{"", false}, {"0", false}, {"1", true}} {
+		t.Setenv(envSCTPPacing, tc.env)
+		se := webrtc.SettingEngine{LoggerFactory: logging.NewDefaultLoggerFactory()}
+		chooseCongestionControl(&se)
+		chooser, ok := se.LoggerFactory.(interface{ SCTPPacing() bool })
+		if !ok {
+			t.Fatalf("%s=%q: the logger factory does not choose pacing", envSCTPPacing, tc.env)
+		}
+		if got := chooser.SCTPPacing(); got != tc.want {
+			t.Errorf("%s=%q: pacing %v, want %v", envSCTPPacing, tc.env, got, tc.want)
+		}
+	}
+}

@@ -325,6 +325,8 @@ type Association struct {
 	cwndCAStep                uint32 // Step of congestion window increase at Congestion Avoidance
 	congestionControl         CongestionControl
 	lt                        lossTolerantState
+	pacing                    bool
+	pacer                     pacerState
 
 	// RTX & Ack timer
 	rtoMgr     *rtoManager
@@ -431,6 +433,9 @@ type Config struct {
 	// CongestionControl selects the reaction to loss (default: Reno).
 	CongestionControl    CongestionControl
 	congestionControlSet bool
+	// Pacing spreads new DATA over the round trip (default off, see pacing.go).
+	Pacing    bool
+	pacingSet bool
 
 	// RACK config options
 	rack rackSettings
@@ -650,6 +655,10 @@ func (c Config) applyServer(cfg *Config) error { //nolint:dupl,cyclop
 		cfg.CongestionControl = c.CongestionControl
 		cfg.congestionControlSet = true
 	}
+	if c.Pacing || c.pacingSet {
+		cfg.Pacing = c.Pacing
+		cfg.pacingSet = true
+	}
 
 	cfg.rack = c.rack
 	cfg.interleaving = cloneInterleavingSettings(c.interleaving)
@@ -764,6 +773,10 @@ func (c Config) applyClient(cfg *Config) error { //nolint:dupl,cyclop
 		cfg.CongestionControl = c.CongestionControl
 		cfg.congestionControlSet = true
 	}
+	if c.Pacing || c.pacingSet {
+		cfg.Pacing = c.Pacing
+		cfg.pacingSet = true
+	}
 
 	cfg.rack = c.rack
 	cfg.interleaving = cloneInterleavingSettings(c.interleaving)
@@ -843,6 +856,7 @@ func createAssociationFromConfigWithTsn(cfg *Config, tsn uint32) *Association {
 		fastRtxWnd:                cfg.FastRtxWnd,
 		cwndCAStep:                cfg.CwndCAStep,
 		congestionControl:         cfg.CongestionControl,
+		pacing:                    cfg.Pacing,
 
 		myMaxNumOutboundStreams: math.MaxUint16,
 		myMaxNumInboundStreams:  math.MaxUint16,
@@ -886,6 +900,12 @@ func createAssociationFromConfigWithTsn(cfg *Config, tsn uint32) *Association {
 	}
 	if assoc.congestionControl == CongestionControlLossTolerant {
 		assoc.log.Debugf("[%s] congestion control: loss-tolerant", cfg.Name)
+	}
+	if chooser, ok := cfg.LoggerFactory.(pacingChooser); ok && !cfg.pacingSet {
+		assoc.pacing = chooser.SCTPPacing()
+	}
+	if assoc.pacing {
+		assoc.log.Debugf("[%s] pacing on", cfg.Name)
 	}
 
 	// adaptive burst mitigation defaults
@@ -1195,6 +1215,7 @@ func (a *Association) closeAllTimers() {
 	a.ackTimer.close()
 	a.stopRackTimer()
 	a.stopPTOTimer()
+	a.stopPacingTimer()
 }
 
 func (a *Association) readLoop() {
@@ -4057,6 +4078,10 @@ func (a *Association) popPendingDataChunksToSend( //nolint:cyclop,gocognit
 
 	// track current packet size for MTU bundling so budgeting is accurate.
 	bytesInPacket := 0
+	var now time.Time
+	if a.pacing {
+		now = time.Now()
+	}
 
 	if a.pendingQueue.size() > 0 { //nolint:nestif
 		// RFC 4960 sec 6.1.  Transmission of DATA Chunks
@@ -4120,6 +4145,10 @@ func (a *Association) popPendingDataChunksToSend( //nolint:cyclop,gocognit
 				if !a.tlrAllowSendLocked(budgetScaled, consumed, chunkBytes) {
 					break
 				}
+			}
+
+			if !a.pacingAllowLocked(now, chunkBytes) {
+				break // paced: a timer wakes the write loop
 			}
 
 			a.setRWND(a.RWND() - dataLen)
