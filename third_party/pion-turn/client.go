@@ -52,6 +52,15 @@ type ClientConfig struct {
 	// PermissionTimeout sets the refresh interval of permissions. Defaults to 2 minutes.
 	PermissionRefreshInterval time.Duration
 
+	// PermissionsWithoutWait makes the first write to a new peer address send its
+	// CreatePermission request and then the data at once, instead of waiting a round trip
+	// to the server for the response first (the request goes out first, on the same socket,
+	// so the server normally installs the permission before the data arrives). A write
+	// then never blocks on the server; a refused permission is requested again on a later
+	// write. Also set when LoggerFactory has a method TURNPermissionsWithoutWait() bool
+	// that returns true (for callers such as pion/ice that build the ClientConfig).
+	PermissionsWithoutWait bool
+
 	// RequestedAddressFamily is the address family to request in allocations (IPv4 or IPv6).
 	// If not specified (zero value), the client will attempt to infer from the PacketConn's
 	// local address, falling back to IPv4 if inference fails. See RFC 6156.
@@ -78,6 +87,7 @@ type Client struct {
 	trMap         *client.TransactionMap // Thread-safe
 	rto           time.Duration          // Read-only
 	relayedConn   *client.UDPConn        // Protected by mutex ***
+	permNoWait    bool                   // Read-only
 	tcpAllocation *client.TCPAllocation  // Protected by mutex ***
 	allocTryLock  client.TryLock         // Thread-safe
 	listenTryLock client.TryLock         // Thread-safe
@@ -250,9 +260,20 @@ func NewClient(config *ClientConfig) (*Client, error) { //nolint:gocyclo,cyclop
 		permissionRefreshInterval: config.PermissionRefreshInterval,
 		bindingRefreshInterval:    config.bindingRefreshInterval,
 		bindingCheckInterval:      config.bindingCheckInterval,
+		permNoWait:                config.PermissionsWithoutWait,
+	}
+	if chooser, ok := loggerFactory.(permissionsWithoutWaitChooser); ok && chooser.TURNPermissionsWithoutWait() {
+		client.permNoWait = true
 	}
 
 	return client, nil
+}
+
+// permissionsWithoutWaitChooser is a LoggerFactory that also chooses
+// ClientConfig.PermissionsWithoutWait: pion/ice builds the ClientConfig of its relay
+// candidates itself and passes only its LoggerFactory through.
+type permissionsWithoutWaitChooser interface {
+	TURNPermissionsWithoutWait() bool
 }
 
 // TURNServerAddr return the TURN server address.
@@ -512,6 +533,7 @@ func (c *Client) AllocateWithContext(ctx context.Context) (net.PacketConn, error
 		PermissionRefreshInterval: c.permissionRefreshInterval,
 		BindingRefreshInterval:    c.bindingRefreshInterval,
 		BindingCheckInterval:      c.bindingCheckInterval,
+		PermissionsWithoutWait:    c.permNoWait,
 	})
 	c.setRelayedUDPConn(relayedConn)
 	c.setReservationToken(reservationToken)
@@ -637,6 +659,10 @@ func (c *Client) PerformTransactionWithContext(msg *stun.Message, to net.Addr, i
 		return client.TransactionResult{}, nil
 	}
 
+	return c.waitTransaction(ctx, trKey, tr)
+}
+
+func (c *Client) waitTransaction(ctx context.Context, trKey string, tr *client.Transaction) (client.TransactionResult, error) {
 	defer c.removeTransaction(trKey)
 
 	res := tr.WaitForResult(ctx)
@@ -645,6 +671,40 @@ func (c *Client) PerformTransactionWithContext(msg *stun.Message, to net.Addr, i
 	}
 
 	return res, nil
+}
+
+// StartTransactionWithContext is PerformTransactionWithContext in two halves: it returns
+// once msg is written (retransmissions run as usual), and wait waits for the result.
+func (c *Client) StartTransactionWithContext(msg *stun.Message, to net.Addr, ctx context.Context) (
+	wait func() (client.TransactionResult, error), err error,
+) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	trKey := b64.StdEncoding.EncodeToString(msg.TransactionID[:])
+	raw := make([]byte, len(msg.Raw))
+	copy(raw, msg.Raw)
+	var integrity stun.MessageIntegrity
+	if msg.Contains(stun.AttrMessageIntegrity) {
+		integrity = append(stun.MessageIntegrity{}, c.integrity...)
+	}
+	tr := client.NewTransaction(&client.TransactionConfig{
+		Integrity: integrity,
+		Key:       trKey,
+		Raw:       raw,
+		To:        to,
+		Interval:  c.rto,
+	})
+	c.trMap.Insert(trKey, tr)
+	c.log.Tracef("Start %s transaction %s to %s", msg.Type, trKey, tr.To)
+	if _, err := c.conn.WriteTo(tr.Raw, to); err != nil {
+		c.removeTransaction(trKey)
+
+		return nil, err
+	}
+	tr.StartRtxTimer(c.onRtxTimeout)
+
+	return func() (client.TransactionResult, error) { return c.waitTransaction(ctx, trKey, tr) }, nil
 }
 
 func (c *Client) removeTransaction(trKey string) (*client.Transaction, bool) {

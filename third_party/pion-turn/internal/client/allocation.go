@@ -32,6 +32,8 @@ type AllocationConfig struct {
 	PermissionRefreshInterval time.Duration
 	BindingRefreshInterval    time.Duration
 	BindingCheckInterval      time.Duration
+	// PermissionsWithoutWait: see turn.ClientConfig.
+	PermissionsWithoutWait bool
 }
 
 type allocation struct {
@@ -50,6 +52,7 @@ type allocation struct {
 	readTimer         *time.Timer           // Thread-safe
 	mutex             sync.RWMutex          // Thread-safe
 	log               logging.LeveledLogger // Read-only
+	permNoWait        bool                  // Read-only
 }
 
 func (a *allocation) setNonceFromMsg(msg *stun.Message) {

@@ -17,3 +17,11 @@ type Client interface {
 	PerformTransactionWithContext(msg *stun.Message, to net.Addr, dontWait bool, ctx context.Context) (TransactionResult, error)
 	OnDeallocated(relayedAddr net.Addr)
 }
+
+// transactionStarter is a Client that can send a request and wait for its result later
+// (turn.Client): a permission requested without waiting goes out before the data that
+// needs it.
+type transactionStarter interface {
+	StartTransactionWithContext(msg *stun.Message, to net.Addr, ctx context.Context) (
+		wait func() (TransactionResult, error), err error)
+}

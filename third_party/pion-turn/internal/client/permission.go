@@ -16,6 +16,9 @@ type permState int32
 const (
 	permStateIdle permState = iota
 	permStatePermitted
+	// permStateRequested: a CreatePermission request is out and writes do not wait for it
+	// (AllocationConfig.PermissionsWithoutWait).
+	permStateRequested
 )
 
 type permission struct {

@@ -69,6 +69,7 @@ func NewUDPConn(config *AllocationConfig) *UDPConn {
 			_lifetime:   config.Lifetime,
 			net:         config.Net,
 			log:         config.Log,
+			permNoWait:  config.PermissionsWithoutWait,
 		},
 	}
 
@@ -168,6 +169,9 @@ func (a *allocation) createPermission(perm *permission, addr net.Addr) error {
 	defer perm.mutex.Unlock()
 
 	if perm.state() == permStateIdle {
+		if a.permNoWait {
+			return a.requestPermission(perm, addr)
+		}
 		// Punch a hole! (this would block a bit..)
 		if err := a.CreatePermissions(addr); err != nil {
 			a.permMap.delete(addr)
@@ -359,9 +363,76 @@ func addr2PeerAddress(addr net.Addr) proto.PeerAddress {
 	return peerAddr
 }
 
+// requestPermission sends a CreatePermission request for addr and returns without waiting
+// for the response (the caller holds perm.mutex). The request is written before the caller
+// sends the data that needs it, on the same socket to the same server, so the server
+// normally installs the permission first; if not, that datagram is lost like any other.
+// The response is handled in the background: success permits, a stale nonce asks again
+// (waiting), a failure forgets the permission so that a later write asks again.
+func (a *allocation) requestPermission(perm *permission, addr net.Addr) error {
+	starter, ok := a.client.(transactionStarter)
+	if !ok {
+		// A Client that cannot send without waiting: wait as before.
+		if err := a.CreatePermissions(addr); err != nil {
+			a.permMap.delete(addr)
+
+			return err
+		}
+		perm.setState(permStatePermitted)
+
+		return nil
+	}
+	msg, err := a.createPermissionsRequest(addr)
+	if err != nil {
+		return err
+	}
+	wait, err := starter.StartTransactionWithContext(msg, a.serverAddr, context.TODO())
+	if err != nil {
+		a.permMap.delete(addr)
+
+		return err
+	}
+	perm.setState(permStateRequested)
+	go func() {
+		trRes, err := wait()
+		if err == nil {
+			err = a.createPermissionsResult(trRes.Msg)
+		}
+		for i := 0; errors.Is(err, errTryAgain) && i < maxRetryAttempts; i++ {
+			err = a.CreatePermissions(addr)
+		}
+		perm.mutex.Lock()
+		defer perm.mutex.Unlock()
+		if err != nil {
+			a.log.Debugf("CreatePermission for %s failed: %s", addr, err)
+			perm.setState(permStateIdle)
+			a.permMap.delete(addr)
+
+			return
+		}
+		perm.setState(permStatePermitted)
+	}()
+
+	return nil
+}
+
 // CreatePermissions Issues a CreatePermission request for the supplied addresses
 // as described in https://datatracker.ietf.org/doc/html/rfc5766#section-9
 func (a *allocation) CreatePermissions(addrs ...net.Addr) error {
+	msg, err := a.createPermissionsRequest(addrs...)
+	if err != nil {
+		return err
+	}
+
+	trRes, err := a.client.PerformTransactionWithContext(msg, a.serverAddr, false, context.TODO())
+	if err != nil {
+		return err
+	}
+
+	return a.createPermissionsResult(trRes.Msg)
+}
+
+func (a *allocation) createPermissionsRequest(addrs ...net.Addr) (*stun.Message, error) {
 	setters := []stun.Setter{
 		stun.TransactionID,
 		stun.NewType(stun.MethodCreatePermission, stun.ClassRequest),
@@ -378,21 +449,13 @@ func (a *allocation) CreatePermissions(addrs ...net.Addr) error {
 		a.integrity,
 		stun.Fingerprint)
 
-	msg, err := stun.Build(setters...)
-	if err != nil {
-		return err
-	}
+	return stun.Build(setters...)
+}
 
-	trRes, err := a.client.PerformTransactionWithContext(msg, a.serverAddr, false, context.TODO())
-	if err != nil {
-		return err
-	}
-
-	res := trRes.Msg
-
+func (a *allocation) createPermissionsResult(res *stun.Message) error {
 	if res.Type.Class == stun.ClassErrorResponse {
 		var code stun.ErrorCodeAttribute
-		if err = code.GetFrom(res); err == nil {
+		if err := code.GetFrom(res); err == nil {
 			if code.Code == stun.CodeStaleNonce {
 				a.setNonceFromMsg(res)
 
