@@ -620,8 +620,37 @@ func (c *Client) PerformTransaction(msg *stun.Message, to net.Addr, ignoreResult
 func (c *Client) PerformTransactionWithContext(msg *stun.Message, to net.Addr, ignoreResult bool, ctx context.Context) (client.TransactionResult,
 	error,
 ) {
-	if err := ctx.Err(); err != nil {
+	trKey, tr, err := c.startTransaction(msg, to, ignoreResult, ctx)
+	if err != nil {
 		return client.TransactionResult{}, err
+	}
+
+	// If ignoreResult is true, get the transaction going and return immediately
+	if ignoreResult {
+		return client.TransactionResult{}, nil
+	}
+
+	return c.waitTransaction(ctx, trKey, tr)
+}
+
+// StartTransactionWithContext is PerformTransactionWithContext in two halves: it returns
+// once msg is written (retransmissions run as usual), and wait waits for the result.
+func (c *Client) StartTransactionWithContext(msg *stun.Message, to net.Addr, ctx context.Context) (
+	wait func() (client.TransactionResult, error), err error,
+) {
+	trKey, tr, err := c.startTransaction(msg, to, false, ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	return func() (client.TransactionResult, error) { return c.waitTransaction(ctx, trKey, tr) }, nil
+}
+
+func (c *Client) startTransaction(msg *stun.Message, to net.Addr, ignoreResult bool, ctx context.Context) (
+	string, *client.Transaction, error,
+) {
+	if err := ctx.Err(); err != nil {
+		return "", nil, err
 	}
 
 	trKey := b64.StdEncoding.EncodeToString(msg.TransactionID[:])
@@ -649,17 +678,12 @@ func (c *Client) PerformTransactionWithContext(msg *stun.Message, to net.Addr, i
 	if err != nil {
 		c.removeTransaction(trKey)
 
-		return client.TransactionResult{}, err
+		return "", nil, err
 	}
 
 	tr.StartRtxTimer(c.onRtxTimeout)
 
-	// If ignoreResult is true, get the transaction going and return immediately
-	if ignoreResult {
-		return client.TransactionResult{}, nil
-	}
-
-	return c.waitTransaction(ctx, trKey, tr)
+	return trKey, tr, nil
 }
 
 func (c *Client) waitTransaction(ctx context.Context, trKey string, tr *client.Transaction) (client.TransactionResult, error) {
@@ -671,40 +695,6 @@ func (c *Client) waitTransaction(ctx context.Context, trKey string, tr *client.T
 	}
 
 	return res, nil
-}
-
-// StartTransactionWithContext is PerformTransactionWithContext in two halves: it returns
-// once msg is written (retransmissions run as usual), and wait waits for the result.
-func (c *Client) StartTransactionWithContext(msg *stun.Message, to net.Addr, ctx context.Context) (
-	wait func() (client.TransactionResult, error), err error,
-) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	trKey := b64.StdEncoding.EncodeToString(msg.TransactionID[:])
-	raw := make([]byte, len(msg.Raw))
-	copy(raw, msg.Raw)
-	var integrity stun.MessageIntegrity
-	if msg.Contains(stun.AttrMessageIntegrity) {
-		integrity = append(stun.MessageIntegrity{}, c.integrity...)
-	}
-	tr := client.NewTransaction(&client.TransactionConfig{
-		Integrity: integrity,
-		Key:       trKey,
-		Raw:       raw,
-		To:        to,
-		Interval:  c.rto,
-	})
-	c.trMap.Insert(trKey, tr)
-	c.log.Tracef("Start %s transaction %s to %s", msg.Type, trKey, tr.To)
-	if _, err := c.conn.WriteTo(tr.Raw, to); err != nil {
-		c.removeTransaction(trKey)
-
-		return nil, err
-	}
-	tr.StartRtxTimer(c.onRtxTimeout)
-
-	return func() (client.TransactionResult, error) { return c.waitTransaction(ctx, trKey, tr) }, nil
 }
 
 func (c *Client) removeTransaction(trKey string) (*client.Transaction, bool) {
