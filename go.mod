@@ -58,3 +58,6 @@ replace github.com/pion/sctp => ./third_party/pion-sctp
 
 // A patched copy of pion/webrtc v4.2.26 (third_party/pion-webrtc/README.rtchat.md): SettingEngine.SetICECheckInterval.
 replace github.com/pion/webrtc/v4 => ./third_party/pion-webrtc
+
+// A patched copy of pion/turn v5.1.3 (third_party/pion-turn/README.rtchat.md): CreatePermission without blocking the write.
+replace github.com/pion/turn/v5 => ./third_party/pion-turn

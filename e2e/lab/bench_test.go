@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,6 +44,7 @@ import (
 //	                       CUBIC copy without hashing ("tcp-plain", the copy alone) and each
 //	                       variant one 0-byte pipe per profile, whose CPU (the set-up) is
 //	                       subtracted for rtchat's per-byte figure
+//	RTCHAT_BENCH_LOGDIR    a directory: each pipe's -v log is written there (HHMMSS.mmm-VARIANT-NAME.log)
 func TestNetBench(t *testing.T) {
 	if os.Getenv("RTCHAT_BENCH") != "1" {
 		t.Skip("RTCHAT_BENCH=1 runs the network benchmark (scripts/bench-net.sh)")
@@ -431,6 +433,14 @@ func (w *world) rtchatRun(n int64, v variant, rtt time.Duration) (m measurement)
 		m.FirstByteRTT = m.FirstByte / rtt.Seconds()
 	}
 	r := w.waitPipe(a, b)
+	if dir := os.Getenv("RTCHAT_BENCH_LOGDIR"); dir != "" {
+		// Debugging the set-up: both processes' -v logs, named by the start time, to lay
+		// beside a capture (RTCHAT_LAB_PCAP) or coturn's log.
+		for i, e := range []*pipeEnd{a, b} {
+			name := fmt.Sprintf("%s-%s-%s.log", start.UTC().Format("150405.000"), v.name, e.name)
+			_ = os.WriteFile(filepath.Join(dir, name), []byte(r.stderr[i]), 0o600)
+		}
+	}
 	got, k := b.sink.result()
 	if r.codes[0] != 0 || r.codes[1] != 0 || got != expectedSum(1, n) || k != n {
 		m.Error = fmt.Sprintf(" FAILED: exit %v, %d bytes", r.codes, k)

@@ -1,6 +1,7 @@
 package iceconf
 
 import (
+	"errors"
 	"log/slog"
 	"os"
 	"sync"
@@ -18,26 +19,53 @@ import (
 // the setting is fixed when the PeerConnection is built; a web page's connection is built
 // anew. It is used only within SpareMaxAge of its gathering: a NAT forgets an idle mapping
 // (RFC 4787 asks for at least 2 minutes, some keep 30 s), and then the spare's
-// server-reflexive candidate would be stale. One spare per Config at a time: taking it
-// starts the next.
+// server-reflexive candidate would be stale.
+//
+// A Config keeps SpareCount spares, built at once, and taking one starts the next. Two,
+// because two rtchat processes that start together both offer (offer on presence), and the
+// tie-break's loser answers on a second connection at once: with one spare that second
+// connection was still gathering (a STUN round trip to the server, through TURN an Allocate
+// answered 401 and one with credentials) and the answer waited for it, about half a round
+// trip of the path (docs/benchmarks.md, "Through TURN: the permission round trips").
 const SpareMaxAge = 20 * time.Second
 
-// Developer knob (scripts/bench-net.sh variants): RTCHAT_ICE_SPARE=0 builds no spare.
+// SpareCount is how many spare connections a Config keeps (see SpareMaxAge).
+const SpareCount = 2
+
+// Developer knobs (scripts/bench-net.sh variants): RTCHAT_ICE_SPARE=0 builds no spare,
+// RTCHAT_ICE_SPARE=1 keeps one (before SpareCount).
 const envICESpare = "RTCHAT_ICE_SPARE"
 
-type spare struct {
-	wg     sync.WaitGroup // refills under way
-	mu     sync.Mutex
-	conn   *Conn
-	at     time.Time
-	closed bool
+type spareConn struct {
+	conn *Conn
+	at   time.Time
 }
 
-// Prewarm builds the spare connection (see SpareMaxAge) unless there is one. Loopback and
-// Config literals have none: a loopback connection gathers no server-reflexive candidate.
-// Call Release when the process is done connecting. Safe for concurrent use.
+type spare struct {
+	wg       sync.WaitGroup // refills under way
+	mu       sync.Mutex
+	conns    []spareConn // oldest first
+	building int         // Prewarm calls building one
+	closed   bool
+}
+
+// spareCount is SpareCount, or what RTCHAT_ICE_SPARE says.
+func spareCount() int {
+	switch os.Getenv(envICESpare) {
+	case "0":
+		return 0
+	case "1":
+		return 1
+	}
+	return SpareCount
+}
+
+// Prewarm builds the spare connections (see SpareMaxAge) that are missing: one here, the
+// others on goroutines. Loopback and Config literals have none: a loopback connection
+// gathers no server-reflexive candidate. Call Release when the process is done
+// connecting. Safe for concurrent use.
 func (c Config) Prewarm(log *slog.Logger) {
-	if c.shared == nil || c.Mode == ModeLoopback || os.Getenv(envICESpare) == "0" {
+	if c.shared == nil || c.Mode == ModeLoopback {
 		return
 	}
 	if log == nil {
@@ -45,51 +73,68 @@ func (c Config) Prewarm(log *slog.Logger) {
 	}
 	s := &c.shared.spare
 	s.mu.Lock()
-	busy := s.conn != nil || s.closed
-	s.mu.Unlock()
-	if busy {
+	missing := spareCount() - len(s.conns) - s.building
+	if s.closed || missing <= 0 {
+		s.mu.Unlock()
 		return
 	}
+	s.building += missing
+	s.wg.Add(missing - 1)
+	s.mu.Unlock()
+	for range missing - 1 {
+		go func() {
+			defer s.wg.Done()
+			c.buildSpare(log)
+		}()
+	}
+	c.buildSpare(log)
+}
+
+// buildSpare builds one spare for Prewarm, which counted it in s.building.
+func (c Config) buildSpare(log *slog.Logger) {
+	s := &c.shared.spare
 	c.SNAP = true
 	conn, err := c.newConn(log, 1)
+	s.mu.Lock()
+	s.building--
 	if err != nil {
+		s.mu.Unlock()
 		log.Debug("ice spare", "err", err)
 		return
 	}
-	s.mu.Lock()
-	if s.conn != nil || s.closed {
+	if s.closed {
 		s.mu.Unlock()
 		_ = conn.Close()
 		return
 	}
-	s.conn, s.at = conn, time.Now()
+	s.conns = append(s.conns, spareConn{conn: conn, at: time.Now()})
 	s.mu.Unlock()
 }
 
-// takeSpare hands out the spare if it fits this Config and is fresh.
+// takeSpare hands out the oldest spare if it fits this Config and is fresh.
 func (c Config) takeSpare(log *slog.Logger) *Conn {
 	if c.shared == nil || !c.SNAP || c.Mode == ModeLoopback {
 		return nil
 	}
 	s := &c.shared.spare
 	s.mu.Lock()
-	conn, at := s.conn, s.at
-	s.conn = nil
-	s.mu.Unlock()
-	if conn == nil {
+	if len(s.conns) == 0 {
+		s.mu.Unlock()
 		return nil
 	}
+	sc := s.conns[0]
+	s.conns = s.conns[1:]
+	s.mu.Unlock()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if age := time.Since(at); age > SpareMaxAge {
+	if age := time.Since(sc.at); age > SpareMaxAge {
 		log.Debug("ice spare too old", "age", age)
-		_ = conn.Close()
+		_ = sc.conn.Close()
 		return nil
 	}
-	log.Debug("ice spare used", "age", time.Since(at))
-	// The next one gathers now: when both processes start at once, both offer and the
-	// tie-break's loser answers on a new connection a round trip later.
+	log.Debug("ice spare used", "age", time.Since(sc.at))
+	// The next one gathers now.
 	s.mu.Lock()
 	if !s.closed {
 		s.wg.Add(1)
@@ -99,22 +144,24 @@ func (c Config) takeSpare(log *slog.Logger) *Conn {
 		}()
 	}
 	s.mu.Unlock()
-	return conn
+	return sc.conn
 }
 
-// Release closes an unused spare and builds no more (waiting for one being built). Idempotent.
+// Release closes the unused spares and builds no more (waiting for those being built).
+// Idempotent.
 func (c Config) Release() error {
 	if c.shared == nil {
 		return nil
 	}
 	s := &c.shared.spare
 	s.mu.Lock()
-	conn := s.conn
-	s.conn, s.closed = nil, true
+	conns := s.conns
+	s.conns, s.closed = nil, true
 	s.mu.Unlock()
 	s.wg.Wait() // a refill sees closed and closes what it built
-	if conn == nil {
-		return nil
+	var err error
+	for _, sc := range conns {
+		err = errors.Join(err, sc.conn.Close())
 	}
-	return conn.Close()
+	return err
 }

@@ -18,7 +18,7 @@ func plant(t *testing.T, c Config, age time.Duration) *Conn {
 	}
 	s := &c.shared.spare
 	s.mu.Lock()
-	s.conn, s.at = conn, time.Now().Add(-age)
+	s.conns = append(s.conns, spareConn{conn: conn, at: time.Now().Add(-age)})
 	s.mu.Unlock()
 	return conn
 }
@@ -42,6 +42,28 @@ func TestSpareTakenOnceBySNAP(t *testing.T) {
 		t.Fatal("the spare was handed out twice")
 	}
 	_ = spare.Close()
+	if err := c.Release(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two spares: the glare's loser answers on the second while the first carries its offer.
+// Each is handed out once, the older first.
+func TestSparesTakenOldestFirst(t *testing.T) {
+	c, err := Parse("stun:127.0.0.1:3478")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SNAP = true
+	first := plant(t, c, time.Second)
+	second := plant(t, c, 0)
+	for i, want := range []*Conn{first, second, nil} {
+		if got := c.takeSpare(nil); got != want {
+			t.Fatalf("take %d: got %p, want %p", i+1, got, want)
+		}
+	}
+	_ = first.Close()
+	_ = second.Close()
 	if err := c.Release(); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +99,7 @@ func TestReleaseClosesSpareAndStopsPrewarm(t *testing.T) {
 	c.Prewarm(nil) // after Release: builds nothing (it would leak past the client's Close)
 	c.shared.spare.mu.Lock()
 	defer c.shared.spare.mu.Unlock()
-	if c.shared.spare.conn != nil {
+	if len(c.shared.spare.conns) != 0 || c.shared.spare.building != 0 {
 		t.Fatal("Prewarm after Release built a spare")
 	}
 }
@@ -85,7 +107,7 @@ func TestReleaseClosesSpareAndStopsPrewarm(t *testing.T) {
 func TestPrewarmNotForLoopback(t *testing.T) {
 	c := Loopback()
 	c.Prewarm(nil)
-	if c.shared.spare.conn != nil {
+	if len(c.shared.spare.conns) != 0 {
 		t.Fatal("loopback built a spare")
 	}
 	if err := c.Release(); err != nil {
