@@ -88,15 +88,6 @@ func startSession(ctx context.Context, g *Globals, ios *IO, role rtc.Role, pipeT
 	if v, ok := g.lookupEnv(directEarlyEnv); ok && v == "0" {
 		cfg.DirectWait = true // measurements: the first byte after the negotiation, as before
 	}
-	if v, ok := g.lookupEnv(directReadAheadEnv); ok {
-		// Measurements: 0 turns the read-ahead off (the behaviour before), N bytes.
-		if n, err := strconv.Atoi(v); err == nil {
-			cfg.DirectReadAhead = n
-			if n == 0 {
-				cfg.DirectReadAhead = -1
-			}
-		}
-	}
 	if v, ok := g.lookupEnv(directCCEnv); ok {
 		cfg.DirectCC = v // measurements: e.g. cubic beside the kernel's bbr
 	}
@@ -282,11 +273,6 @@ const directPunchEnv = "RTCHAT_DIRECT_PUNCH"
 // directEarlyEnv=0 makes the pipe wait for the direct path's negotiation before its first
 // byte instead of starting on WebRTC and moving (benchmarks: the old behaviour).
 const directEarlyEnv = "RTCHAT_DIRECT_EARLY"
-
-// directReadAheadEnv bounds, in bytes, what a pipe reads ahead from the direct connection
-// while the WebRTC channel drains after the move; 0 turns it off (benchmarks: the old
-// behaviour).
-const directReadAheadEnv = "RTCHAT_DIRECT_READAHEAD"
 
 // directCCEnv names the direct connection's TCP congestion control (Linux; benchmarks).
 const directCCEnv = "RTCHAT_DIRECT_CC"

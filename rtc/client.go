@@ -86,10 +86,6 @@ type Config struct {
 	// DirectCC names the direct connection's TCP congestion control (Linux; "": the
 	// kernel's default). For measurements.
 	DirectCC string
-	// DirectReadAhead bounds what the pipe reads ahead from the direct connection while
-	// the WebRTC channel still drains after the move (0: direct.DefaultReadAhead; negative:
-	// none, the behaviour before, for measurements).
-	DirectReadAhead int
 	// DirectWait: the pipe waits for the direct path's negotiation before its first byte
 	// (the behaviour before it could start on WebRTC and move; for measurements). It is
 	// what every pipe does with a peer that cannot move.

@@ -903,9 +903,6 @@ func (p *peer) onChanOpen(ev evChanOpen) {
 		// at a marker (directpath.go); until it commits, or with an older peer, it is the
 		// plain WebRTC channel.
 		s.sw = direct.NewSwitch(ev.rwc)
-		if n := p.c.cfg.DirectReadAhead; n != 0 {
-			s.sw.SetReadAhead(n)
-		}
 		s.stream = stream.New(s.sw)
 	} else {
 		p.wg.Add(1)

@@ -36,12 +36,6 @@ var errSwitchClosed = errors.New("direct: switch closed")
 //   - the reader reads the first channel until it reads the peer's marker, then only the
 //     direct connection (waiting for Commit if the negotiation has not settled here yet).
 //
-// Meanwhile the peer may already be writing on the direct connection. So that its TCP
-// window does not stay shut while we drain the first channel (which cost a bulk pipe a
-// round trip or two after the move), a committed connection is read ahead into a queue of
-// at most DefaultReadAhead bytes (readahead.go; SetReadAhead) until our reader reaches the marker; the reader
-// then takes the queue and, once it is empty, reads the connection itself.
-//
 // Each channel is in order and reliable, so nothing is lost, duplicated or reordered.
 // Settle(nil) says the direct path will never come: the writer stays, and a marker from
 // the peer then fails the reader (ErrNotSettled) instead of waiting forever.
@@ -54,28 +48,18 @@ type Switch struct {
 	direct    *Channel // the committed connection (nil until Commit)
 	settled   bool     // Commit or Settle ran
 	settledCh chan struct{}
-	wMoved    bool       // our marker was written: writes go to direct
-	rMoved    bool       // the peer's marker was read: reads come from direct
-	deadline  time.Time  // the last write deadline set, applied to direct at Commit
-	readAhead int        // bytes read ahead from a committed connection (0: none)
-	ra        *readQueue // the read-ahead of the committed connection (nil: none)
+	wMoved    bool      // our marker was written: writes go to direct
+	rMoved    bool      // the peer's marker was read: reads come from direct
+	deadline  time.Time // the last write deadline set, applied to direct at Commit
 	closed    bool
 	closedCh  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// NewSwitch starts a Switch on first, reading ahead DefaultReadAhead bytes.
+// NewSwitch starts a Switch on first.
 func NewSwitch(first MessageChannel) *Switch {
-	return &Switch{first: first, settledCh: make(chan struct{}), closedCh: make(chan struct{}), readAhead: DefaultReadAhead}
-}
-
-// SetReadAhead sets how many bytes of a connection committed later are read ahead while
-// the first channel drains (0 or less: none; measurements).
-func (s *Switch) SetReadAhead(n int) {
-	s.mu.Lock()
-	s.readAhead = max(n, 0)
-	s.mu.Unlock()
+	return &Switch{first: first, settledCh: make(chan struct{}), closedCh: make(chan struct{})}
 }
 
 // Commit hands over the connection this side committed to (the decider after writing Use,
@@ -96,11 +80,6 @@ func (s *Switch) settle(ch *Channel) {
 	}
 	s.settled = true
 	s.direct = ch
-	if ch != nil && s.readAhead > 0 {
-		// rMoved cannot be set yet: it needs a settled Switch.
-		s.ra = newReadQueue(s.readAhead)
-		go s.ra.run(ch)
-	}
 	if ch != nil && !s.deadline.IsZero() {
 		_ = ch.SetWriteDeadline(s.deadline)
 	}
@@ -119,10 +98,10 @@ func (s *Switch) Moved() bool {
 // then from the direct connection. One reader at a time (rtc/stream has one).
 func (s *Switch) ReadDataChannel(p []byte) (int, bool, error) {
 	s.mu.Lock()
-	moved, d, ra := s.rMoved, s.direct, s.ra
+	moved, d := s.rMoved, s.direct
 	s.mu.Unlock()
 	if moved {
-		return readMoved(d, ra, p)
+		return d.ReadDataChannel(p)
 	}
 	n, isString, err := s.first.ReadDataChannel(p)
 	if err != nil || !isString || string(p[:n]) != SwitchMarker {
@@ -138,24 +117,13 @@ func (s *Switch) ReadDataChannel(p []byte) (int, bool, error) {
 		s.mu.Unlock()
 		return 0, false, errSwitchClosed
 	}
-	d, ra = s.direct, s.ra
+	d = s.direct
 	if d == nil {
 		s.mu.Unlock()
 		return 0, false, ErrNotSettled
 	}
 	s.rMoved = true
 	s.mu.Unlock()
-	return readMoved(d, ra, p)
-}
-
-// readMoved reads the next message after the marker: from the read-ahead queue while it
-// holds any (or its reader still runs), then from the connection.
-func readMoved(d *Channel, ra *readQueue, p []byte) (int, bool, error) {
-	if ra != nil {
-		if n, isString, handed, err := ra.next(p); !handed {
-			return n, isString, err
-		}
-	}
 	return d.ReadDataChannel(p)
 }
 
@@ -219,15 +187,12 @@ func (s *Switch) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		close(s.closedCh)
-		d, wMoved, rMoved, ra := s.direct, s.wMoved, s.rMoved, s.ra
+		d, wMoved, rMoved := s.direct, s.wMoved, s.rMoved
 		s.mu.Unlock()
 		if d != nil {
-			// A reader that never moved will not read the connection: its read-ahead, if
-			// it still runs, only drains it from now on.
-			reading := !rMoved && ra != nil && ra.discard()
 			switch {
 			case wMoved || rMoved:
-				if !rMoved && !reading {
+				if !rMoved {
 					go drain(d)
 				}
 				s.closeErr = d.Close()
