@@ -21,7 +21,16 @@ import (
 // nothing, and the pipe falls back to WebRTC with every byte intact. (As a TLS 1.3 client
 // the impostor finishes its handshake before the victim, the server, checks its
 // certificate: the victim's refusal then shows as 0 bytes read.)
-func TestLabPunchImpostor(t *testing.T) {
+func TestLabPunchImpostor(t *testing.T) { punchImpostor(t, lab.STUN(false)) }
+
+// TestLabPunchImpostorTURN: the same with a TURN server configured besides STUN, where ICE
+// connects host ⇄ prflx and the punch is tried from that hint (TestLabConeTURNPunch): the
+// route that hint opens is verified just the same.
+func TestLabPunchImpostorTURN(t *testing.T) {
+	punchImpostor(t, lab.STUN(false)+","+lab.TURNURL("udp"))
+}
+
+func punchImpostor(t *testing.T, ice string) {
 	w := newWorld(t, 2*time.Minute,
 		lab.Home{Name: "a", NAT: lab.Cone}, lab.Home{Name: "b", NAT: lab.Cone})
 	bin := filepath.Join(t.TempDir(), "tlsimpostor")
@@ -46,13 +55,13 @@ func TestLabPunchImpostor(t *testing.T) {
 		}
 		imps = append(imps, p)
 	}
-	ice := lab.STUN(false)
 	a := &pipeEnd{name: "alice", peer: "bob", ns: w.lab.Host("a", 0), ice: ice, seed: 1, size: 4 << 20}
 	b := &pipeEnd{name: "bob", peer: "alice", ns: w.lab.Host("b", 0), ice: ice, seed: 2, size: 1<<20 + 3}
 	w.startPipe(a, b)
 	r := w.waitPipe(a, b)
 	w.checkPipe(a, b, r)
 	for i, e := range []*pipeEnd{a, b} {
+		t.Logf("%s: path %v", e.name, jsonObject(r.stderr[i], "path"))
 		if s := r.summary[i]; s == nil || s["transport"] != "webrtc" {
 			t.Errorf("%s's pipe went %v, want webrtc", e.name, s)
 		}
