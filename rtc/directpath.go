@@ -264,11 +264,8 @@ func (p *peer) negotiateDirect(ctx context.Context, fallback *stream.Stream) (*s
 		cfg.Listen = p.hostAddrs()
 	} else {
 		cfg.Punch = p.punchAddrs()
-		if pair != nil && pair.Local != nil && pair.Local.Typ == webrtc.ICECandidateTypeSrflx {
-			// The base of our server-reflexive candidate: the address the NAT maps.
-			if a, err := netip.ParseAddr(pair.Local.RelatedAddress); err == nil && a.Is4() && !a.IsUnspecified() {
-				cfg.PunchFrom = a
-			}
+		if a, ok := punchBase(pair); ok {
+			cfg.PunchFrom = a
 		}
 		if path, ok := (&Peer{p: p}).Path(); ok && path.RTT > 0 {
 			decideWait = min(directDecideWait+punchRTTs*path.RTT, punchWaitMax)
@@ -399,10 +396,10 @@ func (p *peer) hostAddrs() []netip.Addr {
 //   - host ⇄ host (or unknown): the peers reach each other's host addresses (routeLAN);
 //   - through a TURN relay: nothing but the relay gets through (routeNone);
 //   - through NATs (srflx, prflx): hole punching (routePunch), if the peer's NAT maps
-//     endpoint-independently: the address ICE reaches it at is the server-reflexive one
-//     its STUN server saw. A symmetric NAT gives every destination a new port, so its
-//     public port for us is a peer-reflexive one the STUN server never saw, and a punch
-//     toward a guessed TCP port would fail after the whole wait.
+//     endpoint-independently (remoteMapsLikeSTUN). A symmetric NAT gives every
+//     destination a new port, so its public port for us is one the STUN server never saw
+//     and no host port of the peer's either, and a punch toward a guessed TCP port would
+//     fail after the whole wait.
 //
 // Each end checks the other's NAT, and either declining is enough, so the attempt is made
 // only when both NATs look endpoint-independent.
@@ -432,23 +429,61 @@ func (p *peer) directRoute() (directRoute, string, *webrtc.ICECandidatePair) {
 		return routeNone, how, pair
 	}
 	at := netip.AddrPortFrom(remote.Unmap(), pair.Remote.Port)
-	if !p.remoteSrflx()[at] {
-		return routeNone, fmt.Sprintf("%s: the peer's NAT maps it to %s, not to its server-reflexive address (a symmetric NAT)", how, at), pair
+	var sdpText string
+	if rd := p.pc.RemoteDescription(); rd != nil {
+		sdpText = rd.SDP
+	}
+	if !remoteMapsLikeSTUN(at, candidates(sdpText)) {
+		return routeNone, fmt.Sprintf("%s: the peer's NAT maps it to %s, neither its server-reflexive address nor its own port (a symmetric NAT)", how, at), pair
 	}
 	return routePunch, "", pair
 }
 
-// remoteSrflx are the server-reflexive candidates (address and port) of the peer's signed SDP.
-func (p *peer) remoteSrflx() map[netip.AddrPort]bool {
-	out := map[netip.AddrPort]bool{}
-	if rd := p.pc.RemoteDescription(); rd != nil {
-		for _, c := range candidates(rd.SDP) {
-			if c.typ == "srflx" {
-				out[c.at] = true
+// remoteMapsLikeSTUN says whether at, the address ICE reaches the peer at through its NAT
+// (a server-reflexive candidate of the peer, or a peer-reflexive one learned from the
+// checks), shows an endpoint-independent mapping, judged by the peer's signed candidates:
+//   - at is one of its server-reflexive candidates: the NAT mapped the socket for us as it
+//     did for the STUN server;
+//   - or at has the public address of one of its server-reflexive candidates and the port
+//     of one of its host candidates: the NAT kept the host socket's port, as a
+//     port-preserving NAT does for every destination. ICE often connects that way (host ⇄
+//     prflx) when a TURN server is configured besides STUN: pion gathers the
+//     server-reflexive candidates on sockets of their own, so the host socket's mapping
+//     is never a server-reflexive candidate, yet it is as good a hint. A symmetric NAT
+//     that picks a new port per destination matches neither (but by a 1 in 64,000
+//     chance, which costs one failed attempt, never a weaker check: the direct
+//     connection is verified whatever route made it).
+func remoteMapsLikeSTUN(at netip.AddrPort, cands []sdpCandidate) bool {
+	var public, hostPort bool
+	for _, c := range cands {
+		switch c.typ {
+		case "srflx":
+			if c.at == at {
+				return true
 			}
+			public = public || c.at.Addr() == at.Addr()
+		case "host":
+			hostPort = hostPort || c.at.Port() == at.Port()
 		}
 	}
-	return out
+	return public && hostPort
+}
+
+// punchBase is the local address our punch port binds to: the base of the selected pair's
+// local candidate (the address our NAT maps), if it is an IPv4 one.
+func punchBase(pair *webrtc.ICECandidatePair) (netip.Addr, bool) {
+	if pair == nil || pair.Local == nil {
+		return netip.Addr{}, false
+	}
+	base := pair.Local.Address // a host candidate is its own base
+	if pair.Local.Typ != webrtc.ICECandidateTypeHost {
+		base = pair.Local.RelatedAddress
+	}
+	a, err := netip.ParseAddr(base)
+	if err != nil || !a.Unmap().Is4() || a.IsUnspecified() {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
 }
 
 // punchAddrs are the IPv4 addresses of our own server-reflexive candidates: where the

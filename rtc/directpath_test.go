@@ -352,3 +352,30 @@ func TestCandidatesOfSDP(t *testing.T) {
 		t.Fatalf("candidateAddrs %v", a)
 	}
 }
+
+// TestRemoteMapsLikeSTUN: the punch is tried toward a peer whose NAT mapped the path ICE
+// took as its STUN server saw it (a srflx pair), or kept a host socket's port on its
+// server-reflexive address (a prflx pair through a port-preserving NAT, common with TURN
+// configured); never toward a mapping that matches neither (a symmetric NAT's new port).
+func TestRemoteMapsLikeSTUN(t *testing.T) {
+	sdpText := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" +
+		"m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n" +
+		"a=candidate:1 1 udp 2130706431 192.168.1.10 40000 typ host\r\n" +
+		"a=candidate:2 1 udp 1694498815 203.0.113.6 41000 typ srflx raddr 192.168.1.10 rport 41000\r\n" +
+		"a=candidate:4 1 udp 16777215 198.51.100.2 50000 typ relay raddr 203.0.113.6 rport 41001\r\n"
+	cands := candidates(sdpText)
+	for at, want := range map[string]bool{
+		"203.0.113.6:41000":  true,  // srflx
+		"203.0.113.6:40000":  true,  // prflx: the host socket's port kept
+		"203.0.113.6:51234":  false, // prflx: a port of the NAT's own (symmetric)
+		"203.0.113.7:40000":  false, // prflx from another public address than STUN saw
+		"198.51.100.2:50000": false, // the relay's address is not the peer's NAT
+	} {
+		if got := remoteMapsLikeSTUN(netip.MustParseAddrPort(at), cands); got != want {
+			t.Errorf("remoteMapsLikeSTUN(%s) = %v, want %v", at, got, want)
+		}
+	}
+	if remoteMapsLikeSTUN(netip.MustParseAddrPort("203.0.113.6:40000"), candidates("")) {
+		t.Error("a peer without candidates passes")
+	}
+}
