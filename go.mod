@@ -59,5 +59,8 @@ replace github.com/pion/sctp => ./third_party/pion-sctp
 // A patched copy of pion/webrtc v4.2.26 (third_party/pion-webrtc/README.rtchat.md): SettingEngine.SetICECheckInterval.
 replace github.com/pion/webrtc/v4 => ./third_party/pion-webrtc
 
+// A patched copy of pion/ice v4.4.9 (third_party/pion-ice/README.rtchat.md): the controlled agent checks for renomination too.
+replace github.com/pion/ice/v4 => ./third_party/pion-ice
+
 // A patched copy of pion/turn v5.1.3 (third_party/pion-turn/README.rtchat.md): CreatePermission without blocking the write.
 replace github.com/pion/turn/v5 => ./third_party/pion-turn

@@ -368,6 +368,16 @@ func (s *controlledSelector) ContactCandidates() {
 		if s.agent.validateSelectedPair() {
 			s.log.Trace("Checking keepalive")
 			s.agent.checkKeepalive()
+
+			// With automatic renomination the controlled agent keeps checking the other
+			// pairs too, as the controlling one does: a NAT in front of the controlled
+			// agent that filters by address lets the controlling agent's checks of a
+			// direct pair in only after the controlled agent has sent to that address.
+			// Were its first checks lost, the controlling agent could otherwise never
+			// find the direct pair to renominate.
+			if s.agent.automaticRenomination && s.agent.enableRenomination {
+				s.agent.keepAliveCandidatesForRenomination()
+			}
 		}
 	} else {
 		s.agent.pingAllCandidates()
