@@ -132,3 +132,35 @@ func TestPacketMarshalDataAllocs(t *testing.T) {
 	})
 	assert.Equal(t, 1.0, allocs)
 }
+
+// packetize copies a message once, its fragments sharing the copy: each fragment holds its
+// own bytes (not the caller's buffer, which may be reused), cannot grow into the next one,
+// and the allocations are one per fragment (its chunk) plus a few (the copy, the slice,
+// the trace log's arguments), not two per fragment.
+func TestStreamPacketizeOneCopy(t *testing.T) {
+	const maxPayload = 1172
+	stream := newTestPacketizingStream(t, false, maxPayload)
+	stream.association.SetMaxMessageSize(1 << 20)
+	msg := make([]byte, 64000)
+	for i := range msg {
+		msg[i] = byte(i * 7)
+	}
+	want := bytes.Clone(msg)
+	chunks, _ := stream.packetize(msg, PayloadTypeWebRTCBinary)
+	clear(msg) // the caller reuses its buffer
+	fragments := (len(want) + maxPayload - 1) / maxPayload
+	require.Len(t, chunks, fragments)
+	var got []byte
+	for i, c := range chunks {
+		assert.Equal(t, len(c.userData), cap(c.userData), "fragment %d", i)
+		assert.Equal(t, i == 0, c.beginningFragment)
+		assert.Equal(t, i == fragments-1, c.endingFragment)
+		got = append(got, c.userData...)
+	}
+	assert.Equal(t, want, got)
+
+	allocs := testing.AllocsPerRun(20, func() {
+		stream.packetize(want, PayloadTypeWebRTCBinary)
+	})
+	assert.LessOrEqual(t, allocs, float64(fragments+8)) // v1.12.0: two per fragment
+}
