@@ -53,7 +53,7 @@ require (
 // A patched copy of mochi v2.7.9 (third_party/mochi-server/PATCHES.md): a deadlock fix.
 replace github.com/mochi-mqtt/server/v2 => ./third_party/mochi-server
 
-// A patched copy of pion/sctp v1.12.0 (third_party/pion-sctp/README.rtchat.md): a loss-tolerant congestion control.
+// A patched copy of pion/sctp v1.12.0 (third_party/pion-sctp/README.rtchat.md): a loss-tolerant congestion control, opt-in pacing, DATA chunks marshalled straight into the packet.
 replace github.com/pion/sctp => ./third_party/pion-sctp
 
 // A patched copy of pion/webrtc v4.2.26 (third_party/pion-webrtc/README.rtchat.md): SettingEngine.SetICECheckInterval.

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -193,50 +194,26 @@ func (p *chunkPayloadData) unmarshal(raw []byte) error {
 	return nil
 }
 
-func (p *chunkPayloadData) marshal() ([]byte, error) { //nolint:cyclop
-	if p.isIData() { //nolint:nestif
-		payRaw := make([]byte, iDataHeaderSize+len(p.userData))
+func (p *chunkPayloadData) marshal() ([]byte, error) {
+	out := p.appendTo(nil)
+	p.chunkHeader.raw = out[chunkHeaderSize:]
 
-		binary.BigEndian.PutUint32(payRaw[0:], p.tsn)
-		binary.BigEndian.PutUint16(payRaw[4:], p.streamIdentifier)
-		binary.BigEndian.PutUint16(payRaw[6:], 0)
-		binary.BigEndian.PutUint32(payRaw[8:], p.messageIdentifier)
-		if p.beginningFragment {
-			binary.BigEndian.PutUint32(payRaw[12:], uint32(p.payloadType))
-		} else {
-			binary.BigEndian.PutUint32(payRaw[12:], p.fragmentSequenceNumber)
-		}
-		copy(payRaw[iDataHeaderSize:], p.userData)
+	return out, nil
+}
 
-		flags := uint8(0)
-		if p.endingFragment {
-			flags = 1
-		}
-		if p.beginningFragment {
-			flags |= 1 << 1
-		}
-		if p.unordered {
-			flags |= 1 << 2
-		}
-		if p.immediateSack {
-			flags |= 1 << 3
-		}
-
-		p.chunkHeader.flags = flags
-		p.chunkHeader.typ = ctIData
-		p.chunkHeader.raw = payRaw
-
-		return p.chunkHeader.marshal()
+// marshalledLen is the length appendTo adds (without padding).
+func (p *chunkPayloadData) marshalledLen() int {
+	if p.isIData() {
+		return chunkHeaderSize + iDataHeaderSize + len(p.userData)
 	}
 
-	payRaw := make([]byte, payloadDataHeaderSize+len(p.userData))
+	return chunkHeaderSize + payloadDataHeaderSize + len(p.userData)
+}
 
-	binary.BigEndian.PutUint32(payRaw[0:], p.tsn)
-	binary.BigEndian.PutUint16(payRaw[4:], p.streamIdentifier)
-	binary.BigEndian.PutUint16(payRaw[6:], p.streamSequenceNumber)
-	binary.BigEndian.PutUint32(payRaw[8:], uint32(p.payloadType))
-	copy(payRaw[payloadDataHeaderSize:], p.userData)
-
+// appendTo appends the chunk (header and value, no padding) to b. packet.marshal uses it
+// to copy the user data once, straight into the packet, instead of three times (value,
+// chunk, packet) with an allocation each.
+func (p *chunkPayloadData) appendTo(b []byte) []byte {
 	flags := uint8(0)
 	if p.endingFragment {
 		flags = 1
@@ -250,12 +227,38 @@ func (p *chunkPayloadData) marshal() ([]byte, error) { //nolint:cyclop
 	if p.immediateSack {
 		flags |= 1 << 3
 	}
-
 	p.chunkHeader.flags = flags
 	p.chunkHeader.typ = ctPayloadData
-	p.chunkHeader.raw = payRaw
+	headerSize := payloadDataHeaderSize
+	if p.isIData() {
+		p.chunkHeader.typ = ctIData
+		headerSize = iDataHeaderSize
+	}
 
-	return p.chunkHeader.marshal()
+	start := len(b)
+	b = slices.Grow(b, p.marshalledLen())
+	b = b[:start+chunkHeaderSize+headerSize]
+	raw := b[start:]
+	raw[0] = uint8(p.chunkHeader.typ)
+	raw[1] = flags
+	binary.BigEndian.PutUint16(raw[2:], uint16(chunkHeaderSize+headerSize+len(p.userData))) //nolint:gosec // G115
+	val := raw[chunkHeaderSize:]
+	binary.BigEndian.PutUint32(val[0:], p.tsn)
+	binary.BigEndian.PutUint16(val[4:], p.streamIdentifier)
+	if p.isIData() {
+		binary.BigEndian.PutUint16(val[6:], 0)
+		binary.BigEndian.PutUint32(val[8:], p.messageIdentifier)
+		if p.beginningFragment {
+			binary.BigEndian.PutUint32(val[12:], uint32(p.payloadType))
+		} else {
+			binary.BigEndian.PutUint32(val[12:], p.fragmentSequenceNumber)
+		}
+	} else {
+		binary.BigEndian.PutUint16(val[6:], p.streamSequenceNumber)
+		binary.BigEndian.PutUint32(val[8:], uint32(p.payloadType))
+	}
+
+	return append(b, p.userData...)
 }
 
 func (p *chunkPayloadData) check() (abort bool, err error) {

@@ -172,7 +172,15 @@ func (p *packet) unmarshal(doChecksum bool, raw []byte) error { //nolint:cyclop
 }
 
 func (p *packet) marshal(doChecksum bool) ([]byte, error) {
-	raw := make([]byte, packetHeaderSize)
+	// Size the packet up front for its DATA chunks (the bulk of a packet), so that
+	// their user data is copied once, straight into it.
+	size := packetHeaderSize
+	for _, c := range p.chunks {
+		if d, ok := c.(*chunkPayloadData); ok {
+			size += d.marshalledLen() + 3
+		}
+	}
+	raw := make([]byte, packetHeaderSize, size)
 
 	// Populate static headers
 	// 8-12 is Checksum which will be populated when packet is complete
@@ -182,15 +190,19 @@ func (p *packet) marshal(doChecksum bool) ([]byte, error) {
 
 	// Populate chunks
 	for _, c := range p.chunks {
-		chunkRaw, err := c.marshal()
-		if err != nil {
-			return nil, err
+		if d, ok := c.(*chunkPayloadData); ok {
+			raw = d.appendTo(raw)
+		} else {
+			chunkRaw, err := c.marshal()
+			if err != nil {
+				return nil, err
+			}
+			raw = append(raw, chunkRaw...) //nolint:makezero // todo:fix
 		}
-		raw = append(raw, chunkRaw...) //nolint:makezero // todo:fix
 
 		paddingNeeded := getPadding(len(raw))
 		if paddingNeeded != 0 {
-			raw = append(raw, make([]byte, paddingNeeded)...) //nolint:makezero // todo:fix
+			raw = append(raw, fourZeroes[:paddingNeeded]...) //nolint:makezero // todo:fix
 		}
 	}
 

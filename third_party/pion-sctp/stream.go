@@ -4,6 +4,7 @@
 package sctp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -404,16 +405,17 @@ func (s *Stream) packetize(raw []byte, ppi PayloadProtocolIdentifier) ([]*chunkP
 		}
 	}
 
-	var chunks []*chunkPayloadData
+	// Copy the userdata since we'll have to store it until acked
+	// and the caller may re-use the buffer in the mean time: one copy of
+	// the message, which its fragments share (capped, so that none can
+	// grow into the next), instead of an allocation per fragment.
+	data := bytes.Clone(raw)
+	chunks := make([]*chunkPayloadData, 0, (len(raw)+int(maxPayloadSize)-1)/max(int(maxPayloadSize), 1))
 	var head *chunkPayloadData
 	fsn := uint32(0)
 	for remaining != 0 {
 		fragmentSize := min32(maxPayloadSize, remaining)
-
-		// Copy the userdata since we'll have to store it until acked
-		// and the caller may re-use the buffer in the mean time
-		userData := make([]byte, fragmentSize)
-		copy(userData, raw[offset:offset+fragmentSize])
+		userData := data[offset : offset+fragmentSize : offset+fragmentSize]
 
 		chunk := &chunkPayloadData{
 			associationGeneration:  s.associationGeneration,
