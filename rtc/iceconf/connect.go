@@ -24,14 +24,22 @@ const (
 	RelayWait = 300 * time.Millisecond
 )
 
-// Between rtchat peers a relayed pair is accepted without RelayWait, and ICE renomination
-// (draft-thatcher-ice-renomination, pion's automatic renomination) moves the connection to
-// a direct pair that succeeds later: a relay is then never waited for, and a direct path
-// still wins. The wait costs a relayed connection 6 round trips of a 50 ms path before its
-// first byte (docs/benchmarks.md, "Through TURN"), and where a direct pair works it
-// normally succeeds first anyway: the answerer's checks have opened its NAT by the time
-// the offerer checks, while a relayed check first needs a TURN permission (a round trip to
-// the server) and then crosses the relay.
+// Between rtchat peers a relayed pair is accepted after RelayWaitRenominating instead of
+// RelayWait, and ICE renomination (draft-thatcher-ice-renomination, pion's automatic
+// renomination) moves the connection to a direct pair that succeeds later: a relay is then
+// hardly waited for, and a direct path still wins. RelayWait costs a relayed connection 6
+// round trips of a 50 ms path before its first byte (docs/benchmarks.md, "Through TURN"),
+// and where a direct pair works it normally succeeds first anyway: the answerer's checks
+// have opened its NAT by the time the offerer checks, while a relayed check first needs a
+// TURN permission (a round trip to the server) and then crosses the relay.
+//
+// RelayWaitRenominating is the direct pairs' own wait (SrflxWait, PrflxWait), not 0: a
+// relayed check on a short path (the TURN server near both) can succeed before a direct
+// pair may be nominated at all, and with no wait the relay won although the direct pair
+// had succeeded too (the lab's TestLabConeTURNPunch and TestLabPunchImpostorTURN, in a soak under load).
+// Renomination moves such a connection later, but a pipe that started relayed never tries
+// its direct TLS path, so it must start on the direct pair. A relayed check needs a round
+// trip through the relay, so on a path of 50 ms or more this wait costs nothing.
 //
 // Only with TURN servers configured (without them no relayed pair exists, so there is
 // nothing to renominate away from) and only with rtchat peers (Config.SNAP): a browser
@@ -42,7 +50,7 @@ const (
 // between two direct or two relayed pairs), no sooner than RenominateInterval after the checks started or after the last
 // switch. DTLS and SCTP run over the ICE connection whatever pair carries it.
 const (
-	RelayWaitRenominating = 0
+	RelayWaitRenominating = SrflxWait
 	RenominateInterval    = time.Second
 )
 
