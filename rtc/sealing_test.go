@@ -74,16 +74,7 @@ func TestSealedRestartLeaksNothing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
-	// ICE gave up (as pion reports it): alice, the offerer, restarts ICE through the topic.
-	p.p.post(evPCState{webrtc.PeerConnectionStateDisconnected}, true)
-	p.p.post(evPCState{webrtc.PeerConnectionStateFailed}, true)
-	alice.waitEvent(t, EventReconnecting, 10*time.Second, nil)
-	from := func(name, sub string) func(signal.Envelope) bool {
-		return func(e signal.Envelope) bool { return e.Sender == name && e.Subtopic == sub }
-	}
-	sub.awaitN(t, 10*time.Second, "alice's restart offer", 2, from(alice.Name(), signal.SubOffer))
-	// bob answers only a restart offer that opened and verified.
-	sub.awaitN(t, 10*time.Second, "bob's restart answer", 2, from(bob.Name(), signal.SubAnswer))
+	restartThroughTopic(t, sub, alice, bob, p)
 	p.p.post(evPCState{webrtc.PeerConnectionStateConnected}, true)
 	alice.waitEvent(t, EventReconnected, 10*time.Second, nil)
 
@@ -135,14 +126,7 @@ func TestRestartWhileAnswererVerifies(t *testing.T) {
 	if st.established() {
 		t.Fatalf("bob is %v before he verified alice", st)
 	}
-	p.p.post(evPCState{webrtc.PeerConnectionStateDisconnected}, true)
-	p.p.post(evPCState{webrtc.PeerConnectionStateFailed}, true)
-	alice.waitEvent(t, EventReconnecting, 10*time.Second, nil)
-	from := func(name, sub string) func(signal.Envelope) bool {
-		return func(e signal.Envelope) bool { return e.Sender == name && e.Subtopic == sub }
-	}
-	sub.awaitN(t, 10*time.Second, "alice's restart offer", 2, from(alice.Name(), signal.SubOffer))
-	sub.awaitN(t, 10*time.Second, "bob's restart answer", 2, from(bob.Name(), signal.SubAnswer))
+	restartThroughTopic(t, sub, alice, bob, p)
 	once.Do(func() { close(release) })
 	bob.waitEvent(t, EventVerified, 10*time.Second, func(e Event) bool { return e.Peer == alice.Name() })
 	alice.waitEvent(t, EventReconnected, 10*time.Second, nil)
@@ -228,4 +212,19 @@ func TestNoPlainOrBrokenSealedOffer(t *testing.T) {
 	if current() == before {
 		t.Fatal("the same offer properly sealed did not replace the connection: the test proves nothing")
 	}
+}
+
+// restartThroughTopic makes ICE give up on alice's connection to bob (as pion reports it),
+// so that alice, the offerer, restarts ICE through the topic, and waits until the raw
+// subscriber has read the restart offer and bob's answer (each the second of its kind).
+func restartThroughTopic(t *testing.T, sub *rawSub, alice, bob *testClient, p *Peer) {
+	t.Helper()
+	p.p.post(evPCState{webrtc.PeerConnectionStateDisconnected}, true)
+	p.p.post(evPCState{webrtc.PeerConnectionStateFailed}, true)
+	alice.waitEvent(t, EventReconnecting, 10*time.Second, nil)
+	from := func(name, sub string) func(signal.Envelope) bool {
+		return func(e signal.Envelope) bool { return e.Sender == name && e.Subtopic == sub }
+	}
+	sub.awaitN(t, 10*time.Second, "alice's restart offer", 2, from(alice.Name(), signal.SubOffer))
+	sub.awaitN(t, 10*time.Second, "bob's restart answer", 2, from(bob.Name(), signal.SubAnswer))
 }
