@@ -3,9 +3,7 @@ package iceconf
 import (
 	"os"
 
-	"github.com/pion/logging"
 	"github.com/pion/sctp"
-	"github.com/pion/webrtc/v4"
 )
 
 // Developer knob for measurements (scripts/bench-net.sh), not for users:
@@ -31,21 +29,6 @@ const envSCTPCC = "RTCHAT_SCTP_CC"
 // off until a measurement says otherwise (docs/benchmarks.md, "Pacing through TURN").
 const envSCTPPacing = "RTCHAT_SCTP_PACING"
 
-// ccFactory passes the congestion control to pion/sctp: webrtc's SettingEngine has no
-// setting for it but hands its LoggerFactory to every association, and the patched sctp
-// asks the factory.
-type ccFactory struct {
-	logging.LoggerFactory
-	cc     sctp.CongestionControl
-	pacing bool
-}
-
-// SCTPCongestionControl is what the patched pion/sctp asks a LoggerFactory for.
-func (f ccFactory) SCTPCongestionControl() sctp.CongestionControl { return f.cc }
-
-// SCTPPacing is what the patched pion/sctp asks a LoggerFactory for to pace its sender.
-func (f ccFactory) SCTPPacing() bool { return f.pacing }
-
 // pacing reports whether SCTP senders pace: only with RTCHAT_SCTP_PACING=1.
 func pacing() bool { return os.Getenv(envSCTPPacing) == "1" }
 
@@ -56,10 +39,4 @@ func congestionControl() sctp.CongestionControl {
 		return sctp.CongestionControlReno
 	}
 	return sctp.CongestionControlLossTolerant
-}
-
-// chooseCongestionControl sets the SCTP congestion control of the setting engine's
-// associations.
-func chooseCongestionControl(se *webrtc.SettingEngine) {
-	se.LoggerFactory = ccFactory{LoggerFactory: se.LoggerFactory, cc: congestionControl(), pacing: pacing()}
 }

@@ -21,7 +21,7 @@ func TestCongestionControlChoice(t *testing.T) {
 	} {
 		t.Setenv(envSCTPCC, tc.env)
 		se := webrtc.SettingEngine{LoggerFactory: logging.NewDefaultLoggerFactory()}
-		chooseCongestionControl(&se)
+		choosePatches(&se)
 		chooser, ok := se.LoggerFactory.(interface {
 			SCTPCongestionControl() sctp.CongestionControl
 		})
@@ -46,7 +46,7 @@ func TestPacingChoice(t *testing.T) {
 	}{{"", false}, {"0", false}, {"1", true}} {
 		t.Setenv(envSCTPPacing, tc.env)
 		se := webrtc.SettingEngine{LoggerFactory: logging.NewDefaultLoggerFactory()}
-		chooseCongestionControl(&se)
+		choosePatches(&se)
 		chooser, ok := se.LoggerFactory.(interface{ SCTPPacing() bool })
 		if !ok {
 			t.Fatalf("%s=%q: the logger factory does not choose pacing", envSCTPPacing, tc.env)

@@ -149,8 +149,7 @@ func (c Config) newConn(log *slog.Logger, pool uint8) (*Conn, error) {
 
 	rcv, _ := rec.buffers()
 	window := sizeSCTPWindow(&se, c.Mode, rcv)
-	chooseCongestionControl(&se)
-	chooseTURNPermissions(&se)
+	choosePatches(&se)
 	fastConnect(&se, c, log)
 	interval, doneConnecting := c.fastChecks(&se)
 

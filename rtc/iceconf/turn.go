@@ -1,10 +1,6 @@
 package iceconf
 
-import (
-	"os"
-
-	"github.com/pion/webrtc/v4"
-)
+import "os"
 
 // Developer knob for measurements (scripts/bench-net.sh), not for users:
 //
@@ -23,23 +19,6 @@ import (
 // the TURN server: ICE checks, DTLS and the signed signaling are unchanged.
 const envTURNPermissionWait = "RTCHAT_TURN_PERMISSION_WAIT"
 
-// turnFactory passes the choice to pion/turn: pion/ice builds each TURN client's
-// configuration itself and hands it only the setting engine's LoggerFactory, which the
-// patched pion/turn asks. It embeds ccFactory so that pion/sctp still finds its question.
-type turnFactory struct {
-	ccFactory
-	noWait bool
-}
-
-// TURNPermissionsWithoutWait is what the patched pion/turn asks a LoggerFactory for.
-func (f turnFactory) TURNPermissionsWithoutWait() bool { return f.noWait }
-
-// chooseTURNPermissions sets how the setting engine's TURN clients ask for permissions.
-// Call it after chooseCongestionControl.
-func chooseTURNPermissions(se *webrtc.SettingEngine) {
-	cc, ok := se.LoggerFactory.(ccFactory)
-	if !ok {
-		return
-	}
-	se.LoggerFactory = turnFactory{ccFactory: cc, noWait: os.Getenv(envTURNPermissionWait) != "1"}
-}
+// turnPermissionsWithoutWait reports whether relayed writes send their CreatePermission
+// without waiting: unless RTCHAT_TURN_PERMISSION_WAIT=1.
+func turnPermissionsWithoutWait() bool { return os.Getenv(envTURNPermissionWait) != "1" }

@@ -22,8 +22,7 @@ func TestTURNPermissionsChoice(t *testing.T) {
 	} {
 		t.Setenv(envTURNPermissionWait, tc.env)
 		se := webrtc.SettingEngine{LoggerFactory: logging.NewDefaultLoggerFactory()}
-		chooseCongestionControl(&se)
-		chooseTURNPermissions(&se)
+		choosePatches(&se)
 		turn, ok := se.LoggerFactory.(interface{ TURNPermissionsWithoutWait() bool })
 		if !ok {
 			t.Fatalf("%s=%q: the logger factory does not choose how TURN permissions are asked", envTURNPermissionWait, tc.env)
