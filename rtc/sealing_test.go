@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,4 +229,92 @@ func restartThroughTopic(t *testing.T, sub *rawSub, alice, bob *testClient, p *P
 	}
 	sub.awaitN(t, 10*time.Second, "alice's restart offer", 2, from(alice.Name(), signal.SubOffer))
 	sub.awaitN(t, 10*time.Second, "bob's restart answer", 2, from(bob.Name(), signal.SubAnswer))
+}
+
+// TestForgedRestartOfferWhileVerifying: a restart offer is now answered while the answerer
+// still verifies, so an attacker tries that window. While bob holds his verification of
+// alice, an ICE restart offer in alice's name (her connection's SDP and DTLS fingerprint,
+// sealed to bob with her sealing key) signed by another key reaches bob. He must refuse it
+// (his log says so: the attack landed) and answer nothing; released, he verifies alice on
+// the connection the forgery did not touch.
+func TestForgedRestartOfferWhileVerifying(t *testing.T) {
+	_, url := startBroker(t)
+	room := uniqueRoom(t)
+	sub := subscribe(t, url, room)
+	aID, bID := testIdentity(t, "alice", 0), testIdentity(t, "bob", 1)
+	mallory := testIdentity(t, "mallory", 2)
+	release := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	var refused atomic.Int32
+	bob := startClient(t, url, room, bID, clientOpts{role: RoleListen, pins: map[string]string{"alice": aID.PublicJWK}, reconnect: time.Minute,
+		log: slog.New(&msgHook{on: func(msg string) {
+			if msg == "ignoring an offer not signed by the key pinned for its name" {
+				refused.Add(1)
+			}
+		}}),
+		beforeVerify: func(ctx context.Context, _ string) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}})
+	alice := startClient(t, url, room, aID, clientOpts{role: RoleConnect, pins: map[string]string{"bob": bID.PublicJWK}, reconnect: time.Minute})
+	p, err := alice.Dial(ctxFor(t, 20*time.Second), "bob")
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	var forged offerData
+	alice.call(func() {
+		info, sdp := p.p.info, p.p.pc.LocalDescription().SDP
+		nonce := b64.EncodeToString(randomBytes(16))
+		forged.UserInfo = alice.myInfo()
+		forged.Offer.LocalDescription = sessionDesc{Type: "offer"}
+		forged.Offer.Target = bob.Name()
+		s := proof.Signal{Kind: proof.KindOffer, Room: alice.topic, Sender: alice.Name(), Target: bob.Name(), TS: time.Now().UnixMilli(),
+			Nonce: nonce, Role: string(forged.UserInfo.RTChat.Role), Pipe: forged.UserInfo.RTChat.Pipe, SDP: sdp, Restart: true,
+			Seal: sealPair(alice.seal.pub, info.RTChat.Seal.Key)}
+		sig, err := s.Sign(mallory.Sign)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		rt := &signalSig{V: protocolVersion, TS: s.TS, Nonce: nonce, Role: forged.UserInfo.RTChat.Role, Pipe: s.Pipe, Restart: true, Sig: sig}
+		forged.Sealed = sealAs(t, alice.Client, bob.Client, seal.LabelOffer, sealedSignal{SDP: sdp, RTChat: rt})
+	})
+	if t.Failed() {
+		t.FailNow()
+	}
+	for _, m := range []struct {
+		sender, sub string
+		data        any
+	}{{alice.Name(), signal.SubOffer, forged}, {"marker", signal.SubConnect, map[string]string{}}} {
+		payload, err := signal.Encode(m.sender, m.sub, m.data, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.conn.Publish(ctxFor(t, 5*time.Second), payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Once bob saw the marker (published after the forgery), he had handled the forgery.
+	bob.waitEvent(t, EventSeen, 10*time.Second, func(e Event) bool { return e.Peer == "marker" })
+	if n := refused.Load(); n != 1 {
+		t.Fatalf("bob refused %d forged offers, want 1: the attack did not land as planned", n)
+	}
+	once.Do(func() { close(release) })
+	bob.waitEvent(t, EventVerified, 10*time.Second, func(e Event) bool { return e.Peer == alice.Name() })
+	envs, _ := sub.payloads()
+	answers := 0
+	for _, e := range envs {
+		if e.Sender == bob.Name() && e.Subtopic == signal.SubAnswer {
+			answers++
+		}
+	}
+	if answers != 1 {
+		t.Errorf("bob published %d answers, want 1 (the first offer's, none to the forgery)", answers)
+	}
+	if err := p.Chat("after the forgery"); err != nil {
+		t.Fatal(err)
+	}
 }
